@@ -1,0 +1,109 @@
+"""The one small interface every ticket system implements.
+
+Backends are synchronous (plain ``requests``); the server's outbox worker calls them from a
+thread pool, so a slow ticket system never blocks the Jupyter server's event loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from traitlets.config import LoggingConfigurable
+
+MARKER_PREFIX = "itbridge-request-id:"
+
+
+@dataclass
+class TicketRef:
+    """Where a request landed in the ticket system."""
+
+    id: str
+    url: str | None = None
+
+
+@dataclass
+class OutgoingRequest:
+    """A stored request, as handed to a backend (already redacted)."""
+
+    uuid: str
+    summary: str
+    body: str
+    user: str = ""
+    kind: str | None = None
+    subject: str | None = None
+    fingerprint: str | None = None
+    urgency: str = "normal"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def marker(self) -> str:
+        """Idempotency marker written into tickets whose only free field is the body."""
+        return f"{MARKER_PREFIX} {self.uuid}"
+
+
+class BackendError(Exception):
+    """A delivery failure, with what the worker needs to decide what to do next.
+
+    ``retryable``: try again later (5xx, 429, network). ``retry_after``: seconds the server asked
+    us to wait. ``admin_message``: one precise sentence for the admin (never contains a secret).
+    """
+
+    def __init__(
+        self,
+        admin_message: str,
+        *,
+        retryable: bool = True,
+        retry_after: float | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(admin_message)
+        self.admin_message = admin_message
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.status = status
+
+
+class Backend(LoggingConfigurable):
+    """Base class: subclasses set ``name`` and implement ``create`` (the rest is optional)."""
+
+    name: ClassVar[str] = ""
+    #: True when ``find`` can search the ticket system by our request UUID.
+    can_find: ClassVar[bool] = False
+    #: True when ``status`` reads state from the ticket system (status sync runs).
+    can_sync: ClassVar[bool] = False
+
+    def create(self, request: OutgoingRequest) -> TicketRef:
+        raise NotImplementedError
+
+    def find(self, request_uuid: str) -> TicketRef | None:
+        """Look a request up by its UUID before creating (idempotency). None: not there."""
+        return None
+
+    def status(self, ref: TicketRef) -> str | None:
+        """Our state (``sent``/``acknowledged``/``resolved``/``rejected``) or None if unknown."""
+        return None
+
+    def statuses(self, refs: list[TicketRef]) -> dict[str, str]:
+        """Batched status read; backends with a search API override this with one call."""
+        out: dict[str, str] = {}
+        for ref in refs:
+            state = self.status(ref)
+            if state:
+                out[ref.id] = state
+        return out
+
+    def comment(self, ref: TicketRef, text: str) -> None:
+        """Add a comment (dedupe +1s, user follow-ups)."""
+        raise NotImplementedError
+
+    def check(self) -> str:
+        """Test connectivity and credentials for ``jupyter itbridge doctor``.
+
+        Returns one sentence on success; raises BackendError with a precise sentence otherwise.
+        """
+        return f"{self.name}: nothing to check."
+
+    def describe(self) -> dict[str, Any]:
+        """Non-secret facts for ``GET health`` and ``doctor`` (never a token)."""
+        return {"backend": self.name}

@@ -1,0 +1,294 @@
+"""HTTP plumbing shared by the API backends: one Session factory and one error mapping.
+
+Why one place: every backend must retry the same way (idempotent calls only, so a POST that
+creates a ticket is never silently sent twice) and must turn HTTP answers into the same precise
+``BackendError`` sentences for the admin, without ever echoing a secret.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from traitlets import Bool, Float, Integer, Unicode, validate
+from urllib3.util.retry import Retry
+
+from .base import Backend, BackendError
+
+try:  # the version file is written by the build; tests may run from a plain checkout
+    from .._version import __version__
+except ImportError:  # pragma: no cover
+    __version__ = "0"
+
+USER_AGENT = f"jupyter-itbridge/{__version__} (+https://github.com/jupyter-itbridge)"
+#: Methods urllib3 may resend after a read error: they do not create anything twice.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class _TimeoutSession(requests.Session):
+    """A Session with a default timeout: requests has none, and a hung desk must not hang us."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.default_timeout = timeout
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs.setdefault("timeout", self.default_timeout)
+        return super().request(method, url, *args, **kwargs)
+
+
+def make_session(
+    *, timeout: float = 15.0, retries: int = 2, backoff: float = 0.3, verify: bool | str = True
+) -> requests.Session:
+    """The one way backends get a Session.
+
+    urllib3 retries connection failures (nothing was sent, so even a POST is safe) and read
+    failures of idempotent methods only. HTTP statuses are NOT retried here: 429 and 5xx go
+    back to the outbox worker as retryable ``BackendError`` so it can honour ``Retry-After``
+    and keep the request visibly queued.
+    """
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=0,
+        other=0,
+        allowed_methods=IDEMPOTENT_METHODS,
+        status_forcelist=(),
+        backoff_factor=backoff,
+        raise_on_status=False,
+        raise_on_redirect=False,
+        respect_retry_after_header=False,
+    )
+    session = _TimeoutSession(timeout)
+    adapter = HTTPAdapter(max_retries=retry, pool_maxsize=8)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    session.headers["Accept"] = "application/json"
+    session.verify = verify
+    return session
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL: what admin messages name (never a path or query,
+    which for webhooks can hold the secret)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}" if parts.netloc else url
+
+
+def server_message(resp: requests.Response, limit: int = 200) -> str:
+    """A short, single-line reason from an error body (JSON ``message``/``error`` or text)."""
+    text = ""
+    try:
+        data = resp.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        for key in ("message", "errorMessages", "error", "errors", "detail"):
+            val = data.get(key)
+            if isinstance(val, dict):
+                val = val.get("message") or val.get("detail") or json.dumps(val)
+            if isinstance(val, list):
+                val = "; ".join(str(v.get("message", v) if isinstance(v, dict) else v)
+                                for v in val)
+            if val:
+                text = str(val)
+                break
+    elif data is None:
+        text = resp.text or ""
+    text = " ".join(text.split())
+    return text[:limit]
+
+
+def error_from_response(
+    resp: requests.Response,
+    *,
+    secret_trait: str,
+    action: str,
+    target: str = "",
+) -> BackendError:
+    """Turn a non-success HTTP answer into the BackendError the worker and admin need.
+
+    ``secret_trait`` names the credential (``RTBackend.token``) so a 401/403 says exactly what
+    to fix; ``action`` is what we tried ("create a ticket"); ``target`` names the queue,
+    project or table for a 404.
+    """
+    code = resp.status_code
+    where = origin(resp.url or "")
+    reason = server_message(resp)
+    detail = f": {reason}" if reason else ""
+    if code in (401, 403):
+        if code == 403 and target:
+            return BackendError(
+                f"{secret_trait} is not allowed to {action} in {target} on {where} "
+                f"(HTTP 403){detail}",
+                retryable=False,
+                status=code,
+            )
+        return BackendError(
+            f"{secret_trait} was rejected by {where} (HTTP {code}){detail}",
+            retryable=False,
+            status=code,
+        )
+    if code == 429:
+        wait = parse_retry_after(resp.headers.get("Retry-After"))
+        later = f"; retrying in {wait:.0f}s" if wait is not None else ""
+        return BackendError(
+            f"{where} is rate limiting us (HTTP 429) while trying to {action}{later}",
+            retryable=True,
+            retry_after=wait,
+            status=code,
+        )
+    if code == 404:
+        return BackendError(
+            f"{where} answered 404 Not Found to {action}"
+            f"{f' in {target}' if target else ''} ({urlsplit(resp.url or '').path}){detail}",
+            retryable=False,
+            status=code,
+        )
+    if code >= 500 or code in (408, 409, 425):
+        return BackendError(
+            f"{where} failed to {action} (HTTP {code}){detail}; will retry",
+            retryable=True,
+            retry_after=parse_retry_after(resp.headers.get("Retry-After")),
+            status=code,
+        )
+    return BackendError(
+        f"{where} refused to {action} (HTTP {code}){detail}", retryable=False, status=code
+    )
+
+
+def network_error(exc: requests.RequestException, url: str, action: str) -> BackendError:
+    """A connection failure or timeout: always retryable, names the host, not the path."""
+    kind = "timed out" if isinstance(exc, requests.Timeout) else "could not connect"
+    if isinstance(exc, requests.exceptions.SSLError):
+        kind = "TLS verification failed (set the backend's ca_bundle?)"
+    return BackendError(f"{origin(url)} {kind} while trying to {action}; will retry",
+                        retryable=True)
+
+
+class HTTPBackend(Backend):
+    """Common traits and the request helper of every HTTP API backend."""
+
+    url = Unicode(
+        "",
+        help="Base URL of the ticket system, e.g. https://rt.example.org (no trailing slash).",
+    ).tag(config=True)
+
+    timeout = Float(15.0, help="Seconds to wait for the ticket system before giving up on one call "
+                    "(the outbox retries later).").tag(config=True)
+
+    retries = Integer(
+        2,
+        help="Quick connection/read retries inside one call (idempotent calls only; creates "
+        "are never resent blindly). Longer outages are handled by the outbox's backoff.",
+    ).tag(config=True)
+
+    verify_tls = Bool(True, help="Verify the server's TLS certificate.").tag(config=True)
+
+    ca_bundle = Unicode(
+        "",
+        help="Path of a CA bundle for a ticket system behind a corporate CA (empty: system CAs).",
+    ).tag(config=True)
+
+    _session: requests.Session | None = None
+
+    @validate("url")
+    def _strip_url(self, proposal: Any) -> str:
+        return str(proposal["value"]).rstrip("/")
+
+    @property
+    def session(self) -> requests.Session:
+        """Created lazily so that building a backend from config never touches the network."""
+        if self._session is None:
+            verify: bool | str = self.ca_bundle or self.verify_tls
+            self._session = make_session(timeout=self.timeout, retries=self.retries,
+                                         verify=verify)
+            self._session.headers.update(self.auth_headers())
+            auth = self.basic_auth()
+            if auth:
+                self._session.auth = auth
+        return self._session
+
+    # -- what subclasses provide -------------------------------------------------------------
+    def auth_headers(self) -> dict[str, str]:
+        return {}
+
+    def basic_auth(self) -> tuple[str, str] | None:
+        return None
+
+    def secret_trait(self) -> str:
+        """``Class.trait`` of the credential in use, for 401/403 messages."""
+        return f"{type(self).__name__} credentials"
+
+    # -- the one request helper --------------------------------------------------------------
+    def require_url(self) -> None:
+        if not self.url:
+            raise BackendError(f"{type(self).__name__}.url is not set.", retryable=False)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        action: str,
+        target: str = "",
+        ok: Iterable[int] = (200, 201, 204),
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Send one request; return the response or raise a precise BackendError."""
+        self.require_url()
+        url = path if path.startswith(("http://", "https://")) else f"{self.url}{path}"
+        try:
+            resp = self.session.request(method, url, **kwargs)
+        except requests.RequestException as exc:
+            self.log.warning("itbridge %s: %s %s failed: %s", self.name, method, origin(url),
+                             type(exc).__name__)
+            raise network_error(exc, url, action) from None
+        if resp.status_code not in set(ok):
+            err = error_from_response(resp, secret_trait=self.secret_trait(), action=action,
+                                      target=target)
+            self.log.warning("itbridge %s: %s", self.name, err.admin_message)
+            raise err
+        return resp
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "url": self.url}
+
+
+def json_body(resp: requests.Response, action: str) -> Any:
+    """Parse JSON or raise a retryable error (a proxy's HTML error page, a truncated body)."""
+    try:
+        return resp.json()
+    except ValueError:
+        raise BackendError(
+            f"{origin(resp.url or '')} answered {action} with a non-JSON body "
+            f"(HTTP {resp.status_code}); is the URL right?",
+            retryable=True,
+            status=resp.status_code,
+        ) from None

@@ -1,0 +1,58 @@
+"""Server-side settings (``c.ITBridge.*``): which ticket system, where the store lives, limits.
+
+The *policy* (what is allowed) lives in :mod:`jupyter_itbridge.policy`; this is plumbing only.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+from traitlets import Float, Integer, Unicode, default
+from traitlets.config import LoggingConfigurable
+
+
+class ITBridge(LoggingConfigurable):
+    """How the server extension files and stores requests."""
+
+    backend = Unicode(
+        "local",
+        help="""Ticket system that receives requests: ``local`` (the embedded default: stored
+        and listed in JupyterLab only), ``email``, ``webhook``, ``rt``, ``servicenow``,
+        ``jira``, ``github``, ``gitlab``, or a third-party backend registered under the
+        ``jupyter_itbridge.backends`` entry point group. Configure the chosen backend with its
+        own section, e.g. ``c.RTBackend.url``.""",
+    ).tag(config=True)
+
+    store_path = Unicode(
+        "",
+        help="""Path of the SQLite request store. Empty: ``itbridge/itbridge.sqlite3`` under
+        the Jupyter data dir (per user). On JupyterHub, keep it on the user's persistent volume
+        so requests survive server restarts.""",
+    ).tag(config=True)
+
+    max_body_bytes = Integer(
+        256 * 1024,
+        help="Largest JSON body accepted by the REST API; larger bodies get HTTP 413.",
+    ).tag(config=True)
+
+    sync_interval = Float(
+        300.0,
+        help="""Seconds between status synchronisations with the ticket system (batched:
+        one search call for all open tickets where the API allows).""",
+    ).tag(config=True)
+
+    memory_pressure_threshold = Float(
+        0.9,
+        help="""Fraction of the memory limit (cgroup v2, then v1, then ``MEM_LIMIT``) at which
+        users get one notification per crossing, with a prefilled 'more memory' request.""",
+    ).tag(config=True)
+
+    owner = Unicode(
+        help="""User name that owns requests filed from this server (single-user server).
+        Default: ``$JUPYTERHUB_USER`` on JupyterHub, else the OS user name.""",
+    ).tag(config=True)
+
+    @default("owner")
+    def _default_owner(self) -> str:
+        return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()

@@ -1,0 +1,159 @@
+"""The one vocabulary shared by kernel, server and backends: findings and request drafts.
+
+Pure data (no Jupyter imports) so that the kernel, the server, the CLI and the tests agree on
+one JSON form. See ``DESIGN.md`` for the contract.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+MIME_TYPE = "application/vnd.jupyter.itbridge.finding+json"
+
+KINDS: tuple[str, ...] = (
+    "blocked_package",
+    "missing_package",
+    "missing_driver",
+    "resource_limit",
+    "network_blocked",
+    "access_denied",
+    "kernel_died",
+)
+CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
+
+#: Request states, in lifecycle order. ``failed`` means "retrying", never "given up".
+STATES: tuple[str, ...] = (
+    "queued",
+    "sent",
+    "acknowledged",
+    "resolved",
+    "rejected",
+    "failed",
+    "cancelled",
+)
+OPEN_STATES: frozenset[str] = frozenset({"queued", "sent", "acknowledged", "failed"})
+URGENCIES: tuple[str, ...] = ("low", "normal", "high")
+
+
+def fingerprint(kind: str, subject: str) -> str:
+    """Stable id of "the same problem" (kind + subject), used to dedupe cards and tickets."""
+    return hashlib.sha256(f"{kind}\x1f{subject.lower()}".encode()).hexdigest()[:16]
+
+
+@dataclass
+class Finding:
+    """One environment problem recognised in an error (never a bug in the user's code)."""
+
+    kind: str
+    subject: str
+    title: str
+    explanation: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+    confidence: str = "high"
+    self_service: dict[str, Any] | None = None
+    policy_rule: str | None = None
+    fingerprint: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown finding kind {self.kind!r}; expected one of {KINDS}")
+        if self.confidence not in CONFIDENCES:
+            raise ValueError(f"unknown confidence {self.confidence!r}")
+        if not self.fingerprint:
+            self.fingerprint = fingerprint(self.kind, self.subject)
+
+    @property
+    def shown(self) -> bool:
+        """Low-confidence findings are kept for ``%itbridge last`` but never shown as a card."""
+        return self.confidence != "low"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        if not isinstance(data, dict):
+            raise ValueError("a finding must be a JSON object")
+        known = {f for f in cls.__dataclass_fields__}
+        missing = {"kind", "subject", "title"} - set(data)
+        if missing:
+            raise ValueError(f"finding is missing {sorted(missing)}")
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class RequestDraft:
+    """What the user reviews and edits before it is filed; exactly what is sent."""
+
+    summary: str
+    description: str = ""
+    justification: str = ""
+    urgency: str = "normal"
+    kind: str | None = None
+    subject: str | None = None
+    fingerprint: str | None = None
+    finding: dict[str, Any] | None = None
+    environment: dict[str, Any] = field(default_factory=dict)
+    notebook_path: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.urgency not in URGENCIES:
+            raise ValueError(f"urgency must be one of {URGENCIES}")
+        if self.finding and not self.fingerprint:
+            self.kind = self.kind or self.finding.get("kind")
+            self.subject = self.subject or self.finding.get("subject")
+            self.fingerprint = self.finding.get("fingerprint")
+        if self.kind and self.subject and not self.fingerprint:
+            self.fingerprint = fingerprint(self.kind, self.subject)
+
+    @classmethod
+    def from_finding(cls, finding: Finding, environment: dict[str, Any] | None = None) -> RequestDraft:
+        return cls(
+            summary=finding.title,
+            description=finding.explanation,
+            kind=finding.kind,
+            subject=finding.subject,
+            fingerprint=finding.fingerprint,
+            finding=finding.to_dict(),
+            environment=dict(environment or {}),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RequestDraft:
+        if not isinstance(data, dict):
+            raise ValueError("a request must be a JSON object")
+        if not isinstance(data.get("summary"), str) or not data["summary"].strip():
+            raise ValueError("'summary' is required and must be a non-empty string")
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def render_body(draft: RequestDraft, request_uuid: str | None = None) -> str:
+    """The plain-text ticket body: the preview shows this string and backends send it."""
+    lines = [draft.summary, ""]
+    if draft.description:
+        lines += ["What failed", "-----------", draft.description, ""]
+    evidence = (draft.finding or {}).get("evidence") or {}
+    if evidence:
+        lines += ["Evidence", "--------"]
+        for key, value in evidence.items():
+            if isinstance(value, list):
+                value = "\n    ".join(str(v) for v in value)
+            lines.append(f"{key}: {value}")
+        lines.append("")
+    lines += ["Justification", "-------------", draft.justification or "(not given)", ""]
+    lines.append(f"Urgency: {draft.urgency}")
+    if draft.notebook_path:
+        lines.append(f"Notebook: {draft.notebook_path}")
+    if draft.environment:
+        lines += ["", "Environment", "-----------"]
+        for key, value in draft.environment.items():
+            lines.append(f"{key}: {value}")
+    if request_uuid:
+        lines += ["", f"itbridge-request-id: {request_uuid}"]
+    return "\n".join(lines)

@@ -1,0 +1,277 @@
+"""Read the resource limits in force for this process (memory, address space, disk).
+
+Pure stdlib and read-only, so detection can put "the limit was 4 GiB, usage 3.9 GiB" into a
+finding's evidence and the server's watchers can sample memory pressure and OOM kills. Every
+reader takes its root paths as arguments so tests point them at fixture trees (cgroup v2, v1,
+no limit) instead of the machine's real ``/sys/fs/cgroup``.
+
+Order of sources, most authoritative first: cgroup v2, cgroup v1, then the ``MEM_LIMIT``
+environment variable that JupyterHub spawners set.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from typing import Any
+
+DEFAULT_CGROUP_ROOT = "/sys/fs/cgroup"
+DEFAULT_PROC_CGROUP = "/proc/self/cgroup"
+
+#: cgroup v1 reports "no limit" as a huge page-aligned number (e.g. 9223372036854771712).
+_V1_UNLIMITED = 1 << 60
+
+
+@dataclass(frozen=True)
+class MemorySnapshot:
+    """Memory limit and usage of this process's cgroup (any field may be unknown = None)."""
+
+    limit_bytes: int | None
+    usage_bytes: int | None
+    peak_bytes: int | None
+    oom_kill_count: int | None
+    source: str  # "cgroup2", "cgroup1", "env:MEM_LIMIT" or "none"
+    cgroup_path: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class DiskSnapshot:
+    """Space on the file system holding ``path`` (the nearest existing ancestor is measured)."""
+
+    path: str
+    total_bytes: int
+    used_bytes: int
+    free_bytes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="ascii", errors="replace") as fh:
+            return fh.read().strip()
+    except OSError:
+        return None
+
+
+def _read_int(path: str) -> int | None:
+    text = _read(path)
+    if text is None or text == "" or text == "max":
+        return None
+    try:
+        return int(text.split()[0])
+    except ValueError:
+        return None
+
+
+def _read_keyed(path: str, key: str) -> int | None:
+    """Value of ``key N`` lines as in ``memory.events`` and ``memory.oom_control``."""
+    text = _read(path)
+    if not text:
+        return None
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == key:
+            try:
+                return int(parts[1])
+            except ValueError:
+                return None
+    return None
+
+
+def parse_proc_cgroup(text: str) -> dict[str, str]:
+    """``/proc/self/cgroup`` -> {"": v2 path, "memory": v1 path, ...} (controller -> path)."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        parts = line.strip().split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if controllers == "":
+            out[""] = path
+        for name in controllers.split(","):
+            if name:
+                out[name] = path
+    return out
+
+
+def _inside(root: str, rel: str) -> str:
+    return os.path.normpath(os.path.join(root, rel.lstrip("/")))
+
+
+def _locate(base: str, rel: str | None, marker: str) -> str | None:
+    """The cgroup directory for ``rel`` under ``base``; falls back to ``base`` itself because
+    inside a container (cgroup namespace) the listed path often does not exist."""
+    candidates = []
+    if rel:
+        candidates.append(_inside(base, rel))
+    candidates.append(base)
+    for cand in candidates:
+        if os.path.isfile(os.path.join(cand, marker)):
+            return cand
+    return None
+
+
+def _ancestors(path: str, root: str) -> list[str]:
+    """``path`` and its parents up to and including ``root``."""
+    out = [path]
+    root = os.path.normpath(root)
+    while path != root and path.startswith(root):
+        path = os.path.dirname(path)
+        out.append(path)
+    return out
+
+
+def _v2_snapshot(cgroup_root: str, rel: str | None) -> MemorySnapshot | None:
+    if not os.path.isfile(os.path.join(cgroup_root, "cgroup.controllers")):
+        return None
+    where = _locate(cgroup_root, rel, "memory.current") or _locate(
+        cgroup_root, rel, "memory.max"
+    )
+    if where is None:
+        return None
+    limits = [
+        v
+        for v in (_read_int(os.path.join(d, "memory.max")) for d in _ancestors(where, cgroup_root))
+        if v is not None
+    ]
+    return MemorySnapshot(
+        limit_bytes=min(limits) if limits else None,
+        usage_bytes=_read_int(os.path.join(where, "memory.current")),
+        peak_bytes=_read_int(os.path.join(where, "memory.peak")),
+        oom_kill_count=_read_keyed(os.path.join(where, "memory.events"), "oom_kill"),
+        source="cgroup2",
+        cgroup_path=where,
+    )
+
+
+def _v1_snapshot(cgroup_root: str, rel: str | None) -> MemorySnapshot | None:
+    base = os.path.join(cgroup_root, "memory")
+    where = _locate(base, rel, "memory.limit_in_bytes")
+    if where is None:
+        return None
+    limit = _read_int(os.path.join(where, "memory.limit_in_bytes"))
+    if limit is not None and limit >= _V1_UNLIMITED:
+        limit = None
+    return MemorySnapshot(
+        limit_bytes=limit,
+        usage_bytes=_read_int(os.path.join(where, "memory.usage_in_bytes")),
+        peak_bytes=_read_int(os.path.join(where, "memory.max_usage_in_bytes")),
+        oom_kill_count=_read_keyed(os.path.join(where, "memory.oom_control"), "oom_kill"),
+        source="cgroup1",
+        cgroup_path=where,
+    )
+
+
+def parse_size(text: str) -> int | None:
+    """``"4294967296"``, ``"4G"``, ``"512M"`` -> bytes (JupyterHub sets plain bytes)."""
+    text = text.strip().upper().removesuffix("B").removesuffix("I")
+    if not text:
+        return None
+    factor = 1
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    if text[-1] in units:
+        factor = units[text[-1]]
+        text = text[:-1]
+    try:
+        return int(float(text) * factor)
+    except ValueError:
+        return None
+
+
+def memory_snapshot(
+    cgroup_root: str = DEFAULT_CGROUP_ROOT,
+    proc_cgroup: str = DEFAULT_PROC_CGROUP,
+    environ: dict[str, str] | None = None,
+) -> MemorySnapshot:
+    """The memory limit, usage, peak and OOM-kill count in force, from the best source."""
+    env = os.environ if environ is None else environ
+    paths = parse_proc_cgroup(_read(proc_cgroup) or "")
+    snap = _v2_snapshot(cgroup_root, paths.get("")) or _v1_snapshot(
+        cgroup_root, paths.get("memory")
+    )
+    env_limit = parse_size(env.get("MEM_LIMIT", "")) if env.get("MEM_LIMIT") else None
+    if snap is None:
+        if env_limit is not None:
+            return MemorySnapshot(env_limit, None, None, None, "env:MEM_LIMIT")
+        return MemorySnapshot(None, None, None, None, "none")
+    if snap.limit_bytes is None and env_limit is not None:
+        return MemorySnapshot(
+            env_limit,
+            snap.usage_bytes,
+            snap.peak_bytes,
+            snap.oom_kill_count,
+            "env:MEM_LIMIT",
+            snap.cgroup_path,
+        )
+    return snap
+
+
+def rlimits() -> dict[str, int | None]:
+    """Soft RLIMIT_AS and RLIMIT_DATA in bytes (None = unlimited or not available)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return {}
+    out: dict[str, int | None] = {}
+    for name in ("RLIMIT_AS", "RLIMIT_DATA"):
+        which = getattr(resource, name, None)
+        if which is None:
+            continue
+        soft, _hard = resource.getrlimit(which)
+        out[name] = None if soft == resource.RLIM_INFINITY else soft
+    return out
+
+
+def disk_snapshot(path: str) -> DiskSnapshot | None:
+    """Free space where ``path`` lives; walks up to an existing directory (the file may not
+    exist, e.g. after a failed write)."""
+    probe = os.path.abspath(path or ".")
+    while probe and not os.path.exists(probe):
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return None
+        probe = parent
+    try:
+        usage = shutil.disk_usage(probe)
+    except OSError:
+        return None
+    return DiskSnapshot(probe, usage.total, usage.used, usage.free)
+
+
+def format_bytes(value: int | None) -> str:
+    """Human size, binary units: 8589934592 -> '8.0 GiB'."""
+    if value is None:
+        return "unknown"
+    size = float(value)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{value} B"  # pragma: no cover
+
+
+def memory_evidence(
+    cgroup_root: str = DEFAULT_CGROUP_ROOT, proc_cgroup: str = DEFAULT_PROC_CGROUP
+) -> dict[str, Any]:
+    """The memory limits in force, as a flat dict ready for a finding's evidence."""
+    snap = memory_snapshot(cgroup_root, proc_cgroup)
+    out: dict[str, Any] = {
+        "memory_limit": format_bytes(snap.limit_bytes) if snap.limit_bytes else "none found",
+        "memory_limit_source": snap.source,
+    }
+    if snap.usage_bytes is not None:
+        out["memory_usage"] = format_bytes(snap.usage_bytes)
+    if snap.peak_bytes is not None:
+        out["memory_peak"] = format_bytes(snap.peak_bytes)
+    if snap.oom_kill_count is not None:
+        out["oom_kill_count"] = snap.oom_kill_count
+    for name, value in rlimits().items():
+        if value is not None:
+            out[name] = format_bytes(value)
+    return out

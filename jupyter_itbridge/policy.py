@@ -1,0 +1,164 @@
+"""The admin policy, as traitlets ``Configurable``s (the Jupyter way to configure).
+
+One policy for everyone: the server builds it from its config, serves it at ``GET policy``, and the
+kernel rebuilds the very same object from that JSON (or, with no server, from the same config
+files via :func:`load_jupyter_config`). Pure: no kernel/server imports.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from traitlets import Bool, Dict, Enum, List, Unicode, Union
+from traitlets.config import Config, Configurable
+
+#: Demo policy used by ``make lab`` and the tests' defaults: small, obvious, safe.
+DEMO_BLOCKED = {
+    "openai": {
+        "reason": "Sends data to an external service.",
+        "alternative": "corp-llm",
+    },
+    "pyautogui": {"reason": "Remote-control tools are not allowed on shared servers."},
+}
+
+
+class ITBridgePolicy(Configurable):
+    """What the organisation allows, and how users should ask for the rest."""
+
+    blocked_packages = Dict(
+        key_trait=Unicode(),
+        value_trait=Union([Unicode(), Dict()]),
+        default_value={},
+        help="""Packages users may not import or install: distribution name -> reason.
+        The value is either the reason as a string or a dict
+        ``{"reason": "...", "alternative": "approved-package"}``.
+        Example: ``{"openai": "Sends data outside; use 'corp-llm'."}``.
+        This is guidance shown in the notebook; the package index remains the real gate.""",
+    ).tag(config=True)
+
+    install_mode = Enum(
+        ["request", "self-service"],
+        default_value="request",
+        help="""How missing packages are obtained. ``request``: users ask IT (a prefilled
+        request is offered). ``self-service``: users may ``%pip install`` themselves; the
+        card then shows the command first and the request second.""",
+    ).tag(config=True)
+
+    package_index_url = Unicode(
+        "",
+        help="""URL of the organisation's package index (PEP 503 simple index), used to
+        decide whether a missing module is a real package and shown in self-service commands.
+        Empty means the public default index.""",
+    ).tag(config=True)
+
+    import_name_overrides = Dict(
+        key_trait=Unicode(),
+        value_trait=Unicode(),
+        default_value={},
+        help="""Extra import-name -> distribution-name mappings for in-house packages,
+        e.g. ``{"corputils": "corp-utils"}``. Merged over the built-in mapping
+        (sklearn -> scikit-learn, cv2 -> opencv-python, ...).""",
+    ).tag(config=True)
+
+    driver_self_service = Dict(
+        key_trait=Unicode(),
+        value_trait=Unicode(),
+        default_value={},
+        help="""Self-service instructions per driver subject, shown instead of (or before)
+        a request, e.g. ``{"oracle-client": "run `module load oracle-instantclient`"}``.
+        Keys are finding subjects such as ``oracle-client``, ``odbc-driver-manager``,
+        ``libpq``, ``java-runtime``, ``cuda``, ``kerberos``.""",
+    ).tag(config=True)
+
+    signatures = List(
+        Dict(),
+        default_value=[],
+        help="""Admin-added error signatures, checked before the built-in catalog. Each item is
+        a dict with ``exc_type`` (regex on the exception class name, optional), ``message``
+        (regex on the message), ``kind``, ``subject``, ``title`` and optionally
+        ``explanation`` and ``self_service`` (text).""",
+    ).tag(config=True)
+
+    it_contact = Unicode(
+        "your IT service desk",
+        help="Who handles requests, as shown to users (e.g. 'Data Platform team, ext. 4242').",
+    ).tag(config=True)
+
+    it_contact_url = Unicode(
+        "",
+        help="A URL users may open to reach IT by other means (portal, chat channel).",
+    ).tag(config=True)
+
+    show_low_confidence = Bool(
+        False,
+        help="""Show cards for low-confidence findings too. Off by default: a card that nags
+        about the user's own bug is worse than a missed detection.""",
+    ).tag(config=True)
+
+    def blocked_entry(self, distribution: str) -> dict[str, str] | None:
+        """The policy entry for a blocked distribution (case/underscore-insensitive)."""
+        wanted = normalize_name(distribution)
+        for name, value in self.blocked_packages.items():
+            if normalize_name(name) == wanted:
+                if isinstance(value, str):
+                    return {"package": name, "reason": value}
+                return {"package": name, **{k: str(v) for k, v in value.items()}}
+        return None
+
+    def to_public_dict(self) -> dict[str, Any]:
+        """The policy as users may see it. Holds no secret by construction (no secret traits)."""
+        return {name: getattr(self, name) for name in sorted(self.trait_names(config=True))}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ITBridgePolicy:
+        """Rebuild the policy from ``to_public_dict()`` output (what the kernel receives)."""
+        known = set(cls.class_trait_names(config=True))
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def normalize_name(name: str) -> str:
+    """PEP 503 normalisation: ``Foo_Bar.baz`` -> ``foo-bar-baz``."""
+    out = []
+    prev_dash = False
+    for ch in name.lower():
+        if ch in "-_.":
+            if not prev_dash:
+                out.append("-")
+            prev_dash = True
+        else:
+            out.append(ch)
+            prev_dash = False
+    return "".join(out)
+
+
+CONFIG_FILE_BASENAMES = ("jupyter_server_config", "jupyter_itbridge_config")
+
+
+def load_jupyter_config(paths: list[str] | None = None) -> Config:
+    """Load admin config the way jupyter-server does, for processes without a server.
+
+    Reads ``jupyter_server_config.{json,py}`` (and ``.d/`` fragments) and
+    ``jupyter_itbridge_config.{json,py}`` from the Jupyter config path, lowest priority first.
+    """
+    from jupyter_core.paths import jupyter_config_path
+    from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
+
+    config = Config()
+    search = list(reversed(paths if paths is not None else jupyter_config_path()))
+    for directory in search:
+        for base in CONFIG_FILE_BASENAMES:
+            fragments = os.path.join(directory, base + ".d")
+            if os.path.isdir(fragments):
+                for fname in sorted(os.listdir(fragments)):
+                    if fname.endswith(".json"):
+                        config.merge(JSONFileConfigLoader(fname, fragments).load_config())
+            for ext, loader in ((".json", JSONFileConfigLoader), (".py", PyFileConfigLoader)):
+                if os.path.isfile(os.path.join(directory, base + ext)):
+                    config.merge(loader(base + ext, directory).load_config())
+    return config
+
+
+def policy_from_config(config: Config | None = None) -> ITBridgePolicy:
+    """The effective policy from config files (kernel fallback, CLI)."""
+    return ITBridgePolicy(config=config if config is not None else load_jupyter_config())

@@ -1,0 +1,102 @@
+"""Wire jupyter-itbridge into a running jupyter-server.
+
+Builds one :class:`ITBridgeApp` (config, policy, backend, request service), stores it in the
+tornado settings under ``"itbridge"`` (the jupyterlab-git "service object in settings" model),
+registers the REST routes, and hands kernels the URL and per-process token they use to file
+requests.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from jupyter_server.utils import url_path_join
+
+from ..config import ITBridge
+from ..policy import ITBridgePolicy
+
+API_PREFIX = "itbridge/api"
+ENV_URL = "JUPYTER_ITBRIDGE_URL"
+ENV_TOKEN = "JUPYTER_ITBRIDGE_TOKEN"
+
+
+@dataclass
+class ITBridgeApp:
+    """Everything a handler needs, built once per server process."""
+
+    config: ITBridge
+    policy: ITBridgePolicy
+    kernel_token: str
+    api_url: str
+    backend: Any = None
+    service: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def owner(self) -> str:
+        return self.config.owner
+
+
+def route_table(base_url: str) -> list[tuple[str, type]]:
+    """All REST routes, absolute (``{base_url}itbridge/api/...``)."""
+    from . import health
+
+    tables = [health.HANDLERS]
+    try:
+        from . import requests_api
+    except ImportError:  # pragma: no cover - during incremental development only
+        requests_api = None  # type: ignore[assignment]
+    if requests_api is not None:
+        tables.append(requests_api.HANDLERS)
+    routes = []
+    for table in tables:
+        for path, handler in table:
+            routes.append((url_path_join(base_url, API_PREFIX, path), handler))
+    return routes
+
+
+def kernel_api_url(serverapp: Any) -> str:
+    """The URL kernels use to reach the API (loopback, with the server's base_url)."""
+    url = serverapp.connection_url
+    return url_path_join(url, API_PREFIX) + "/"
+
+
+def load(serverapp: Any) -> ITBridgeApp:
+    """Entry point called by ``_load_jupyter_server_extension``."""
+    config = ITBridge(parent=serverapp)
+    policy = ITBridgePolicy(parent=serverapp)
+    token = secrets.token_urlsafe(32)
+    try:
+        api_url = kernel_api_url(serverapp)
+    except Exception:  # unix sockets and exotic setups: kernels then use the offline drafts
+        api_url = ""
+    app = ITBridgeApp(config=config, policy=policy, kernel_token=token, api_url=api_url)
+
+    # Kernels started by this server inherit these (and only kernels of this server know them).
+    os.environ[ENV_TOKEN] = token
+    if api_url:
+        os.environ[ENV_URL] = api_url
+
+    _attach_service(app, serverapp)
+
+    web_app = serverapp.web_app
+    web_app.settings["itbridge"] = app
+    web_app.add_handlers(".*$", route_table(web_app.settings["base_url"]))
+    serverapp.log.info(
+        "jupyter-itbridge: API at %s, backend %r",
+        url_path_join(web_app.settings["base_url"], API_PREFIX),
+        config.backend,
+    )
+    return app
+
+
+def _attach_service(app: ITBridgeApp, serverapp: Any) -> None:
+    """Create the backend and the request service (store + outbox) when available."""
+    try:
+        from .service import build_service
+    except ImportError:  # pragma: no cover - during incremental development only
+        return
+    build_service(app, serverapp)
