@@ -48,6 +48,28 @@ class ITBridge(LoggingConfigurable):
         users get one notification per crossing, with a prefilled 'more memory' request.""",
     ).tag(config=True)
 
+    retry_base_delay = Float(
+        2.0,
+        help="""First delay (seconds) before retrying a failed delivery; doubles per try, with
+        jitter, up to ``retry_max_delay``. A ``Retry-After`` from the ticket system wins.""",
+    ).tag(config=True)
+
+    retry_max_delay = Float(
+        600.0,
+        help="Longest delay (seconds) between delivery retries of a request.",
+    ).tag(config=True)
+
+    config_error_retry_delay = Float(
+        1800.0,
+        help="""Delay (seconds) between retries after a configuration error (401/403, unknown
+        queue). Such requests stay 'failed' with the admin message; they are never dropped.""",
+    ).tag(config=True)
+
+    outbox_concurrency = Integer(
+        4,
+        help="How many deliveries to the ticket system may run at the same time.",
+    ).tag(config=True)
+
     owner = Unicode(
         help="""User name that owns requests filed from this server (single-user server).
         Default: ``$JUPYTERHUB_USER`` on JupyterHub, else the OS user name.""",

@@ -130,9 +130,7 @@ def _ancestors(path: str, root: str) -> list[str]:
 def _v2_snapshot(cgroup_root: str, rel: str | None) -> MemorySnapshot | None:
     if not os.path.isfile(os.path.join(cgroup_root, "cgroup.controllers")):
         return None
-    where = _locate(cgroup_root, rel, "memory.current") or _locate(
-        cgroup_root, rel, "memory.max"
-    )
+    where = _locate(cgroup_root, rel, "memory.current") or _locate(cgroup_root, rel, "memory.max")
     if where is None:
         return None
     limits = [

@@ -114,8 +114,7 @@ def server_message(resp: requests.Response, limit: int = 200) -> str:
             if isinstance(val, dict):
                 val = val.get("message") or val.get("detail") or json.dumps(val)
             if isinstance(val, list):
-                val = "; ".join(str(v.get("message", v) if isinstance(v, dict) else v)
-                                for v in val)
+                val = "; ".join(str(v.get("message", v) if isinstance(v, dict) else v) for v in val)
             if val:
                 text = str(val)
                 break
@@ -188,8 +187,9 @@ def network_error(exc: requests.RequestException, url: str, action: str) -> Back
     kind = "timed out" if isinstance(exc, requests.Timeout) else "could not connect"
     if isinstance(exc, requests.exceptions.SSLError):
         kind = "TLS verification failed (set the backend's ca_bundle?)"
-    return BackendError(f"{origin(url)} {kind} while trying to {action}; will retry",
-                        retryable=True)
+    return BackendError(
+        f"{origin(url)} {kind} while trying to {action}; will retry", retryable=True
+    )
 
 
 class HTTPBackend(Backend):
@@ -200,8 +200,11 @@ class HTTPBackend(Backend):
         help="Base URL of the ticket system, e.g. https://rt.example.org (no trailing slash).",
     ).tag(config=True)
 
-    timeout = Float(15.0, help="Seconds to wait for the ticket system before giving up on one call "
-                    "(the outbox retries later).").tag(config=True)
+    timeout = Float(
+        15.0,
+        help="Seconds to wait for the ticket system before giving up on one call "
+        "(the outbox retries later).",
+    ).tag(config=True)
 
     retries = Integer(
         2,
@@ -227,8 +230,7 @@ class HTTPBackend(Backend):
         """Created lazily so that building a backend from config never touches the network."""
         if self._session is None:
             verify: bool | str = self.ca_bundle or self.verify_tls
-            self._session = make_session(timeout=self.timeout, retries=self.retries,
-                                         verify=verify)
+            self._session = make_session(timeout=self.timeout, retries=self.retries, verify=verify)
             self._session.headers.update(self.auth_headers())
             auth = self.basic_auth()
             if auth:
@@ -245,6 +247,12 @@ class HTTPBackend(Backend):
     def secret_trait(self) -> str:
         """``Class.trait`` of the credential in use, for 401/403 messages."""
         return f"{type(self).__name__} credentials"
+
+    def response_error(self, resp: requests.Response, *, action: str, target: str) -> BackendError:
+        """Map a failed answer (subclasses add API quirks, e.g. GitHub's 403 rate limit)."""
+        return error_from_response(
+            resp, secret_trait=self.secret_trait(), action=action, target=target
+        )
 
     # -- the one request helper --------------------------------------------------------------
     def require_url(self) -> None:
@@ -267,12 +275,12 @@ class HTTPBackend(Backend):
         try:
             resp = self.session.request(method, url, **kwargs)
         except requests.RequestException as exc:
-            self.log.warning("itbridge %s: %s %s failed: %s", self.name, method, origin(url),
-                             type(exc).__name__)
+            self.log.warning(
+                "itbridge %s: %s %s failed: %s", self.name, method, origin(url), type(exc).__name__
+            )
             raise network_error(exc, url, action) from None
         if resp.status_code not in set(ok):
-            err = error_from_response(resp, secret_trait=self.secret_trait(), action=action,
-                                      target=target)
+            err = self.response_error(resp, action=action, target=target)
             self.log.warning("itbridge %s: %s", self.name, err.admin_message)
             raise err
         return resp

@@ -35,3 +35,10 @@ def is_loaded() -> bool:
 
 def bridge() -> Any:
     return _bridge
+
+
+def last_card() -> Any:
+    """The most recent card shown in this kernel (scripts and tests click its buttons)."""
+    if _bridge is None or not _bridge.cards:
+        return None
+    return _bridge.cards[-1]

@@ -1,8 +1,20 @@
-"""The ``post_run_cell`` hook: the normal traceback stays, the finding is shown after it."""
+"""The ``post_run_cell`` hook: the normal traceback stays, the finding is shown after it.
+
+IPython publishes the traceback inside ``run_cell``; ``post_run_cell`` fires afterwards, so a
+display from here lands right under the error. The success path is two attribute reads: a cell
+that does not fail pays nothing measurable. Everything else (policy, detection, widgets) is
+loaded on demand, and no error of ours ever reaches the user's cell.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import sys
+import threading
 from typing import Any
+
+#: Seconds the first cell waits for the policy (fetched in the background at load time).
+POLICY_WAIT = 3.0
 
 
 class KernelBridge:
@@ -13,29 +25,173 @@ class KernelBridge:
         self.enabled = True
         self.shown: set[str] = set()
         self.last_findings: list[Any] = []
+        self.last_source = ""
+        self.last_internal_error: str | None = None
+        self.cards: list[Any] = []
+        self._policy: Any = None
+        self.policy_origin = ""
+        self._policy_thread: threading.Thread | None = None
+        self._guard_installed = False
+        self._original_pip: Any = None
 
+    # ----------------------------------------------------------------- lifecycle
     def register(self) -> None:
-        self.ipython.events.register("post_run_cell", self.post_run_cell)
+        events = self.ipython.events
+        events.register("post_run_cell", self.post_run_cell)
+        events.register("pre_run_cell", self._first_cell)
+        from .magics import register_magics
+        from .pip_watch import wrap_pip
+
+        register_magics(self.ipython, self)
+        self._original_pip = wrap_pip(self.ipython, self)
+        # The policy (and with it the import guard) is read off the start-up path: a thread
+        # now, joined by the first cell so a blocked import in cell 1 is still caught.
+        self._policy_thread = threading.Thread(
+            target=self._load_policy, name="itbridge-policy", daemon=True
+        )
+        self._policy_thread.start()
 
     def unregister(self) -> None:
-        try:
-            self.ipython.events.unregister("post_run_cell", self.post_run_cell)
-        except ValueError:
-            pass
+        for event, func in (
+            ("post_run_cell", self.post_run_cell),
+            ("pre_run_cell", self._first_cell),
+        ):
+            with contextlib.suppress(ValueError):
+                self.ipython.events.unregister(event, func)
+        from .pip_watch import unwrap_pip
 
+        unwrap_pip(self.ipython, self._original_pip)
+        self._uninstall_guard()
+
+    def _first_cell(self, *_args: Any) -> None:
+        """Runs once, before the first cell: make sure the policy and guard are in place."""
+        with contextlib.suppress(ValueError):
+            self.ipython.events.unregister("pre_run_cell", self._first_cell)
+        thread = self._policy_thread
+        if thread is not None:
+            thread.join(POLICY_WAIT)
+
+    # -------------------------------------------------------------------- policy
+    def _load_policy(self) -> None:
+        try:
+            from .policy_source import load_policy
+
+            policy, origin = load_policy()
+            self.set_policy(policy, origin)
+        except Exception as err:  # never break the kernel over a policy
+            self.last_internal_error = f"policy: {type(err).__name__}: {err}"
+
+    @property
+    def policy(self) -> Any:
+        if self._policy is None:
+            thread = self._policy_thread
+            if thread is not None and thread.is_alive():
+                thread.join(POLICY_WAIT)
+            if self._policy is None:
+                from .policy_source import load_policy
+
+                self.set_policy(*load_policy())
+        return self._policy
+
+    def set_policy(self, policy: Any, origin: str) -> None:
+        self._policy = policy
+        self.policy_origin = origin
+        self._install_guard(policy)
+
+    def reload_policy(self) -> Any:
+        from .policy_source import load_policy
+
+        self.set_policy(*load_policy())
+        return self._policy
+
+    def _install_guard(self, policy: Any) -> None:
+        try:
+            from . import import_guard
+        except ImportError:  # the guard module is optional at this stage
+            return
+        try:
+            if self._guard_installed:
+                import_guard.uninstall()
+            import_guard.install(policy)
+            self._guard_installed = True
+        except Exception as err:
+            self.last_internal_error = f"import guard: {type(err).__name__}: {err}"
+
+    def _uninstall_guard(self) -> None:
+        if not self._guard_installed:
+            return
+        try:
+            from . import import_guard
+
+            import_guard.uninstall()
+        except Exception:
+            pass
+        self._guard_installed = False
+
+    # ------------------------------------------------------------------ the hook
     def post_run_cell(self, result: Any) -> None:
         """Called by IPython after every cell; cheap unless the cell failed."""
-        error = getattr(result, "error_in_exec", None)
+        error = result.error_in_exec
         if error is None or not self.enabled:
             return
         self.handle_error(error)
 
     def handle_error(self, error: BaseException) -> None:
+        """Diagnose a live exception and show new findings; swallow any error of our own."""
         try:
             from ..detect import diagnose
-        except ImportError:
+
+            findings = diagnose(error, self.policy)
+        except Exception as err:  # detection must never make a failing cell worse
+            self.last_internal_error = f"diagnose: {type(err).__name__}: {err}"
+            return
+        self.show_findings(findings, source=f"{type(error).__name__}")
+
+    def handle_output(self, text: str, source: str) -> None:
+        """Diagnose command output (``%pip``) that failed without raising."""
+        if not self.enabled:
             return
         try:
-            self.last_findings = diagnose(error)
-        except Exception:  # detection must never make a failing cell worse
-            self.last_findings = []
+            from ..detect import diagnose_output
+
+            findings = diagnose_output(text, self.policy)
+        except Exception as err:
+            self.last_internal_error = f"diagnose_output: {type(err).__name__}: {err}"
+            return
+        self.show_findings(findings, source=source)
+
+    def is_shown(self, finding: Any) -> bool:
+        """The show rule: high/medium always; low only if the policy asks for it."""
+        if finding.confidence != "low":
+            return True
+        return bool(getattr(self._policy, "show_low_confidence", False))
+
+    @staticmethod
+    def once_key(finding: Any) -> str:
+        """The "same problem" key: the fingerprint, with package names PEP 503-normalised so
+        ``some_pkg`` (from a wheel URL) and ``some-pkg`` (from the requirement) show once."""
+        if finding.kind in ("missing_package", "blocked_package"):
+            from ..findings import fingerprint
+            from ..policy import normalize_name
+
+            return fingerprint(finding.kind, normalize_name(finding.subject))
+        return finding.fingerprint
+
+    def show_findings(self, findings: list[Any], source: str) -> None:
+        self.last_findings = list(findings)
+        self.last_source = source
+        for finding in findings:
+            key = self.once_key(finding)
+            if not self.is_shown(finding) or key in self.shown:
+                continue
+            self.shown.add(key)
+            try:
+                from .card import show_card
+
+                self.cards.append(show_card(finding, self))
+            except Exception as err:
+                self.last_internal_error = f"card: {type(err).__name__}: {err}"
+                print(
+                    f"jupyter-itbridge: {finding.title} (the request card failed: {err})",
+                    file=sys.stderr,
+                )

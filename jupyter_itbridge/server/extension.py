@@ -81,6 +81,8 @@ def load(serverapp: Any) -> ITBridgeApp:
         os.environ[ENV_URL] = api_url
 
     _attach_service(app, serverapp)
+    _attach_events(app, serverapp)
+    _attach_watchers(app, serverapp)
 
     web_app = serverapp.web_app
     web_app.settings["itbridge"] = app
@@ -100,3 +102,21 @@ def _attach_service(app: ITBridgeApp, serverapp: Any) -> None:
     except ImportError:  # pragma: no cover - during incremental development only
         return
     build_service(app, serverapp)
+
+
+def _attach_events(app: ITBridgeApp, serverapp: Any) -> None:
+    """Register our jupyter_events schemas and emit request state changes and incidents."""
+    try:
+        from .events import setup_events
+    except ImportError:  # pragma: no cover - during incremental development only
+        return
+    setup_events(app, serverapp)
+
+
+def _attach_watchers(app: ITBridgeApp, serverapp: Any) -> None:
+    """Kernel-death and memory-pressure watchers (they record incidents)."""
+    try:
+        from .watchers import setup_watchers
+    except ImportError:  # pragma: no cover - during incremental development only
+        return
+    setup_watchers(app, serverapp)

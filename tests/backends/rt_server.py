@@ -28,7 +28,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from system_deps import apt_install  # noqa: E402
+from system_deps import apt_install
 
 PACKAGES = ["request-tracker5", "rt5-db-sqlite", "rt5-standalone"]
 ROOT_PASSWORD = "itbridge-test-root"  # a throwaway password for a loopback-only test server
@@ -37,8 +37,11 @@ SITE_CONFIG = ETC / "RT_SiteConfig.pm"
 TEST_CONFIG = ETC / "RT_SiteConfig.d" / "99-itbridge-tests.pm"
 DB_DIR = Path("/var/lib/dbconfig-common/sqlite3/request-tracker5")
 RT_SERVER = Path("/usr/share/request-tracker5/libexec/rt-server")
-WRITABLE_DIRS = [Path("/var/cache/request-tracker5"), Path("/var/lib/request-tracker5"),
-                 Path("/var/log/request-tracker5")]
+WRITABLE_DIRS = [
+    Path("/var/cache/request-tracker5"),
+    Path("/var/lib/request-tracker5"),
+    Path("/var/log/request-tracker5"),
+]
 
 DEBCONF = f"""\
 request-tracker5 request-tracker5/dbconfig-install boolean true
@@ -125,9 +128,20 @@ class RTServer:
             return
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            ["setpriv", "--reuid=www-data", "--regid=www-data", "--init-groups",
-             str(RT_SERVER), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                "setpriv",
+                "--reuid=www-data",
+                "--regid=www-data",
+                "--init-groups",
+                str(RT_SERVER),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             env={**os.environ, "HOME": "/var/www"},
             start_new_session=True,  # its own process group: stop() ends the server and its kids
         )
@@ -137,8 +151,9 @@ class RTServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"rt-server exited early; log: {self.log_tail()}")
             with contextlib.suppress(requests.RequestException):
-                res = requests.get(f"{self.url}/REST/2.0/rt", auth=(self.user, self.password),
-                                   timeout=5)
+                res = requests.get(
+                    f"{self.url}/REST/2.0/rt", auth=(self.user, self.password), timeout=5
+                )
                 if res.status_code == 200:
                     return
                 if res.status_code == 401:

@@ -1,0 +1,73 @@
+"""Backend lookup by name: the built-ins plus the ``jupyter_itbridge.backends`` entry points.
+
+Built-ins are imported lazily so that choosing ``local`` never imports ``requests``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from typing import Any
+
+from traitlets.config import Config, Configurable
+
+from .base import Backend
+
+ENTRY_POINT_GROUP = "jupyter_itbridge.backends"
+
+BUILTINS: dict[str, str] = {
+    "local": "jupyter_itbridge.backends.local:LocalBackend",
+    "rt": "jupyter_itbridge.backends.rt:RTBackend",
+    "servicenow": "jupyter_itbridge.backends.servicenow:ServiceNowBackend",
+    "jira": "jupyter_itbridge.backends.jira:JiraBackend",
+    "github": "jupyter_itbridge.backends.github:GitHubBackend",
+    "gitlab": "jupyter_itbridge.backends.gitlab:GitLabBackend",
+    "email": "jupyter_itbridge.backends.email:EmailBackend",
+    "webhook": "jupyter_itbridge.backends.webhook:WebhookBackend",
+}
+
+
+def _load(target: str) -> type[Backend]:
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def available_backends() -> dict[str, type[Backend]]:
+    """Every backend that can be chosen with ``c.ITBridge.backend`` (built-ins win)."""
+    found: dict[str, type[Backend]] = {}
+    for name, target in BUILTINS.items():
+        try:
+            found[name] = _load(target)
+        except (ImportError, AttributeError):  # e.g. local.py not present in this build
+            continue
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name in found:
+            continue
+        try:
+            cls = ep.load()
+        except Exception:  # a broken plugin must not break the built-ins
+            continue
+        if isinstance(cls, type) and issubclass(cls, Backend):
+            found[ep.name] = cls
+    return found
+
+
+def make_backend(
+    name: str, parent: Configurable | None = None, config: Config | None = None, **kw: Any
+) -> Backend:
+    """Instantiate the backend called ``name`` with traitlets config from ``parent``/``config``."""
+    key = (name or "").strip().lower()
+    backends = available_backends()
+    cls = backends.get(key)
+    if cls is None:
+        if key in BUILTINS:  # listed but failed to import: say why
+            _load(BUILTINS[key])
+        valid = ", ".join(sorted(backends))
+        raise ValueError(
+            f"Unknown ticket-system backend {name!r} in c.ITBridge.backend; valid names: "
+            f"{valid} (third-party backends register under the {ENTRY_POINT_GROUP!r} "
+            "entry point group)."
+        )
+    if parent is not None:
+        return cls(parent=parent, **kw)
+    return cls(config=config, **kw) if config is not None else cls(**kw)

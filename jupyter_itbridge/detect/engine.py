@@ -1,0 +1,296 @@
+"""Match error records against the admin signatures, then the built-in catalog.
+
+The catalog is compiled once, on first use (regexes precompiled, family checks resolved), so
+importing ``jupyter_itbridge.detect`` costs nothing at kernel start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from jupyter_itbridge.findings import Finding
+from jupyter_itbridge.policy import ITBridgePolicy
+
+from .record import (
+    ErrorRecord,
+    record_from_exception,
+    record_from_output,
+    records_from_text,
+    safe_message,
+)
+
+_CONF_RANK = {"high": 0, "medium": 1, "low": 2}
+MAX_CHAIN = 16
+
+
+class _Fmt(dict):
+    """``str.format_map`` mapping where unknown placeholders become empty strings."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+@dataclass
+class Hit:
+    """What a family check receives: the record, the regex groups, the policy, the signature."""
+
+    record: ErrorRecord
+    groups: dict[str, str]
+    policy: ITBridgePolicy
+    signature: dict[str, Any]
+
+
+Check = Callable[[Hit], "dict[str, Any] | None"]
+
+
+@dataclass
+class _Compiled:
+    index: int
+    data: dict[str, Any]
+    regex: re.Pattern[str] | None
+    types: frozenset[str] | None
+    errno: frozenset[int] | None
+    scope: str
+    check: Check | None
+    policy_rule: str | None = None
+
+
+_CATALOG: list[_Compiled] | None = None
+_DEFAULT_POLICY: ITBridgePolicy | None = None
+
+
+def _resolve_check(name: str | None) -> Check | None:
+    if not name:
+        return None
+    module, func = name.split(".")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), func)
+
+
+def _compile(sig: dict[str, Any], index: int) -> _Compiled:
+    pattern = sig.get("message")
+    return _Compiled(
+        index=index,
+        data=sig,
+        regex=re.compile(pattern) if pattern else None,
+        types=frozenset(sig["types"]) if sig.get("types") else None,
+        errno=frozenset(sig["errno"]) if sig.get("errno") else None,
+        scope=sig.get("scope", "exception"),
+        check=_resolve_check(sig.get("check")),
+    )
+
+
+def catalog() -> list[_Compiled]:
+    """The compiled built-in catalog (compiled once)."""
+    global _CATALOG
+    if _CATALOG is None:
+        from .catalog import SIGNATURES
+
+        _CATALOG = [_compile(sig, i) for i, sig in enumerate(SIGNATURES)]
+    return _CATALOG
+
+
+def default_policy() -> ITBridgePolicy:
+    global _DEFAULT_POLICY
+    if _DEFAULT_POLICY is None:
+        _DEFAULT_POLICY = ITBridgePolicy()
+    return _DEFAULT_POLICY
+
+
+_ADMIN_CACHE: dict[str, tuple[list[Any], list[_Compiled]]] = {}
+
+
+def _admin_signatures(policy: ITBridgePolicy) -> list[_Compiled]:
+    """Admin signatures compiled (cached per policy content). A bad regex is skipped, never
+    fatal: one typo in config must not switch detection off."""
+    sigs = list(policy.signatures or [])
+    if not sigs:
+        return []
+    key = repr(sigs)
+    cached = _ADMIN_CACHE.get(key)
+    if cached is not None:
+        return cached[1]
+    out = []
+    for i, raw in enumerate(sigs):
+        if not isinstance(raw, dict) or not raw.get("kind") or not raw.get("subject"):
+            continue
+        try:
+            regex = re.compile(raw.get("message") or "")
+            type_re = re.compile(raw["exc_type"]) if raw.get("exc_type") else None
+        except re.error:
+            continue
+        text = raw.get("self_service")
+        data = {
+            "id": raw.get("id") or f"signatures[{i}]",
+            "kind": raw["kind"],
+            "subject": raw["subject"],
+            "title": raw.get("title") or raw["subject"],
+            "explanation": raw.get("explanation", ""),
+            "confidence": raw.get("confidence", "high"),
+            "_type_re": type_re,
+            "_self_service": {"title": "Fix it yourself", "text": text} if text else None,
+        }
+        rule = f"signatures.{raw['id']}" if raw.get("id") else f"signatures[{i}]"
+        out.append(_Compiled(-1000 + i, data, regex, None, None, "both", None, policy_rule=rule))
+    if len(_ADMIN_CACHE) > 32:
+        _ADMIN_CACHE.clear()
+    _ADMIN_CACHE[key] = (sigs, out)
+    return out
+
+
+def _applies(sig: _Compiled, record: ErrorRecord) -> Iterable[re.Match[str] | None]:
+    """The regex matches of ``sig`` on ``record`` (one ``None`` = matched without a regex)."""
+    if record.origin == "output":
+        if sig.scope == "exception" or sig.types or sig.data.get("_type_re"):
+            return ()
+        return sig.regex.finditer(record.message) if sig.regex else ()
+    if sig.scope == "output":
+        return ()
+    type_re = sig.data.get("_type_re")
+    if type_re is not None and not any(type_re.fullmatch(n) for n in record.type_names):
+        return ()
+    if sig.types is not None and not (sig.types & record.type_names):
+        return ()
+    match = sig.regex.search(record.message) if sig.regex else None
+    if sig.errno is not None and record.errno is not None:
+        return (match,) if record.errno in sig.errno else ()
+    if sig.regex is not None and match is None:
+        return ()
+    return (match,)
+
+
+def _self_service_from_policy(subject: str, policy: ITBridgePolicy) -> dict[str, Any] | None:
+    table = policy.driver_self_service or {}
+    text = table.get(subject) or table.get(subject.split(":", 1)[0])
+    if not text:
+        return None
+    command = None
+    m = re.search(r"`([^`]+)`", text)
+    if m:
+        command = m.group(1)
+    rule_key = subject if subject in table else subject.split(":", 1)[0]
+    return {"title": "Fix it yourself", "text": text, "command": command, "rule": rule_key}
+
+
+def _build(sig: _Compiled, record: ErrorRecord, match: re.Match[str] | None, policy) -> Any:
+    groups = {k: v for k, v in (match.groupdict() if match else {}).items() if v is not None}
+    over: dict[str, Any] = {}
+    if sig.check is not None:
+        result = sig.check(Hit(record, groups, policy, sig.data))
+        if result is None:
+            return None
+        over = result
+    fmt = _Fmt(groups)
+    fmt["it_contact"] = policy.it_contact or "your IT service desk"
+    fmt.update(over.get("fmt", {}))
+    data = sig.data
+    subject = over.get("subject") or data["subject"].format_map(fmt)
+    if not subject or subject.endswith(":"):
+        return None
+    kind = over.get("kind", data["kind"])
+    evidence: dict[str, Any] = {
+        "exception_type": record.type_label or None,
+        "message": safe_message(
+            match.group(0) if record.origin == "output" and match else record.message
+        ),
+        "traceback_tail": record.tb_tail,
+        "signature": data["id"],
+    }
+    if record.origin == "output":
+        evidence.pop("exception_type")
+        evidence.pop("traceback_tail")
+        evidence["source"] = "stream output"
+    evidence.update(over.get("evidence", {}))
+    self_service = over.get("self_service", data.get("_self_service"))
+    policy_rule = over.get("policy_rule", sig.policy_rule)
+    if self_service is None:
+        self_service = _self_service_from_policy(subject, policy)
+        if self_service is not None:
+            policy_rule = policy_rule or f"driver_self_service.{self_service.pop('rule')}"
+    return Finding(
+        kind=kind,
+        subject=subject,
+        title=over.get("title") or data["title"].format_map(fmt),
+        explanation=over.get("explanation") or data.get("explanation", "").format_map(fmt),
+        evidence=evidence,
+        confidence=over.get("confidence", data.get("confidence", "high")),
+        self_service=self_service,
+        policy_rule=policy_rule,
+    )
+
+
+def _match_record(
+    record: ErrorRecord, policy: ITBridgePolicy, first_only: bool
+) -> list[tuple[int, Finding]]:
+    found: list[tuple[int, Finding]] = []
+    for sig in (*_admin_signatures(policy), *catalog()):
+        for match in _applies(sig, record):
+            finding = _build(sig, record, match, policy)
+            if finding is not None:
+                found.append((sig.index, finding))
+                if first_only:
+                    return found
+    return found
+
+
+def _merge(hits: list[tuple[int, Finding]]) -> list[Finding]:
+    """Dedupe by fingerprint (keeping the most confident) and sort most specific first."""
+    best: dict[str, tuple[int, int, Finding]] = {}
+    for order, (index, finding) in enumerate(hits):
+        prev = best.get(finding.fingerprint)
+        if prev is None or _CONF_RANK[finding.confidence] < _CONF_RANK[prev[2].confidence]:
+            best[finding.fingerprint] = (index, order if prev is None else prev[1], finding)
+    ranked = sorted(best.values(), key=lambda t: (_CONF_RANK[t[2].confidence], t[0], t[1]))
+    return [f for _, _, f in ranked]
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception, its causes/contexts and (3.11+) group members, outermost first."""
+    out: list[BaseException] = []
+    seen: set[int] = set()
+    queue = [exc]
+    while queue and len(out) < MAX_CHAIN:
+        cur = queue.pop(0)
+        if id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        out.append(cur)
+        members = getattr(cur, "exceptions", None)
+        if isinstance(members, tuple) and isinstance(cur, BaseException):
+            queue.extend(m for m in members if isinstance(m, BaseException))
+        if cur.__cause__ is not None:
+            queue.append(cur.__cause__)
+        if cur.__context__ is not None:
+            queue.append(cur.__context__)
+    return out
+
+
+def diagnose(exc: BaseException, policy: ITBridgePolicy | None = None) -> list[Finding]:
+    policy = policy or default_policy()
+    hits: list[tuple[int, Finding]] = []
+    for item in _chain(exc):
+        hits.extend(_match_record(record_from_exception(item), policy, first_only=True))
+    return _merge(hits)
+
+
+def diagnose_text(
+    ename: str,
+    evalue: str,
+    traceback: list[str] | str | None = None,
+    policy: ITBridgePolicy | None = None,
+) -> list[Finding]:
+    policy = policy or default_policy()
+    hits: list[tuple[int, Finding]] = []
+    for record in records_from_text(ename, evalue, traceback):
+        hits.extend(_match_record(record, policy, first_only=True))
+    return _merge(hits)
+
+
+def diagnose_output(text: str, policy: ITBridgePolicy | None = None) -> list[Finding]:
+    policy = policy or default_policy()
+    if not text:
+        return []
+    return _merge(_match_record(record_from_output(text), policy, first_only=False))

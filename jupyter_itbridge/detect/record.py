@@ -1,0 +1,165 @@
+"""One error, normalised: the same shape whether it came from a live exception, from the
+``ename``/``evalue``/``traceback`` a kernel publishes, or from stream output. Signatures and
+family checks only ever look at an :class:`ErrorRecord`, so every entry point matches alike.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from dataclasses import dataclass, field
+
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@'\"]+(?::[^/\s@'\"]*)?@")
+_SECRET_PAIR = re.compile(r"(?i)\b(password|passwd|pwd|token|secret|api_key)=([^;&\s'\"]+)")
+_ERRNO = re.compile(r"\[(?:Errno|WinError) (-?\d+)\]")
+_QUOTED_PATH = re.compile(r": '(/[^']*|[^']*[/\\][^']*)'\s*$")
+_CHAINED = re.compile(
+    r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Failure|"
+    r"NotFound|Refused|Timeout)\w*): (?P<msg>.+)$",
+    re.M,
+)
+_LOCATION = re.compile(r'File "(?P<a>[^"]+)"|File (?P<b>[^\s,]+?):\d+|(?P<c>Cell In ?\[\d*\])')
+
+MAX_MESSAGE = 500
+TAIL_LINES = 4
+
+
+def strip_ansi(text: str) -> str:
+    """Remove colour codes IPython puts in published tracebacks."""
+    return _ANSI.sub("", text) if "\x1b" in text else text
+
+
+def safe_message(text: str, limit: int = MAX_MESSAGE) -> str:
+    """Short message with URL credentials and ``password=`` values removed.
+
+    A local belt-and-braces helper: the full redaction (``jupyter_itbridge.redact``) runs again
+    before a request is previewed or stored.
+    """
+    text = _URL_USERINFO.sub(r"\1***@", text)
+    text = _SECRET_PAIR.sub(r"\1=***", text)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
+
+
+@dataclass
+class ErrorRecord:
+    """What the signatures see of one error."""
+
+    type_names: frozenset[str]
+    type_label: str
+    message: str
+    origin: str  # "exception", "text" or "output"
+    errno: int | None = None
+    filename: str | None = None
+    module_name: str | None = None
+    last_file: str | None = None
+    tb_tail: list[str] = field(default_factory=list)
+    exc: BaseException | None = None
+
+
+def _errno_from(message: str) -> int | None:
+    m = _ERRNO.search(message)
+    return int(m.group(1)) if m else None
+
+
+def record_from_exception(exc: BaseException) -> ErrorRecord:
+    """Read a live exception without formatting its traceback (that would read source files)."""
+    cls = type(exc)
+    try:
+        message = str(exc)
+    except Exception:  # a broken __str__ must not break detection
+        message = ""
+    module = cls.__module__
+    label = cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
+    errno = getattr(exc, "errno", None) if isinstance(exc, OSError) else None
+    if not isinstance(errno, int):
+        errno = _errno_from(message)
+    filename = getattr(exc, "filename", None) if isinstance(exc, OSError) else None
+    frames: list[tuple[str, int, str]] = []
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        frames.append((code.co_filename, tb.tb_lineno, code.co_name))
+        if len(frames) > TAIL_LINES:
+            frames.pop(0)
+        tb = tb.tb_next
+    return ErrorRecord(
+        type_names=frozenset(c.__name__ for c in cls.__mro__),
+        type_label=label,
+        message=message,
+        origin="exception",
+        errno=errno,
+        filename=filename if isinstance(filename, str) else None,
+        module_name=getattr(exc, "name", None) if isinstance(exc, ImportError) else None,
+        last_file=frames[-1][0] if frames else None,
+        tb_tail=[f"{f}:{n} in {name}" for f, n, name in frames],
+        exc=exc,
+    )
+
+
+def _type_names_for(ename: str) -> frozenset[str]:
+    """A bare class name, plus its bases when it is a builtin (``PermissionError`` is an
+    ``OSError``); other classes (``DatabaseError``) are matched by message text."""
+    bare = ename.rsplit(".", 1)[-1]
+    cls = getattr(builtins, bare, None)
+    if isinstance(cls, type) and issubclass(cls, BaseException):
+        return frozenset(c.__name__ for c in cls.__mro__)
+    return frozenset({bare})
+
+
+def _filename_from(message: str) -> str | None:
+    m = _QUOTED_PATH.search(message)
+    return m.group(1) if m else None
+
+
+def records_from_text(
+    ename: str, evalue: str, traceback: list[str] | str | None
+) -> list[ErrorRecord]:
+    """The published error, then the chained errors found in its traceback text."""
+    tb_text = strip_ansi("\n".join(traceback) if isinstance(traceback, list) else traceback or "")
+    evalue = strip_ansi(evalue or "")
+    lines = [ln.rstrip() for ln in tb_text.splitlines() if ln.strip()]
+    tail = [safe_message(ln, 200) for ln in lines[-TAIL_LINES - 1 : -1]] if lines else []
+    last_file = None
+    for m in _LOCATION.finditer(tb_text):
+        last_file = m.group("a") or m.group("b") or m.group("c")
+    first = ErrorRecord(
+        type_names=_type_names_for(ename or ""),
+        type_label=ename or "",
+        message=evalue,
+        origin="text",
+        errno=_errno_from(evalue),
+        filename=_filename_from(evalue),
+        last_file=last_file,
+        tb_tail=tail,
+    )
+    out = [first]
+    seen = {(ename.rsplit(".", 1)[-1], evalue.strip())}
+    for m in _CHAINED.finditer(tb_text):
+        key = (m.group("type").rsplit(".", 1)[-1], m.group("msg").strip())
+        if key in seen:
+            continue
+        seen.add(key)
+        msg = m.group("msg")
+        out.append(
+            ErrorRecord(
+                type_names=_type_names_for(m.group("type")),
+                type_label=m.group("type"),
+                message=msg,
+                origin="text",
+                errno=_errno_from(msg),
+                filename=_filename_from(msg),
+                last_file=last_file,
+                tb_tail=tail,
+            )
+        )
+        if len(out) >= 12:
+            break
+    return out
+
+
+def record_from_output(text: str) -> ErrorRecord:
+    text = strip_ansi(text or "")
+    return ErrorRecord(type_names=frozenset(), type_label="", message=text, origin="output")

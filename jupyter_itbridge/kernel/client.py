@@ -1,0 +1,154 @@
+"""Kernel -> server client: read the policy, file requests; offline drafts when unreachable.
+
+Uses ``http.client`` (ipykernel has it imported already, so this costs no start-up time) with
+short timeouts: a notebook must never hang because the Jupyter server is slow. The kernel only
+ever holds the per-process kernel token (``JUPYTER_ITBRIDGE_TOKEN``), never a ticket-system
+credential.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+ENV_URL = "JUPYTER_ITBRIDGE_URL"
+ENV_TOKEN = "JUPYTER_ITBRIDGE_TOKEN"
+TOKEN_HEADER = "X-ITBridge-Token"
+
+#: Seconds; the server is on loopback, anything slower means it is not really there.
+POLICY_TIMEOUT = 1.5
+REQUEST_TIMEOUT = 5.0
+
+
+class ServerUnavailable(Exception):
+    """The server could not be reached (or refused the kernel token): keep the draft offline."""
+
+
+class ServerRejected(Exception):
+    """The server answered with a 4xx about the content: the user has to change something."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"HTTP {status}: {message}")
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class SubmitResult:
+    """What happened to one request the user sent from a card."""
+
+    filed: bool
+    response: dict[str, Any] = field(default_factory=dict)
+    saved_path: str | None = None
+    error: str | None = None
+
+
+class ServerClient:
+    """Talks to ``{base_url}itbridge/api/`` with the kernel token."""
+
+    def __init__(
+        self, url: str | None = None, token: str | None = None, environ: Any = None
+    ) -> None:
+        env = os.environ if environ is None else environ
+        self.url = url if url is not None else env.get(ENV_URL, "")
+        self.token = token if token is not None else env.get(ENV_TOKEN, "")
+        if self.url and not self.url.endswith("/"):
+            self.url += "/"
+
+    @property
+    def configured(self) -> bool:
+        """True when this kernel was started by a Jupyter server running the extension."""
+        return bool(self.url and self.token)
+
+    def call(
+        self, method: str, path: str, body: Any = None, timeout: float = REQUEST_TIMEOUT
+    ) -> Any:
+        """One JSON call. Raises ServerUnavailable or ServerRejected; returns the parsed body."""
+        if not self.configured:
+            raise ServerUnavailable(f"{ENV_URL} / {ENV_TOKEN} are not set in this kernel")
+        target = urlsplit(urljoin(self.url, path))
+        if target.scheme not in ("http", "https"):
+            raise ServerUnavailable(f"unsupported URL scheme in {ENV_URL}: {target.scheme!r}")
+        conn_cls = (
+            http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
+        )
+        headers = {TOKEN_HEADER: self.token, "Accept": "application/json"}
+        payload = None
+        if body is not None:
+            payload = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        path_qs = target.path + (f"?{target.query}" if target.query else "")
+        conn = conn_cls(target.hostname or "127.0.0.1", target.port, timeout=timeout)
+        try:
+            conn.request(method, path_qs, body=payload, headers=headers)
+            resp = conn.getresponse()
+            raw = resp.read()
+            status = resp.status
+        except (OSError, http.client.HTTPException) as err:
+            raise ServerUnavailable(f"{type(err).__name__}: {err}") from None
+        finally:
+            conn.close()
+        if status in (401, 403) or status >= 500 or status == 404:
+            # 401/403: the server restarted with a new token; 404: extension not enabled;
+            # 5xx: server trouble. In all cases the draft is safer on disk.
+            raise ServerUnavailable(f"HTTP {status} from the Jupyter server: {_message(raw)}")
+        if status >= 400:
+            raise ServerRejected(status, _message(raw))
+        if not raw.strip():
+            return {}
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise ServerUnavailable("the server answered something that is not JSON") from None
+
+    def get_policy(self) -> dict[str, Any]:
+        data = self.call("GET", "policy", timeout=POLICY_TIMEOUT)
+        if not isinstance(data, dict):
+            raise ServerUnavailable("GET policy did not return an object")
+        return data.get("policy", data) if isinstance(data.get("policy"), dict) else data
+
+    def file_request(self, body: dict[str, Any]) -> dict[str, Any]:
+        data = self.call("POST", "requests", body)
+        return data if isinstance(data, dict) else {"response": data}
+
+    def get_request(self, request_id: Any) -> dict[str, Any]:
+        data = self.call("GET", f"requests/{request_id}")
+        return data if isinstance(data, dict) else {"response": data}
+
+
+def _message(raw: bytes) -> str:
+    """The human part of an error body (jupyter-server sends ``{"message": ...}``)."""
+    text = raw.decode("utf-8", "replace").strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text[:300]
+    if isinstance(data, dict):
+        return str(data.get("message") or data.get("reason") or data)[:300]
+    return text[:300]
+
+
+def submit(
+    draft_body: dict[str, Any], request_uuid: str, client: ServerClient | None = None
+) -> SubmitResult:
+    """File one request; if the server cannot take it, save it under the outbox-drafts dir.
+
+    ``draft_body`` is ``RequestDraft.to_dict()``; ``request_uuid`` is the card's idempotency
+    key (sent as ``uuid``), so a retried or double-clicked send files one request only.
+    """
+    from .drafts import save_draft
+
+    client = client or ServerClient()
+    body = {**draft_body, "uuid": request_uuid}
+    try:
+        response = client.file_request(body)
+    except ServerRejected as err:
+        return SubmitResult(filed=False, error=err.message or str(err))
+    except ServerUnavailable as err:
+        path = save_draft(draft_body, request_uuid, reason=str(err))
+        return SubmitResult(filed=False, saved_path=path, error=str(err))
+    return SubmitResult(filed=True, response=response)

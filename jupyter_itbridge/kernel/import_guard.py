@@ -1,0 +1,103 @@
+"""A ``sys.meta_path`` finder that explains blocked packages at import time.
+
+Guidance, not enforcement: the package index is the real gate, and ``uninstall()`` (or editing
+``sys.meta_path``) removes the finder. It sits at position 0 so a blocked package is explained
+even when it happens to be installed, and it costs one set lookup per *new* import: any name
+that is not blocked returns ``None`` at once and the normal finders carry on.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from jupyter_itbridge.detect.names import import_names_for
+
+__all__ = ["BlockedImportError", "BlockedImportFinder", "install", "installed", "uninstall"]
+
+
+class BlockedImportError(ModuleNotFoundError):
+    """Import of a package the organisation's policy blocks; carries the policy's reason."""
+
+    def __init__(
+        self,
+        module: str,
+        distribution: str,
+        reason: str = "",
+        alternative: str = "",
+    ) -> None:
+        text = f"import of '{module}' is blocked by policy (package '{distribution}')"
+        if reason:
+            text += f": {reason.rstrip('.')}."
+        if alternative:
+            text += f" Approved alternative: '{alternative}'."
+        super().__init__(text, name=module)
+        self.distribution = distribution
+        self.reason = reason
+        self.alternative = alternative
+
+
+class BlockedImportFinder:
+    """Raises :class:`BlockedImportError` for blocked import names; ignores everything else."""
+
+    def __init__(self, blocked: dict[str, dict[str, str]]) -> None:
+        # import name (top-level or dotted) -> {"package", "reason", "alternative"}
+        self._blocked = blocked
+        self._names = frozenset(blocked)
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname not in self._names:
+            return None
+        entry = self._blocked[fullname]
+        raise BlockedImportError(
+            fullname,
+            entry["package"],
+            entry.get("reason", ""),
+            entry.get("alternative", ""),
+        )
+
+    def invalidate_caches(self) -> None:  # part of the finder protocol; nothing cached
+        return None
+
+    @property
+    def names(self) -> frozenset[str]:
+        return self._names
+
+
+def blocked_import_names(policy: Any) -> dict[str, dict[str, str]]:
+    """Import name -> policy entry, for every blocked distribution in ``policy``."""
+    out: dict[str, dict[str, str]] = {}
+    overrides = dict(policy.import_name_overrides or {})
+    for dist in policy.blocked_packages:
+        entry = policy.blocked_entry(dist)
+        if entry is None:
+            continue
+        for name in import_names_for(dist, overrides):
+            out[name] = entry
+    return out
+
+
+def installed() -> BlockedImportFinder | None:
+    for finder in sys.meta_path:
+        if isinstance(finder, BlockedImportFinder):
+            return finder
+    return None
+
+
+def uninstall() -> None:
+    """Remove every finder this module installed."""
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, BlockedImportFinder)]
+
+
+def install(policy: Any) -> BlockedImportFinder | None:
+    """Install (or replace) the finder for ``policy``; no blocked packages -> no finder at all.
+
+    Already-imported blocked modules are left alone: the finder only sees new imports.
+    """
+    uninstall()
+    blocked = blocked_import_names(policy)
+    if not blocked:
+        return None
+    finder = BlockedImportFinder(blocked)
+    sys.meta_path.insert(0, finder)
+    return finder

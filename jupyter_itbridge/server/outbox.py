@@ -1,0 +1,323 @@
+"""The outbox worker: delivers stored requests and comments, and keeps ticket states in sync.
+
+Why an outbox: the request is committed before any delivery try, so a crash, a network error or
+a ticket system that is down loses nothing; the worker simply tries again (exponential backoff
+with jitter, honouring ``Retry-After``). Before creating, a backend that can search is asked
+whether the ticket already exists (by our request UUID), so a crash between "created" and
+"stored" never makes a second ticket. Backends are synchronous: they run in threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..backends.base import Backend, BackendError, OutgoingRequest, TicketRef
+from ..redact import redact
+from .store import DELIVERED, UNSUPPORTED, Store, TransitionError
+
+log = logging.getLogger("jupyter_itbridge.outbox")
+
+#: ``on_change(record_row, old_state)`` is called after every state change the worker makes.
+OnChange = Callable[[dict[str, Any], str], Any]
+
+
+def backoff_delay(
+    attempts: int, base: float, cap: float, rng: random.Random, retry_after: float | None = None
+) -> float:
+    """Exponential backoff with "equal jitter"; never sooner than the server's Retry-After."""
+    exp = min(cap, base * (2 ** max(0, attempts - 1)))
+    delay = exp / 2 + rng.uniform(0, exp / 2)
+    if retry_after is not None:
+        delay = max(delay, float(retry_after))
+    return delay
+
+
+def outgoing(row: dict[str, Any]) -> OutgoingRequest:
+    """The stored row as a backend sees it (already redacted when stored)."""
+    draft = row.get("draft") or {}
+    return OutgoingRequest(
+        uuid=row["uuid"],
+        summary=row["summary"],
+        body=row["body"],
+        user=row["user"],
+        kind=row.get("kind"),
+        subject=row.get("subject"),
+        fingerprint=row.get("fingerprint"),
+        urgency=row.get("urgency") or "normal",
+        extra={
+            "request_id": row["id"],
+            "notebook_path": draft.get("notebook_path"),
+            "environment": draft.get("environment") or {},
+        },
+    )
+
+
+class Outbox:
+    """Asyncio worker over a :class:`Store` and one :class:`Backend`."""
+
+    def __init__(
+        self,
+        store: Store,
+        backend: Backend,
+        *,
+        on_change: OnChange | None = None,
+        sync_interval: float = 300.0,
+        base_delay: float = 2.0,
+        max_delay: float = 600.0,
+        config_error_delay: float = 1800.0,
+        concurrency: int = 4,
+        batch: int = 50,
+        sync_batch: int = 100,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.backend = backend
+        self.on_change = on_change
+        self.sync_interval = sync_interval
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.config_error_delay = config_error_delay
+        self.concurrency = max(1, concurrency)
+        self.batch = batch
+        self.sync_batch = sync_batch
+        self.rng = rng or random.Random()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._tasks: list[asyncio.Task[None]] = []
+        # Health facts (no secrets: admin messages are redacted).
+        self.reachable: bool | None = None
+        self.last_error: str | None = None
+        self.last_success_at: float | None = None
+        self.deliveries = 0
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return any(not t.done() for t in self._tasks)
+
+    async def start(self) -> None:
+        if self.running:
+            return
+        self._stopping = False
+        self._wake = asyncio.Event()
+        self._tasks = [asyncio.create_task(self._deliver_loop(), name="itbridge-outbox")]
+        if getattr(self.backend, "can_sync", False) and self.sync_interval > 0:
+            self._tasks.append(asyncio.create_task(self._sync_loop(), name="itbridge-sync"))
+
+    async def stop(self) -> None:
+        """Stop after the current round; in-flight backend calls finish in their threads."""
+        self._stopping = True
+        self._wake.set()
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
+
+    def wake(self) -> None:
+        """Something new to deliver: skip the rest of the current sleep."""
+        self._wake.set()
+
+    # -- delivery -----------------------------------------------------------------------------
+
+    async def _deliver_loop(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                worked = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a store error must not kill the worker
+                log.exception("jupyter-itbridge outbox round failed")
+                worked = 0
+            if worked:
+                continue
+            due = self.store.next_due_at()
+            timeout = 60.0 if due is None else min(60.0, max(0.0, due - time.time()))
+            if timeout <= 0:
+                timeout = 0.05  # due now but not picked (e.g. backend busy): breathe
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
+
+    async def run_once(self) -> int:
+        """Deliver everything due now (requests, then comments); returns how many were tried."""
+        rows = self.store.due_requests(limit=self.batch)
+        sem = asyncio.Semaphore(self.concurrency)
+
+        async def guarded(coro: Any) -> None:
+            async with sem:
+                await coro
+
+        await asyncio.gather(*(guarded(self.deliver(row)) for row in rows))
+        comments = self.store.due_comments(limit=self.batch)
+        await asyncio.gather(*(guarded(self.deliver_comment(c)) for c in comments))
+        return len(rows) + len(comments)
+
+    async def drain(self, timeout: float = 60.0) -> None:
+        """Deliver until nothing is due or scheduled (tests, benchmarks, ``doctor``)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if await self.run_once():
+                continue
+            if self.store.next_due_at() is None:
+                return
+            await asyncio.sleep(0.01)
+        raise TimeoutError("outbox did not drain in time")
+
+    async def deliver(self, row: dict[str, Any]) -> None:
+        """One delivery try for one request; every outcome is recorded in the store."""
+        request_uuid = row["uuid"]
+        attempts = int(row.get("attempts") or 0) + 1
+        try:
+            ref = None
+            if getattr(self.backend, "can_find", False):
+                ref = await asyncio.to_thread(self.backend.find, request_uuid)
+            if ref is None:
+                ref = await asyncio.to_thread(self.backend.create, outgoing(row))
+        except BackendError as err:
+            self._record_failure(row, attempts, err)
+            return
+        except Exception as err:  # a backend bug: keep retrying, tell the admin precisely
+            wrapped = BackendError(f"{type(err).__name__}: {err}", retryable=True)
+            self._record_failure(row, attempts, wrapped)
+            return
+        self._record_success(row, attempts, ref)
+
+    def _record_success(self, row: dict[str, Any], attempts: int, ref: TicketRef) -> None:
+        self.reachable, self.last_success_at = True, time.time()
+        self.deliveries += 1
+        try:
+            old, new = self.store.transition(
+                row["uuid"],
+                "sent",
+                note=f"delivered as {ref.id}",
+                expect={"queued", "failed"},
+                ticket_id=ref.id,
+                ticket_url=ref.url,
+                attempts=attempts,
+                next_attempt_at=None,
+                last_error=None,
+            )
+        except TransitionError:
+            # Cancelled while in flight: keep the ticket ref, tell IT it is no longer needed.
+            self.store.update_fields(row["uuid"], ticket_id=ref.id, ticket_url=ref.url)
+            self.store.add_comment(
+                row["uuid"], row["user"], "system", "The requester cancelled this request."
+            )
+            self.wake()
+            return
+        self._changed(new, old)
+
+    def _record_failure(self, row: dict[str, Any], attempts: int, err: BackendError) -> None:
+        message = redact(err.admin_message)[:2000]
+        self.reachable = False if err.status is None or err.status >= 500 else True
+        self.last_error = message
+        if err.retryable:
+            delay = backoff_delay(attempts, self.base_delay, self.max_delay, self.rng, err.retry_after)
+        else:  # configuration error (401/403, unknown queue): slow retries, never dropped
+            delay = max(self.config_error_delay, err.retry_after or 0.0)
+        try:
+            old, new = self.store.transition(
+                row["uuid"],
+                "failed",
+                note=message,
+                expect={"queued", "failed"},
+                attempts=attempts,
+                next_attempt_at=time.time() + delay,
+                last_error=message,
+            )
+        except TransitionError:
+            return  # cancelled meanwhile
+        log.warning(
+            "jupyter-itbridge: delivery of request #%s failed (try %d, next in %.0f s): %s",
+            row["id"],
+            attempts,
+            delay,
+            message,
+        )
+        if old != new:
+            self._changed(new, old)
+
+    async def deliver_comment(self, comment: dict[str, Any]) -> None:
+        ref = TicketRef(id=comment["ticket_id"], url=comment.get("ticket_url"))
+        attempts = int(comment.get("attempts") or 0) + 1
+        try:
+            await asyncio.to_thread(self.backend.comment, ref, comment["text"])
+        except NotImplementedError:
+            self.store.update_comment(comment["id"], delivered=UNSUPPORTED, attempts=attempts)
+            return
+        except Exception as err:
+            retry_after = getattr(err, "retry_after", None)
+            message = redact(getattr(err, "admin_message", None) or f"{type(err).__name__}: {err}")
+            delay = backoff_delay(attempts, self.base_delay, self.max_delay, self.rng, retry_after)
+            if isinstance(err, BackendError) and not err.retryable:
+                delay = max(delay, self.config_error_delay)
+            self.last_error = message[:2000]
+            self.store.update_comment(
+                comment["id"],
+                attempts=attempts,
+                next_attempt_at=time.time() + delay,
+                last_error=message[:2000],
+            )
+            return
+        self.store.update_comment(
+            comment["id"], delivered=DELIVERED, attempts=attempts, last_error=None
+        )
+
+    # -- status sync --------------------------------------------------------------------------
+
+    async def _sync_loop(self) -> None:
+        while not self._stopping:
+            try:
+                await self.sync_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:
+                self.last_error = redact(f"status sync: {type(err).__name__}: {err}")[:2000]
+                log.warning("jupyter-itbridge: %s", self.last_error)
+            await asyncio.sleep(self.sync_interval)
+
+    async def sync_once(self) -> int:
+        """Read states of open tickets in batches; record and announce changes. Returns changes."""
+        rows = self.store.open_tickets()
+        changed = 0
+        for start in range(0, len(rows), self.sync_batch):
+            chunk = rows[start : start + self.sync_batch]
+            refs = [TicketRef(id=r["ticket_id"], url=r.get("ticket_url")) for r in chunk]
+            states = await asyncio.to_thread(self.backend.statuses, refs)
+            for row in chunk:
+                state = states.get(row["ticket_id"])
+                if not state or state == row["state"]:
+                    continue
+                try:
+                    old, new = self.store.transition(
+                        row["uuid"],
+                        state,
+                        note=f"ticket {row['ticket_id']} is now {state}",
+                        expect={row["state"]},
+                    )
+                except TransitionError as err:
+                    log.info("jupyter-itbridge: ignored status %s: %s", state, err)
+                    continue
+                changed += 1
+                self._changed(new, old)
+        return changed
+
+    def _changed(self, row: dict[str, Any], old_state: str) -> None:
+        if self.on_change is None:
+            return
+        try:
+            self.on_change(row, old_state)
+        except Exception:
+            log.exception("jupyter-itbridge: on_change callback failed")

@@ -1,0 +1,155 @@
+"""REST handlers for policy, diagnose, requests and incidents (paths in ``openapi.yaml``).
+
+Thin on purpose: parse and bound the input, call :class:`RequestService`, write JSON. Every
+client mistake becomes a 4xx with a message naming the field; nothing a user sends gives a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tornado import web
+
+from ..findings import STATES
+from ..redact import redact_obj
+from .base import ITBridgeHandler, endpoint
+from .service import RequestService, ServiceError
+
+MAX_TRACEBACK_LINES = 500
+MAX_TEXT = 100_000
+
+
+class _Base(ITBridgeHandler):
+    @property
+    def service(self) -> RequestService:
+        service = self.itbridge.service
+        if service is None:
+            raise web.HTTPError(503, "The jupyter-itbridge request service is not running.")
+        return service
+
+    def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a service call, mapping ServiceError to an HTTP error with the same message."""
+        try:
+            return fn(*args, **kwargs)
+        except ServiceError as err:
+            raise web.HTTPError(err.status, err.message) from None
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        """4xx messages may quote user input (with ``%``): log them without %-formatting."""
+        if isinstance(value, web.HTTPError) and value.status_code < 500:
+            self.log.warning(
+                "%d %s: %s", value.status_code, self._request_summary(), value.log_message
+            )
+            return
+        super().log_exception(typ, value, tb)
+
+    def body_object(self) -> dict[str, Any]:
+        data = self.read_json()
+        if not isinstance(data, dict):
+            raise web.HTTPError(400, "The request body must be a JSON object.")
+        return data
+
+
+class PolicyHandler(_Base):
+    @endpoint(kernel=True)
+    async def get(self) -> None:
+        self.write_json({"policy": self.itbridge.policy.to_public_dict()})
+
+
+class DiagnoseHandler(_Base):
+    @endpoint(kernel=True)
+    async def post(self) -> None:
+        data = self.body_object()
+        ename, evalue, traceback = data.get("ename"), data.get("evalue", ""), data.get("traceback")
+        if not isinstance(ename, str) or not ename.strip():
+            raise web.HTTPError(400, "'ename' is required and must be a non-empty string.")
+        if evalue is None:
+            evalue = ""
+        if not isinstance(evalue, str):
+            raise web.HTTPError(400, "'evalue' must be a string.")
+        if traceback is None:
+            traceback = []
+        if isinstance(traceback, str):
+            traceback = traceback[:MAX_TEXT]
+        elif isinstance(traceback, list) and all(isinstance(line, str) for line in traceback):
+            traceback = [line[:MAX_TEXT] for line in traceback[-MAX_TRACEBACK_LINES:]]
+        else:
+            raise web.HTTPError(400, "'traceback' must be a string or a list of strings.")
+        from ..detect import diagnose_text  # lazy: the catalog is only needed here
+
+        findings = diagnose_text(ename[:1000], evalue[:MAX_TEXT], traceback, self.itbridge.policy)
+        self.write_json({"findings": [redact_obj(f.to_dict()) for f in findings]})
+
+
+class RequestsHandler(_Base):
+    @endpoint(kernel=True)
+    async def get(self) -> None:
+        states: list[str] = []
+        for value in self.get_arguments("state"):
+            states.extend(s for s in value.split(",") if s)
+        unknown = sorted(set(states) - set(STATES))
+        if unknown:
+            raise web.HTTPError(
+                400, f"Unknown state {', '.join(unknown)}; expected one of {', '.join(STATES)}."
+            )
+        raw_limit = self.get_argument("limit", "500")
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 5000:
+            raise web.HTTPError(400, "'limit' must be an integer from 1 to 5000.")
+        items = self.service.list(self.owner, states=states or None, limit=int(raw_limit))
+        self.write_json({"requests": items})
+
+    @endpoint(kernel=True)
+    async def post(self) -> None:
+        data = self.body_object()
+        request_uuid = data.pop("uuid", None)
+        if request_uuid is not None and not isinstance(request_uuid, str):
+            raise web.HTTPError(400, "'uuid' must be a string.")
+        record, deduped = self.call(self.service.file, self.owner, data, request_uuid)
+        created = not deduped and not record.get("replayed")
+        self.write_json(record, status=201 if created else 200)
+
+
+class RequestHandler(_Base):
+    @endpoint(kernel=True)
+    async def get(self, request_id: str) -> None:
+        self.write_json(self.call(self.service.get, self.owner, request_id))
+
+
+class RetryHandler(_Base):
+    @endpoint()
+    async def post(self, request_id: str) -> None:
+        self.write_json(self.call(self.service.retry, self.owner, request_id))
+
+
+class CommentHandler(_Base):
+    @endpoint()
+    async def post(self, request_id: str) -> None:
+        data = self.body_object()
+        self.write_json(self.call(self.service.comment, self.owner, request_id, data.get("text")))
+
+
+class CancelHandler(_Base):
+    @endpoint()
+    async def post(self, request_id: str) -> None:
+        self.write_json(self.call(self.service.cancel, self.owner, request_id))
+
+
+class IncidentsHandler(_Base):
+    @endpoint()
+    async def get(self) -> None:
+        self.write_json({"incidents": self.service.incidents(self.owner)})
+
+
+_ID = r"(?P<request_id>[^/]+)"
+
+#: Paths relative to ``{base_url}itbridge/api/``.
+HANDLERS: list[tuple[str, type]] = [
+    (r"policy", PolicyHandler),
+    (r"diagnose", DiagnoseHandler),
+    (r"requests", RequestsHandler),
+    (rf"requests/{_ID}", RequestHandler),
+    (rf"requests/{_ID}/retry", RetryHandler),
+    (rf"requests/{_ID}/comment", CommentHandler),
+    (rf"requests/{_ID}/cancel", CancelHandler),
+    (r"incidents", IncidentsHandler),
+]

@@ -1,0 +1,41 @@
+"""Fixtures for backend tests: a real Request Tracker (once per session) and loopback fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from backends import rt_server  # tests/ is on sys.path (pyproject pythonpath)
+
+
+@pytest.fixture(scope="session")
+def rt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[rt_server.RTServer]:
+    """A real RT 5 on 127.0.0.1 (installed from Debian packages on first use, ~30 s)."""
+    reason = rt_server.unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    log_dir: Path = tmp_path_factory.mktemp("rt")
+    try:
+        server = rt_server.provision(log_dir)
+    except RuntimeError as exc:
+        pytest.skip(f"could not provision Request Tracker: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def rt_up(rt: rt_server.RTServer) -> rt_server.RTServer:
+    """The RT server, (re)started if a previous test stopped it."""
+    rt.start()
+    return rt
+
+
+@pytest.fixture
+def rt_admin(rt_up: rt_server.RTServer) -> requests.Session:
+    """A plain session as RT's root, to change tickets the way an IT agent would."""
+    session = requests.Session()
+    session.auth = (rt_up.user, rt_up.password)
+    session.headers["Content-Type"] = "application/json"
+    return session

@@ -1,0 +1,115 @@
+"""network_blocked from REAL failures against loopback servers the tests start: a proxy that
+refuses CONNECT with 403, a TLS server with a self-signed certificate, a package firewall; and a
+real DNS failure for a ``.invalid`` host (RFC 6761: guaranteed never to resolve)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import traceback
+import urllib.error
+import urllib.request
+
+import pytest
+from itb_helpers import only
+
+from jupyter_itbridge.detect import diagnose, diagnose_output, diagnose_text
+
+
+def both(exc: BaseException):
+    return diagnose(exc), diagnose_text(type(exc).__name__, str(exc),
+                                        traceback.format_exception(exc))
+
+
+def test_requests_proxy_refusal(refusing_proxy: int) -> None:
+    requests = pytest.importorskip("requests")
+    proxy = f"http://ana:s3cret@127.0.0.1:{refusing_proxy}"
+    with pytest.raises(requests.exceptions.ProxyError) as info:
+        requests.get("https://api.example.com/v1", proxies={"https": proxy}, timeout=5)
+    assert "Tunnel connection failed: 403" in str(info.value)
+    for findings in both(info.value):
+        f = only(findings)
+        assert (f.kind, f.subject, f.confidence) == ("network_blocked", "proxy", "high")
+        assert f.evidence["host"] == "api.example.com"
+        assert "s3cret" not in repr(f.to_dict())
+
+
+def test_httpx_proxy_refusal(refusing_proxy: int) -> None:
+    httpx = pytest.importorskip("httpx")
+    with pytest.raises(httpx.ProxyError) as info, httpx.Client(
+        proxy=f"http://127.0.0.1:{refusing_proxy}", timeout=5
+    ) as client:
+        client.get("https://api.example.com/v1")
+    for findings in both(info.value):
+        f = only(findings)
+        assert (f.kind, f.subject) == ("network_blocked", "proxy")
+
+
+def test_urllib_proxy_refusal(refusing_proxy: int) -> None:
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({"https": f"http://127.0.0.1:{refusing_proxy}"})
+    )
+    with pytest.raises(urllib.error.URLError) as info:
+        opener.open("https://api.example.com/v1", timeout=5)
+    assert "Tunnel connection failed: 403" in str(info.value)
+    for findings in both(info.value):
+        assert only(findings).subject == "proxy"
+
+
+def test_certificate_verify_failed_self_signed(tls_server: int) -> None:
+    requests = pytest.importorskip("requests")
+    with pytest.raises(requests.exceptions.SSLError) as info:
+        requests.get(f"https://127.0.0.1:{tls_server}/", timeout=5)
+    assert "CERTIFICATE_VERIFY_FAILED" in str(info.value)
+    for findings in both(info.value):
+        f = only(findings)
+        assert (f.kind, f.subject) == ("network_blocked", "tls-ca")
+        assert "self-signed" in (f.evidence["tls_reason"] or "") or "self signed" in (
+            f.evidence["tls_reason"] or "")
+
+
+def test_urllib_certificate_verify_failed(tls_server: int) -> None:
+    with pytest.raises(urllib.error.URLError) as info:
+        urllib.request.urlopen(f"https://127.0.0.1:{tls_server}/", timeout=5)
+    for findings in both(info.value):
+        assert only(findings).subject == "tls-ca"
+
+
+def test_dns_failure_for_external_host() -> None:
+    requests = pytest.importorskip("requests")
+    with pytest.raises(requests.exceptions.ConnectionError) as info:
+        requests.get("https://data.example.invalid/api", timeout=5)
+    assert "NameResolutionError" in str(info.value) or "resolve" in str(info.value)
+    for findings in both(info.value):
+        f = only(findings)
+        assert (f.kind, f.subject) == ("network_blocked", "dns")
+        assert f.evidence["host"] == "data.example.invalid"
+
+
+def test_urllib_dns_failure() -> None:
+    with pytest.raises(urllib.error.URLError) as info:
+        urllib.request.urlopen("http://data.example.invalid/", timeout=5)
+    assert only(diagnose(info.value)).subject == "dns"
+
+
+def test_pip_through_a_package_firewall(package_firewall: int, tmp_path) -> None:
+    """Real pip against a loopback index: a quarantined file (Sonatype text) and a 403 page."""
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "PIP_NO_INPUT": "1"}
+    base = [sys.executable, "-m", "pip", "download", "--isolated", "--no-cache-dir",
+            "--disable-pip-version-check", "-d", str(tmp_path),
+            "--index-url", f"http://127.0.0.1:{package_firewall}/simple"]
+    quarantined = subprocess.run([*base, "quarpkg"], capture_output=True, text=True, env=env,
+                                 timeout=120, check=False)
+    out = quarantined.stdout + quarantined.stderr
+    assert quarantined.returncode != 0 and "quarantined" in out.lower()
+    f = only(diagnose_output(out))
+    assert (f.kind, f.subject) == ("blocked_package", "quarpkg")
+    assert f.evidence["signature"] == "blocked.pip_quarantined"
+
+    refused = subprocess.run([*base, "-vv", "somepkg"], capture_output=True, text=True,
+                             env=env, timeout=120, check=False)
+    out = refused.stdout + refused.stderr
+    assert "Could not fetch URL" in out and ": 403" in out
+    shown = [f for f in diagnose_output(out) if f.shown]
+    assert [(f.kind, f.subject) for f in shown] == [("blocked_package", "somepkg")]

@@ -1,0 +1,66 @@
+"""Crash safety: a real jupyter server SIGKILLed mid-delivery delivers everything, once."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from hub.loopback_tickets import TicketSystem  # type: ignore[import-not-found]
+from hub.server_proc import ServerProcess  # type: ignore[import-not-found]
+
+N = 30
+
+
+@pytest.mark.slow
+def test_sigkill_mid_delivery_then_restart_delivers_all_exactly_once(tmp_path: Path) -> None:
+    with TicketSystem() as tickets:
+        server = ServerProcess(
+            tmp_path,
+            {
+                "backend": "hub.loopback_tickets:LoopbackBackend",
+                "store_path": str(tmp_path / "store.sqlite3"),
+                "retry_base_delay": 0.05,
+                "retry_max_delay": 0.3,
+                "outbox_concurrency": 2,
+                "owner": "alice",
+            },
+            extra_config=f"\nc.LoopbackBackend.url = {tickets.url!r}\n",
+        )
+        try:
+            tickets.accepting = False  # requests queue up, committed, none delivered yet
+            server.start()
+            filed = [server.request("POST", "requests", {"summary": f"need thing {i}"}) for i in range(N)]
+            uuids = {r["uuid"] for r in filed}
+            assert len(uuids) == N and all(r["state"] in ("queued", "failed") for r in filed)
+
+            # Run 1: SIGKILL right after the 5th ticket is created, before the server stores it.
+            tickets.kill_at = {5, 12}
+            tickets.victim_pid = server.proc.pid  # type: ignore[union-attr]
+            tickets.accepting = True
+            assert server.wait_exit(30) == -signal.SIGKILL
+            assert tickets.total_creates == 5
+
+            # Run 2: restart; the worker resumes at start-up and is killed again at create 12.
+            server.start()
+            tickets.victim_pid = server.proc.pid  # type: ignore[union-attr]
+            assert server.wait_exit(30) == -signal.SIGKILL
+
+            # Run 3: restart and let it finish.
+            server.start()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                listing = server.get("requests")["requests"]
+                if all(r["state"] == "sent" for r in listing) and len(listing) == N:
+                    break
+                time.sleep(0.2)
+            listing = server.get("requests")["requests"]
+            assert len(listing) == N and {r["state"] for r in listing} == {"sent"}
+            assert set(tickets.creates) == uuids, "every request reached the ticket system"
+            assert max(tickets.creates.values()) == 1, f"duplicates: {tickets.creates.most_common(3)}"
+            assert {r["uuid"]: r["ticket"]["id"] for r in listing} == tickets.tickets
+            assert server.get("health")["outbox_depth"] == 0
+        finally:
+            server.stop()
