@@ -8,7 +8,7 @@ from __future__ import annotations
 import getpass
 import os
 
-from traitlets import Float, Integer, Unicode, default
+from traitlets import Bool, Float, Integer, Unicode, default
 from traitlets.config import LoggingConfigurable
 
 
@@ -46,6 +46,44 @@ class ITBridge(LoggingConfigurable):
         0.9,
         help="""Fraction of the memory limit (cgroup v2, then v1, then ``MEM_LIMIT``) at which
         users get one notification per crossing, with a prefilled 'more memory' request.""",
+    ).tag(config=True)
+
+    watchers_enabled = Bool(
+        True,
+        help="""Watch kernels and memory: a kernel killed by the system (e.g. out of memory) and
+        memory use near the limit become incidents shown in JupyterLab, with a prefilled
+        'more memory' request. Kernels the user restarts or shuts down are never incidents.""",
+    ).tag(config=True)
+
+    watch_interval = Float(
+        5.0,
+        help="""Seconds between memory samples (the cgroup usage and each kernel's resident
+        memory). The last samples are what a killed kernel's incident reports.""",
+    ).tag(config=True)
+
+    memory_pressure_rearm = Float(
+        0.05,
+        help="""Hysteresis for memory-pressure notifications: after one notification, the next
+        comes only once usage fell below ``memory_pressure_threshold - memory_pressure_rearm``
+        of the limit and crossed the threshold again.""",
+    ).tag(config=True)
+
+    kernel_memory_samples = Integer(
+        12,
+        help="How many recent memory samples to keep per kernel (reported when it is killed).",
+    ).tag(config=True)
+
+    oom_rss_fraction = Float(
+        0.9,
+        help="""Where no cgroup ``oom_kill`` counter exists: a kernel killed by SIGKILL whose
+        last resident memory was at least this fraction of the memory limit counts as killed
+        for running out of memory.""",
+    ).tag(config=True)
+
+    cgroup_root = Unicode(
+        "/sys/fs/cgroup",
+        help="""Where the cgroup file system is mounted (cgroup v2, or v1 with a ``memory``
+        controller directory). Change only if it is mounted elsewhere.""",
     ).tag(config=True)
 
     retry_base_delay = Float(

@@ -273,3 +273,38 @@ def memory_evidence(
         if value is not None:
             out[name] = format_bytes(value)
     return out
+
+
+@dataclass(frozen=True)
+class ProcessMemory:
+    """Resident memory of one process (``VmRSS``) and its high-water mark (``VmHWM``)."""
+
+    pid: int
+    rss_bytes: int
+    hwm_bytes: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def process_memory(pid: int, proc_root: str = "/proc") -> ProcessMemory | None:
+    """``/proc/<pid>/status`` -> RSS and peak RSS, or None once the process is gone.
+
+    Why here: the server samples each kernel's memory so that, after the kernel is killed,
+    it can still say how much it used (the process and its ``/proc`` entry are gone by then).
+    """
+    text = _read(os.path.join(proc_root, str(pid), "status"))
+    if not text:
+        return None
+    values: dict[str, int] = {}
+    for line in text.splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            parts = rest.split()
+            try:
+                values[key] = int(parts[0]) * (1024 if parts[1:] == ["kB"] else 1)
+            except (IndexError, ValueError):
+                continue
+    if "VmRSS" not in values:  # zombie or kernel thread: no memory to report
+        return None
+    return ProcessMemory(pid, values["VmRSS"], values.get("VmHWM"))

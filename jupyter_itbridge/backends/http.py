@@ -111,8 +111,9 @@ def server_message(resp: requests.Response, limit: int = 200) -> str:
     if isinstance(data, dict):
         for key in ("message", "errorMessages", "error", "errors", "detail"):
             val = data.get(key)
-            if isinstance(val, dict):
-                val = val.get("message") or val.get("detail") or json.dumps(val)
+            if isinstance(val, dict):  # ServiceNow: {"error": {"message", "detail"}}
+                parts = [str(val[k]) for k in ("message", "detail") if val.get(k)]
+                val = ": ".join(parts) or json.dumps(val)
             if isinstance(val, list):
                 val = "; ".join(str(v.get("message", v) if isinstance(v, dict) else v) for v in val)
             if val:

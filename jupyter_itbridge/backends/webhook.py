@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from traitlets import Enum, Unicode, default
 
@@ -19,6 +21,28 @@ from .base import BackendError, OutgoingRequest, TicketRef
 from .http import HTTPBackend, origin
 
 SIGNATURE_HEADER = "X-ITBridge-Signature"
+
+
+class _RedactSecretPaths(logging.Filter):
+    """urllib3 logs request paths at DEBUG; a Slack/Teams webhook path is a credential."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paths: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.paths:
+            msg = record.getMessage()
+            hidden = msg
+            for path in self.paths:
+                hidden = hidden.replace(path, "/<webhook path redacted>")
+            if hidden != msg:
+                record.msg, record.args = hidden, ()
+        return True
+
+
+_REDACT = _RedactSecretPaths()
+logging.getLogger("urllib3.connectionpool").addFilter(_REDACT)
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -141,6 +165,9 @@ class WebhookBackend(HTTPBackend):
         return generic_payload(request)
 
     def create(self, request: OutgoingRequest) -> TicketRef:
+        path = urlsplit(self.url).path
+        if len(path) > 1:
+            _REDACT.paths.add(path)
         body = json.dumps(self.payload(request), ensure_ascii=False).encode()
         headers = {
             "Content-Type": "application/json; charset=utf-8",

@@ -344,7 +344,8 @@ SIGNATURES: list[dict[str, Any]] = [
         "id": "network.tls_ca",
         "family": "network",
         "scope": "both",
-        "message": r"CERTIFICATE_VERIFY_FAILED\]?[^\n]*?(?:\((?P<why>[^)]*)\))?|"
+        "message": r"CERTIFICATE_VERIFY_FAILED\]?(?: certificate verify failed: "
+        r"(?P<why>[^(\n'\"]*[^(\n'\"\s]))?|"
         r"problem confirming the ssl certificate",
         "kind": "network_blocked",
         "subject": "tls-ca",

@@ -198,7 +198,9 @@ class CardState:
                 when = str(r.get("created_at") or "")[:10] or "an earlier date"
                 text = f"Already requested on {when} (#{rid}); your note was added to it."
             else:
-                text = f"Request #{rid} filed - state: {r.get('state', 'queued')}."
+                text = f"Request #{rid} filed - state: {r.get('state', 'queued')}"
+                detail = r.get("state_detail")
+                text += f" ({detail})." if detail and detail != r.get("state") else "."
             if r.get("ticket_url"):
                 text += f" Ticket: {r['ticket_url']}"
             return text

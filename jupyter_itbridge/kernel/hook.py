@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+import time
 from typing import Any
 
 #: Seconds the first cell waits for the policy (fetched in the background at load time).
@@ -33,9 +34,11 @@ class KernelBridge:
         self._policy_thread: threading.Thread | None = None
         self._guard_installed = False
         self._original_pip: Any = None
+        self.timings: dict[str, float] = {}  # seconds; shown by ``%itbridge status``
 
     # ----------------------------------------------------------------- lifecycle
     def register(self) -> None:
+        t0 = time.perf_counter()
         events = self.ipython.events
         events.register("post_run_cell", self.post_run_cell)
         events.register("pre_run_cell", self._first_cell)
@@ -50,6 +53,7 @@ class KernelBridge:
             target=self._load_policy, name="itbridge-policy", daemon=True
         )
         self._policy_thread.start()
+        self.timings["load"] = time.perf_counter() - t0
 
     def unregister(self) -> None:
         for event, func in (
@@ -69,15 +73,19 @@ class KernelBridge:
             self.ipython.events.unregister("pre_run_cell", self._first_cell)
         thread = self._policy_thread
         if thread is not None:
+            t0 = time.perf_counter()
             thread.join(POLICY_WAIT)
+            self.timings["first_cell_wait"] = time.perf_counter() - t0
 
     # -------------------------------------------------------------------- policy
     def _load_policy(self) -> None:
+        t0 = time.perf_counter()
         try:
             from .policy_source import load_policy
 
             policy, origin = load_policy()
             self.set_policy(policy, origin)
+            self.timings["policy"] = time.perf_counter() - t0
         except Exception as err:  # never break the kernel over a policy
             self.last_internal_error = f"policy: {type(err).__name__}: {err}"
 
@@ -134,7 +142,10 @@ class KernelBridge:
         error = result.error_in_exec
         if error is None or not self.enabled:
             return
-        self.handle_error(error)
+        try:
+            self.handle_error(error)
+        except Exception as err:  # IPython would print "Error in callback": never ours
+            self.last_internal_error = f"hook: {type(err).__name__}: {err}"
 
     def handle_error(self, error: BaseException) -> None:
         """Diagnose a live exception and show new findings; swallow any error of our own."""

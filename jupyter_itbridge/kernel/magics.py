@@ -47,6 +47,8 @@ def itbridge_magic(bridge: Any, line: str) -> None:
         print(f"policy from: {bridge.policy_origin or 'not loaded yet'}")
         print(f"server: {client.url or 'none (offline drafts)'}")
         print(f"findings shown this session: {len(bridge.shown)}")
+        for name, seconds in bridge.timings.items():
+            print(f"timing {name}: {seconds * 1000:.1f} ms")
         if bridge.last_internal_error:
             print(f"last internal error: {bridge.last_internal_error}")
     else:

@@ -13,17 +13,19 @@ from typing import Any
 
 def load_policy(client: Any = None) -> tuple[Any, str]:
     """Return ``(ITBridgePolicy, origin)``; origin is ``server``, ``config`` or ``default``."""
-    from ..policy import ITBridgePolicy, policy_from_config
-    from .client import ServerClient, ServerUnavailable
+    import os
 
-    client = client or ServerClient()
-    if client.configured:
-        try:
-            return ITBridgePolicy.from_dict(client.get_policy()), "server"
-        except ServerUnavailable:
-            pass
-        except Exception:  # a bad answer must not leave the kernel without a policy
-            pass
+    from ..policy import ITBridgePolicy, policy_from_config
+
+    if client is not None or os.environ.get("JUPYTER_ITBRIDGE_URL"):
+        from .client import ServerClient
+
+        client = client or ServerClient()
+        if client.configured:
+            try:
+                return ITBridgePolicy.from_dict(client.get_policy()), "server"
+            except Exception:  # unreachable or a bad answer: fall back to the config files
+                pass
     try:
         return policy_from_config(), "config"
     except Exception:

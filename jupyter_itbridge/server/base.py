@@ -100,7 +100,7 @@ class ITBridgeHandler(APIHandler):
             raise web.HTTPError(400, "Request body is empty; expected a JSON object.")
         try:
             return json.loads(body)
-        except (ValueError, UnicodeDecodeError) as err:
+        except (ValueError, UnicodeDecodeError, RecursionError) as err:  # deep nesting too
             raise web.HTTPError(400, f"Request body is not valid JSON: {err}") from None
 
     def write_json(self, data: Any, status: int = 200) -> None:

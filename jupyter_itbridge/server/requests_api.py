@@ -6,6 +6,7 @@ client mistake becomes a 4xx with a message naming the field; nothing a user sen
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tornado import web
@@ -47,6 +48,10 @@ class _Base(ITBridgeHandler):
         data = self.read_json()
         if not isinstance(data, dict):
             raise web.HTTPError(400, "The request body must be a JSON object.")
+        try:  # lone surrogates ("\ud800") parse as JSON but cannot be stored or sent
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except (UnicodeEncodeError, ValueError, RecursionError):
+            raise web.HTTPError(400, "The request body contains invalid Unicode text.") from None
         return data
 
 
@@ -93,7 +98,7 @@ class RequestsHandler(_Base):
                 400, f"Unknown state {', '.join(unknown)}; expected one of {', '.join(STATES)}."
             )
         raw_limit = self.get_argument("limit", "500")
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 5000:
+        if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 5000:
             raise web.HTTPError(400, "'limit' must be an integer from 1 to 5000.")
         items = self.service.list(self.owner, states=states or None, limit=int(raw_limit))
         self.write_json({"requests": items})

@@ -10,6 +10,7 @@ import asyncio
 import importlib
 import json
 import logging
+import math
 import re
 import time
 from collections.abc import Callable
@@ -93,6 +94,8 @@ def _bound_json(value: Any, depth: int = 0) -> Any:
         if len(value) > FINDING_MAX_ITEMS:
             out.append(f"[... {len(value) - FINDING_MAX_ITEMS} more items removed]")
         return out
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # NaN/Infinity are not JSON
     if value is None or isinstance(value, (bool, int, float)):
         return value
     return str(value)[:FINDING_MAX_STRING]
@@ -136,7 +139,7 @@ def validate_draft(data: Any) -> tuple[RequestDraft, list[str]]:
         notices.append(f"'environment' was cut to its first {ENV_MAX_KEYS} entries.")
     env: dict[str, str] = {}
     for key, value in list(environment.items())[:ENV_MAX_KEYS]:
-        text = value if isinstance(value, str) else json.dumps(value, default=str)
+        text = value if isinstance(value, str) else json.dumps(_bound_json(value), default=str)
         env[str(key)[:100]] = _truncate(text, ENV_MAX_VALUE, f"environment.{key}", notices)
     fields["environment"] = env
     if finding is not None:
@@ -277,7 +280,7 @@ class RequestService:
     def _row_for(self, owner: str, id_or_uuid: str | int) -> dict[str, Any]:
         key = str(id_or_uuid).strip().lstrip("#")
         row = None
-        if key.isdigit() and len(key) < 18:
+        if key.isascii() and key.isdigit() and len(key) < 18:
             row = self.store.get_request_by_id(int(key))
         elif 0 < len(key) <= 64:
             row = self.store.get_request(key)

@@ -8,6 +8,10 @@ from pathlib import Path
 import pytest
 import requests
 from backends import rt_server  # tests/ is on sys.path (pyproject pythonpath)
+from backends.fakes.github import FakeGitHub
+from backends.fakes.gitlab import FakeGitLab
+from backends.fakes.jira import FakeJira
+from backends.fakes.servicenow import FakeServiceNow
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +43,31 @@ def rt_admin(rt_up: rt_server.RTServer) -> requests.Session:
     session.auth = (rt_up.user, rt_up.password)
     session.headers["Content-Type"] = "application/json"
     return session
+
+
+@pytest.fixture
+def fake_servicenow() -> Iterator[FakeServiceNow]:
+    fake = FakeServiceNow().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_jira() -> Iterator[FakeJira]:
+    fake = FakeJira().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_github() -> Iterator[FakeGitHub]:
+    fake = FakeGitHub().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_gitlab() -> Iterator[FakeGitLab]:
+    fake = FakeGitLab().start()
+    yield fake
+    fake.stop()

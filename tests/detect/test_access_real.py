@@ -27,8 +27,13 @@ def test_permission_denied_on_shared_path_outside_home(run_child, tmp_path) -> N
     res = run_child(
         f"open({str(shared / 'q3.csv')!r}).read()",
         env={"HOME": "/nonexistent-home"},
-        wrapper=lambda cmd: ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                             *cmd],
+        wrapper=lambda cmd: [
+            "setpriv",
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            *cmd,
+        ],
     )
     assert res["ename"] == "PermissionError"
     f = only(res["objects"])
@@ -50,9 +55,14 @@ def test_pep668_externally_managed_environment() -> None:
     marker = "/usr/lib/python3.11/EXTERNALLY-MANAGED"
     if not (os.path.exists("/usr/bin/python3") and os.path.exists(marker)):
         pytest.skip("needs Debian's python3 with its EXTERNALLY-MANAGED marker")
-    res = subprocess.run(["/usr/bin/python3", "-m", "pip", "install", "somepkg"],
-                         capture_output=True, text=True, timeout=120, check=False,
-                         env={**os.environ, "PIP_CONFIG_FILE": os.devnull})
+    res = subprocess.run(
+        ["/usr/bin/python3", "-m", "pip", "install", "somepkg"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "PIP_CONFIG_FILE": os.devnull},
+    )
     out = res.stdout + res.stderr
     if "No module named pip" in out:
         pytest.skip("Debian's python3 has no pip (apt-get install python3-pip)")

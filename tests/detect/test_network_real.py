@@ -18,8 +18,9 @@ from jupyter_itbridge.detect import diagnose, diagnose_output, diagnose_text
 
 
 def both(exc: BaseException):
-    return diagnose(exc), diagnose_text(type(exc).__name__, str(exc),
-                                        traceback.format_exception(exc))
+    return diagnose(exc), diagnose_text(
+        type(exc).__name__, str(exc), traceback.format_exception(exc)
+    )
 
 
 def test_requests_proxy_refusal(refusing_proxy: int) -> None:
@@ -37,9 +38,10 @@ def test_requests_proxy_refusal(refusing_proxy: int) -> None:
 
 def test_httpx_proxy_refusal(refusing_proxy: int) -> None:
     httpx = pytest.importorskip("httpx")
-    with pytest.raises(httpx.ProxyError) as info, httpx.Client(
-        proxy=f"http://127.0.0.1:{refusing_proxy}", timeout=5
-    ) as client:
+    with (
+        pytest.raises(httpx.ProxyError) as info,
+        httpx.Client(proxy=f"http://127.0.0.1:{refusing_proxy}", timeout=5) as client,
+    ):
         client.get("https://api.example.com/v1")
     for findings in both(info.value):
         f = only(findings)
@@ -66,7 +68,8 @@ def test_certificate_verify_failed_self_signed(tls_server: int) -> None:
         f = only(findings)
         assert (f.kind, f.subject) == ("network_blocked", "tls-ca")
         assert "self-signed" in (f.evidence["tls_reason"] or "") or "self signed" in (
-            f.evidence["tls_reason"] or "")
+            f.evidence["tls_reason"] or ""
+        )
 
 
 def test_urllib_certificate_verify_failed(tls_server: int) -> None:
@@ -96,19 +99,31 @@ def test_urllib_dns_failure() -> None:
 def test_pip_through_a_package_firewall(package_firewall: int, tmp_path) -> None:
     """Real pip against a loopback index: a quarantined file (Sonatype text) and a 403 page."""
     env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "PIP_NO_INPUT": "1"}
-    base = [sys.executable, "-m", "pip", "download", "--isolated", "--no-cache-dir",
-            "--disable-pip-version-check", "-d", str(tmp_path),
-            "--index-url", f"http://127.0.0.1:{package_firewall}/simple"]
-    quarantined = subprocess.run([*base, "quarpkg"], capture_output=True, text=True, env=env,
-                                 timeout=120, check=False)
+    base = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--isolated",
+        "--no-cache-dir",
+        "--disable-pip-version-check",
+        "-d",
+        str(tmp_path),
+        "--index-url",
+        f"http://127.0.0.1:{package_firewall}/simple",
+    ]
+    quarantined = subprocess.run(
+        [*base, "quarpkg"], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
     out = quarantined.stdout + quarantined.stderr
     assert quarantined.returncode != 0 and "quarantined" in out.lower()
     f = only(diagnose_output(out))
     assert (f.kind, f.subject) == ("blocked_package", "quarpkg")
     assert f.evidence["signature"] == "blocked.pip_quarantined"
 
-    refused = subprocess.run([*base, "-vv", "somepkg"], capture_output=True, text=True,
-                             env=env, timeout=120, check=False)
+    refused = subprocess.run(
+        [*base, "-vv", "somepkg"], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
     out = refused.stdout + refused.stderr
     assert "Could not fetch URL" in out and ": 403" in out
     shown = [f for f in diagnose_output(out) if f.shown]

@@ -31,8 +31,13 @@ def _raise_import(name: str) -> ModuleNotFoundError:
 
 @pytest.mark.parametrize(
     ("module", "dist"),
-    [("sklearn", "scikit-learn"), ("pyspark", "pyspark"), ("cv2", "opencv-python"),
-     ("PIL", "Pillow"), ("skimage", "scikit-image")],
+    [
+        ("sklearn", "scikit-learn"),
+        ("pyspark", "pyspark"),
+        ("cv2", "opencv-python"),
+        ("PIL", "Pillow"),
+        ("skimage", "scikit-image"),
+    ],
 )
 def test_known_import_name_maps_to_distribution(module: str, dist: str) -> None:
     exc = _raise_import(module)
@@ -47,8 +52,9 @@ def test_known_import_name_maps_to_distribution(module: str, dist: str) -> None:
 
 def test_self_service_mode_gives_pip_command() -> None:
     exc = _raise_import("sklearn")
-    policy = ITBridgePolicy(install_mode="self-service",
-                            package_index_url="https://pypi.corp.example/simple")
+    policy = ITBridgePolicy(
+        install_mode="self-service", package_index_url="https://pypi.corp.example/simple"
+    )
     f = only(diagnose(exc, policy))
     assert f.self_service["command"] == (
         "%pip install --index-url https://pypi.corp.example/simple scikit-learn"
@@ -88,8 +94,7 @@ def test_missing_dependency_of_installed_library_is_medium(tmp_path, run_child) 
     (site / "__init__.py").write_text("import fancy_native_helper\n")
     res = run_child("import fancylib", setup=f"sys.path.insert(0, {str(site.parent)!r})")
     f = only(res["objects"])
-    assert (f.kind, f.subject, f.confidence) == ("missing_package", "fancy_native_helper",
-                                                 "medium")
+    assert (f.kind, f.subject, f.confidence) == ("missing_package", "fancy_native_helper", "medium")
 
 
 def test_pandas_read_excel_without_openpyxl(run_child, tmp_path) -> None:
@@ -126,8 +131,10 @@ def test_blocked_package_without_finder_is_blocked_not_missing() -> None:
     """A plain ModuleNotFoundError for a blocked package says 'blocked', with the reason."""
     exc = _raise_import("pyautogui")
     policy = ITBridgePolicy(blocked_packages={"pyautogui": "Remote control is not allowed."})
-    for findings in (diagnose(exc, policy), diagnose_text("ModuleNotFoundError", str(exc), None,
-                                                          policy)):
+    for findings in (
+        diagnose(exc, policy),
+        diagnose_text("ModuleNotFoundError", str(exc), None, policy),
+    ):
         f = only(findings)
         assert (f.kind, f.subject) == ("blocked_package", "pyautogui")
         assert f.policy_rule == "blocked_packages.pyautogui"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from http_fixtures import Recorder  # type: ignore[import-not-found]
+from kernel_http_fixtures import Recorder  # type: ignore[import-not-found]
 
 from jupyter_itbridge.findings import MIME_TYPE, Finding
 from jupyter_itbridge.kernel import card as card_mod
@@ -229,3 +229,12 @@ def test_justification_hints_per_kind() -> None:
     assert "alternative" in card_mod.JUSTIFICATION_HINTS["missing_package"]
     assert "dataset" in card_mod.JUSTIFICATION_HINTS["resource_limit"]
     assert "database" in card_mod.JUSTIFICATION_HINTS["missing_driver"]
+
+
+def test_static_card_without_widgets(server: FakeServer) -> None:
+    state = _state()
+    state.draft.justification = "x"
+    static = card_mod.StaticCard(state, client=server.client)
+    static.send()
+    assert state.status == "filed"
+    assert state.bundle()["text/plain"].endswith("Request #1 filed - state: queued.")

@@ -143,6 +143,14 @@ def test_ordinary_errors_show_nothing(kernel: Any) -> None:
     assert kernel.run("x = 1\nx + 1")[0]["data"]["text/plain"] == "2"
 
 
+def test_low_confidence_kept_for_last_not_shown(kernel: Any) -> None:
+    out = kernel.run("import my_own_helpers_typo")
+    assert findings(out) == []
+    text = "".join(o.get("text", "") for o in kernel.run("%itbridge last"))
+    assert "[low] missing_package / my_own_helpers_typo" in text
+    assert "no card (low confidence)" in text
+
+
 def test_magic_off_on_and_free_form_request(kernel: Any) -> None:
     kernel.run("%itbridge off")
     assert findings(kernel.run(ORACLE)) == []

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from http_fixtures import Recorder  # type: ignore[import-not-found]
 from kernel_harness import findings  # type: ignore[import-not-found]
+from kernel_http_fixtures import Recorder  # type: ignore[import-not-found]
 
 from jupyter_itbridge.policy import normalize_name
 

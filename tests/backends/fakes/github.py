@@ -17,8 +17,7 @@ class FakeGitHub(FakeAPI):
         self.issues: dict[int, dict[str, Any]] = {}
         self.comments: dict[int, list[str]] = {}
         self.search_index_lag = False  # True: search does not see new issues yet (real lag)
-        o, r = repo.split("/")
-        base = rf"/repos/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)"
+        base = r"/repos/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)"
         self.route("GET", base, self.get_repo)
         self.route("POST", base + r"/issues", self.create_issue)
         self.route("GET", base + r"/issues", self.list_issues)
@@ -28,21 +27,25 @@ class FakeGitHub(FakeAPI):
 
     def authorized(self, req: Recorded) -> Reply | None:
         if req.headers.get("authorization") != f"Bearer {self.token}":
-            return Reply(401, {"message": "Bad credentials",
-                               "documentation_url": "https://docs.github.com/rest"})
+            return Reply(
+                401,
+                {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"},
+            )
         if req.headers.get("x-github-api-version") != "2022-11-28":
             return Reply(400, {"message": "Unsupported 'X-GitHub-Api-Version'"})
         return None
 
     def _repo_ok(self, owner: str, name: str) -> Reply | None:
         if f"{owner}/{name}" != self.repo:
-            return Reply(404, {"message": "Not Found",
-                               "documentation_url": "https://docs.github.com/rest"})
+            return Reply(
+                404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
+            )
         return None
 
     def get_repo(self, req: Recorded, owner: str, name: str) -> Reply:
-        return self._repo_ok(owner, name) or Reply(200, {"full_name": self.repo,
-                                                         "has_issues": True})
+        return self._repo_ok(owner, name) or Reply(
+            200, {"full_name": self.repo, "has_issues": True}
+        )
 
     def _issue(self, num: int) -> dict[str, Any]:
         return self.issues[num]
@@ -52,14 +55,24 @@ class FakeGitHub(FakeAPI):
             return denied
         body = req.json or {}
         if not body.get("title"):
-            return Reply(422, {"message": "Validation Failed",
-                               "errors": [{"resource": "Issue", "code": "missing_field",
-                                           "field": "title"}]})
+            return Reply(
+                422,
+                {
+                    "message": "Validation Failed",
+                    "errors": [{"resource": "Issue", "code": "missing_field", "field": "title"}],
+                },
+            )
         num = len(self.issues) + 1
-        issue = {"number": num, "title": body["title"], "body": body.get("body") or "",
-                 "state": "open", "state_reason": None, "assignees": [],
-                 "labels": [{"name": n} for n in body.get("labels") or []],
-                 "html_url": f"https://github.example/{self.repo}/issues/{num}"}
+        issue = {
+            "number": num,
+            "title": body["title"],
+            "body": body.get("body") or "",
+            "state": "open",
+            "state_reason": None,
+            "assignees": [],
+            "labels": [{"name": n} for n in body.get("labels") or []],
+            "html_url": f"https://github.example/{self.repo}/issues/{num}",
+        }
         self.issues[num] = issue
         return Reply(201, issue)
 
@@ -77,12 +90,15 @@ class FakeGitHub(FakeAPI):
             return denied
         label = req.q("labels")
         state = req.q("state") or "open"
-        found = [i for i in self.issues.values()
-                 if (not label or label in [x["name"] for x in i["labels"]])
-                 and (state == "all" or i["state"] == state)]
+        found = [
+            i
+            for i in self.issues.values()
+            if (not label or label in [x["name"] for x in i["labels"]])
+            and (state == "all" or i["state"] == state)
+        ]
         found.sort(key=lambda i: i["number"], reverse=(req.q("direction") or "desc") == "desc")
         per_page, page = int(req.q("per_page") or 30), int(req.q("page") or 1)
-        chunk = found[(page - 1) * per_page: page * per_page]
+        chunk = found[(page - 1) * per_page : page * per_page]
         headers = {}
         if page * per_page < len(found):
             query = {k: v[0] for k, v in req.query.items()} | {"page": str(page + 1)}
@@ -102,7 +118,9 @@ class FakeGitHub(FakeAPI):
         if f"repo:{self.repo}" not in q:
             return Reply(422, {"message": "Validation Failed"})
         term = q.split('"')[1] if '"' in q else ""
-        found = [] if self.search_index_lag else [
-            i for i in self.issues.values() if term and term in i["body"]]
-        return Reply(200, {"total_count": len(found), "incomplete_results": False,
-                           "items": found})
+        found = (
+            []
+            if self.search_index_lag
+            else [i for i in self.issues.values() if term and term in i["body"]]
+        )
+        return Reply(200, {"total_count": len(found), "incomplete_results": False, "items": found})

@@ -32,8 +32,9 @@ class FakeGitLab(FakeAPI):
         return None
 
     def get_project(self, req: Recorded, pid: str) -> Reply:
-        return self._project_ok(pid) or Reply(200, {"id": 42, "issues_enabled": True,
-                                                    "path_with_namespace": self.project})
+        return self._project_ok(pid) or Reply(
+            200, {"id": 42, "issues_enabled": True, "path_with_namespace": self.project}
+        )
 
     def create_issue(self, req: Recorded, pid: str) -> Reply:
         if denied := self._project_ok(pid):
@@ -42,10 +43,16 @@ class FakeGitLab(FakeAPI):
         if not body.get("title"):
             return Reply(400, {"message": {"title": ["can't be blank"]}})
         iid = len(self.issues) + 1
-        issue = {"id": 1000 + iid, "iid": iid, "title": body["title"],
-                 "description": body.get("description") or "", "state": "opened",
-                 "labels": [x for x in str(body.get("labels") or "").split(",") if x],
-                 "assignees": [], "web_url": f"https://gitlab.example/{self.project}/-/issues/{iid}"}
+        issue = {
+            "id": 1000 + iid,
+            "iid": iid,
+            "title": body["title"],
+            "description": body.get("description") or "",
+            "state": "opened",
+            "labels": [x for x in str(body.get("labels") or "").split(",") if x],
+            "assignees": [],
+            "web_url": f"https://gitlab.example/{self.project}/-/issues/{iid}",
+        }
         self.issues[iid] = issue
         return Reply(201, issue)
 

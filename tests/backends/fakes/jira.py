@@ -13,13 +13,20 @@ from typing import Any
 from .base import FakeAPI, Recorded, Reply
 
 STATUSES = {
-    "To Do": "new", "In Progress": "indeterminate", "Done": "done", "Declined": "done",
+    "To Do": "new",
+    "In Progress": "indeterminate",
+    "Done": "done",
+    "Declined": "done",
 }
 
 
 class FakeJira(FakeAPI):
-    def __init__(self, email: str = "bot@corp.example", api_token: str = "jira-api-token",
-                 pat: str = "jira-pat") -> None:
+    def __init__(
+        self,
+        email: str = "bot@corp.example",
+        api_token: str = "jira-api-token",
+        pat: str = "jira-pat",
+    ) -> None:
         super().__init__()
         self.email, self.api_token, self.pat = email, api_token, pat
         self.projects = {"IT": "10000"}
@@ -40,15 +47,30 @@ class FakeJira(FakeAPI):
         basic = "Basic " + base64.b64encode(f"{self.email}:{self.api_token}".encode()).decode()
         if auth in (basic, f"Bearer {self.pat}"):
             return None
-        return Reply(401, {"errorMessages": ["You are not authenticated. Authentication required "
-                                             "to perform this operation."], "errors": {}})
+        return Reply(
+            401,
+            {
+                "errorMessages": [
+                    "You are not authenticated. Authentication required to perform this operation."
+                ],
+                "errors": {},
+            },
+        )
 
     def _new(self, project: str, fields: dict[str, Any]) -> dict[str, Any]:
         self.counter += 1
         key = f"{project}-{self.counter}"
-        issue = {"id": str(10000 + self.counter), "key": key,
-                 "fields": {"status": "To Do", "resolution": None, "labels": [], "comments": [],
-                            **fields}}
+        issue = {
+            "id": str(10000 + self.counter),
+            "key": key,
+            "fields": {
+                "status": "To Do",
+                "resolution": None,
+                "labels": [],
+                "comments": [],
+                **fields,
+            },
+        }
         self.issues[key] = issue
         return issue
 
@@ -71,8 +93,14 @@ class FakeJira(FakeAPI):
         if errors:
             return Reply(400, {"errorMessages": [], "errors": errors})
         issue = self._new(project, fields)
-        return Reply(201, {"id": issue["id"], "key": issue["key"],
-                           "self": f"{self.url}/rest/api/2/issue/{issue['id']}"})
+        return Reply(
+            201,
+            {
+                "id": issue["id"],
+                "key": issue["key"],
+                "self": f"{self.url}/rest/api/2/issue/{issue['id']}",
+            },
+        )
 
     def create_request(self, req: Recorded) -> Reply:
         body = req.json or {}
@@ -85,16 +113,29 @@ class FakeJira(FakeAPI):
         if "labels" in values:
             return Reply(400, {"errorMessage": "Field 'labels' is not on the request type."})
         issue = self._new(self.service_desks[desk], values)
-        return Reply(201, {"issueId": issue["id"], "issueKey": issue["key"],
-                           "requestTypeId": body["requestTypeId"], "serviceDeskId": desk,
-                           "_links": {"web": f"{self.url}/servicedesk/customer/portal/{desk}/"
-                                             f"{issue['key']}"}})
+        return Reply(
+            201,
+            {
+                "issueId": issue["id"],
+                "issueKey": issue["key"],
+                "requestTypeId": body["requestTypeId"],
+                "serviceDeskId": desk,
+                "_links": {"web": f"{self.url}/servicedesk/customer/portal/{desk}/{issue['key']}"},
+            },
+        )
 
     def edit_issue(self, req: Recorded, key: str) -> Reply:
         issue = self.issues.get(key)
         if issue is None:
-            return Reply(404, {"errorMessages": ["Issue does not exist or you do not have "
-                                                 "permission to see it."], "errors": {}})
+            return Reply(
+                404,
+                {
+                    "errorMessages": [
+                        "Issue does not exist or you do not have permission to see it."
+                    ],
+                    "errors": {},
+                },
+            )
         for op in ((req.json or {}).get("update") or {}).get("labels", []):
             if "add" in op:
                 issue["fields"]["labels"].append(op["add"])
@@ -109,16 +150,17 @@ class FakeJira(FakeAPI):
 
     def get_project(self, req: Recorded, key: str) -> Reply:
         if key not in self.projects:
-            return Reply(404, {"errorMessages": [f"No project could be found with key '{key}'."],
-                               "errors": {}})
+            return Reply(
+                404,
+                {"errorMessages": [f"No project could be found with key '{key}'."], "errors": {}},
+            )
         return Reply(200, {"key": key, "id": self.projects[key]})
 
     def _view(self, issue: dict[str, Any], fields: list[str]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         f = issue["fields"]
         if "status" in fields:
-            out["status"] = {"name": f["status"],
-                             "statusCategory": {"key": STATUSES[f["status"]]}}
+            out["status"] = {"name": f["status"], "statusCategory": {"key": STATUSES[f["status"]]}}
         if "resolution" in fields:
             out["resolution"] = {"name": f["resolution"]} if f["resolution"] else None
         return {"id": issue["id"], "key": issue["key"], "fields": out}
@@ -133,10 +175,24 @@ class FakeJira(FakeAPI):
             keys = m.group(1).split(",")
             missing = [k for k in keys if k not in self.issues]
             if missing and req.q("validateQuery") != "warn":  # Jira: strict by default
-                return Reply(400, {"errorMessages": [f"An issue with key '{missing[0]}' does not "
-                                                     "exist for field 'key'."], "errors": {}})
+                return Reply(
+                    400,
+                    {
+                        "errorMessages": [
+                            f"An issue with key '{missing[0]}' does not exist for field 'key'."
+                        ],
+                        "errors": {},
+                    },
+                )
             found = [self.issues[k] for k in keys if k in self.issues]
         else:
             return Reply(400, {"errorMessages": [f"fake cannot parse JQL {jql!r}"]})
-        return Reply(200, {"startAt": 0, "maxResults": limit, "total": len(found),
-                           "issues": [self._view(i, fields) for i in found[:limit]]})
+        return Reply(
+            200,
+            {
+                "startAt": 0,
+                "maxResults": limit,
+                "total": len(found),
+                "issues": [self._view(i, fields) for i in found[:limit]],
+            },
+        )

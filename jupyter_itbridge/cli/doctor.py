@@ -1,0 +1,181 @@
+"""``jupyter itbridge doctor``: is this installation able to deliver requests to IT?
+
+Each check returns one sentence. The first failing one is what the admin must fix, so the
+command prints it last, alone, and exits non-zero. Nothing here ever prints a credential:
+settings are shown through :mod:`.adminconfig` (masked) and backend errors are the backends'
+own admin sentences, which never contain a secret.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..redact import redact
+
+
+@dataclass
+class Check:
+    """One line of the doctor's report."""
+
+    name: str
+    ok: bool
+    message: str
+    warning: bool = False
+
+
+@dataclass
+class Report:
+    checks: list[Check] = field(default_factory=list)
+
+    def add(self, name: str, ok: bool, message: str, *, warning: bool = False) -> Check:
+        check = Check(name, ok, message, warning)
+        self.checks.append(check)
+        return check
+
+    @property
+    def problems(self) -> list[Check]:
+        return [c for c in self.checks if not c.ok]
+
+
+def backend_problem(name: str, err: BaseException) -> str:
+    """One sentence for a backend that cannot be loaded (what the server would log)."""
+    from ..backends.registry import available_backends
+
+    if isinstance(err, (LookupError, ModuleNotFoundError, ValueError)):
+        missing = getattr(err, "name", None)
+        builtin = f"jupyter_itbridge.backends.{name}"
+        if isinstance(err, ModuleNotFoundError) and missing and missing != builtin:
+            if not builtin.startswith(str(missing)):
+                return (
+                    f"c.ITBridge.backend = {name!r} needs the Python package {missing!r}, "
+                    "which is not installed."
+                )
+        valid = ", ".join(sorted(available_backends()))
+        return (
+            f"c.ITBridge.backend = {name!r} is not a known ticket-system backend; valid names: "
+            f"{valid} (or a third-party backend registered under the "
+            "'jupyter_itbridge.backends' entry point group)."
+        )
+    reason = redact(" ".join(str(err).split()))[:200]
+    return f"c.ITBridge.backend = {name!r} could not be loaded ({type(err).__name__}: {reason})."
+
+
+def load_backend_like_server(name: str, parent: Any) -> Any:
+    """Resolve the backend exactly as the server does (so doctor and server agree)."""
+    from ..server.service import load_backend
+
+    return load_backend(name, parent=parent)
+
+
+def quiet(backend: Any) -> None:
+    """Backends log each failure as a warning; doctor reports it once, as its verdict."""
+    logger = logging.getLogger("jupyter_itbridge.cli.backend")
+    logger.propagate = False
+    logger.addHandler(logging.NullHandler())
+    backend.log = logger
+
+
+def check_backend(backend: Any) -> tuple[bool, str]:
+    """Connectivity and credentials via ``backend.check()`` (one sentence either way)."""
+    from ..backends.base import BackendError
+
+    try:
+        message = backend.check()
+    except BackendError as err:
+        return False, err.admin_message.rstrip(".") + "."
+    except Exception as err:  # a backend bug: say which, never a traceback with secrets
+        reason = redact(" ".join(str(err).split()))[:200]
+        return False, f"{type(backend).__name__}.check() failed ({type(err).__name__}: {reason})."
+    return True, str(message)
+
+
+def _existing_ancestor(path: str) -> str:
+    current = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(current):
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    return current
+
+
+def check_store(path: str) -> tuple[bool, str]:
+    """The store can be written (or created). Tried for real: as root, os.access says yes."""
+    from ..server.store import MIGRATIONS
+
+    if os.path.exists(path):
+        if not os.path.isfile(path):
+            return False, f"The request store {path} (c.ITBridge.store_path) is not a file."
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=10)
+        except sqlite3.Error as err:
+            return False, f"The request store {path} cannot be opened for writing ({err})."
+        try:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if version > len(MIGRATIONS):
+                return False, (
+                    f"The request store {path} has schema version {version}, newer than this "
+                    f"jupyter-itbridge ({len(MIGRATIONS)}); upgrade jupyter-itbridge."
+                )
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(f"PRAGMA user_version = {version}")  # a real write, rolled back
+            db.execute("ROLLBACK")
+            counts: dict[str, int] = {}
+            if version:
+                counts = dict(db.execute("SELECT state, COUNT(*) FROM requests GROUP BY state"))
+        except sqlite3.Error as err:
+            return False, f"The request store {path} is not writable ({err})."
+        finally:
+            db.close()
+        total = sum(counts.values())
+        detail = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+        return True, f"{path} is writable ({total} requests{': ' + detail if detail else ''})."
+    ancestor = _existing_ancestor(path)
+    if not os.path.isdir(ancestor):
+        return False, (
+            f"The request store {path} cannot be created: {ancestor} is not a directory."
+        )
+    try:
+        with tempfile.TemporaryFile(dir=ancestor):
+            pass
+    except OSError as err:
+        return False, (
+            f"The request store {path} cannot be created: {ancestor} is not writable "
+            f"({err.strerror or err})."
+        )
+    return True, f"{path} does not exist yet; the server will create it ({ancestor} is writable)."
+
+
+def server_only_sections(files_sections: dict[str, set[str]]) -> list[str]:
+    """Server settings that only appear in jupyter_itbridge_config files.
+
+    The kernels and this command read those files, but jupyter-server reads only
+    jupyter_server_config.*: such settings would not reach the server.
+    """
+    in_server: set[str] = set()
+    in_itbridge: dict[str, str] = {}
+    for path, sections in files_sections.items():
+        base = os.path.basename(path)
+        parent = os.path.basename(os.path.dirname(path))
+        if base.startswith("jupyter_server_config") or parent.startswith("jupyter_server_config"):
+            in_server |= sections
+        elif base.startswith("jupyter_itbridge_config") or parent.startswith(
+            "jupyter_itbridge_config"
+        ):
+            for section in sections:
+                in_itbridge.setdefault(section, path)
+    out = []
+    for section, path in sorted(in_itbridge.items()):
+        if section == "ITBridgePolicy" or section in in_server:
+            continue
+        if section == "ITBridge" or section.endswith("Backend"):
+            out.append(
+                f"c.{section} is set in {path}, which jupyter-server does not read; "
+                "move it to jupyter_server_config.py."
+            )
+    return out

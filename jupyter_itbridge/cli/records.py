@@ -1,0 +1,140 @@
+"""Request records for admins: lookup by id or UUID, table/detail text, JSON and CSV export.
+
+The records are the REST API's JSON shape (``RequestService.to_json``), so what an admin exports
+is what users see in JupyterLab. Stored text is already redacted by the service.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+#: CSV columns, in order (the detail-only fields history/comments stay in JSON exports).
+CSV_FIELDS = (
+    "id",
+    "uuid",
+    "user",
+    "state",
+    "state_detail",
+    "kind",
+    "subject",
+    "urgency",
+    "summary",
+    "backend",
+    "ticket_id",
+    "ticket_url",
+    "attempts",
+    "last_error",
+    "created_at",
+    "updated_at",
+    "fingerprint",
+    "body",
+)
+
+
+class UnknownRequest(LookupError):
+    """No request with that id or UUID in the store."""
+
+
+def find_row(store: Any, key: str) -> dict[str, Any]:
+    """A stored row by ``5``, ``#5`` or its UUID, whoever filed it (admins see every user)."""
+    text = str(key).strip().lstrip("#")
+    row = None
+    if text.isascii() and text.isdigit() and len(text) < 18:
+        row = store.get_request_by_id(int(text))
+    elif 0 < len(text) <= 64:
+        row = store.get_request(text)
+    if row is None:
+        raise UnknownRequest(f"No request {key!s:.64} in the store {store.path}.")
+    return row
+
+
+def _clip(text: Any, width: int) -> str:
+    value = "" if text is None else " ".join(str(text).split())
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
+def table(records: list[dict[str, Any]]) -> str:
+    """A fixed-width table, one request per line, newest first."""
+    headers = ("ID", "STATE", "USER", "KIND", "TICKET", "CREATED", "SUMMARY")
+    rows = [
+        (
+            str(r["id"]),
+            r["state"],
+            _clip(r["user"], 16),
+            _clip(r.get("kind") or "-", 16),
+            _clip(r.get("ticket_id") or "-", 20),
+            (r.get("created_at") or "")[:16].replace("T", " "),
+            _clip(r["summary"], 60),
+        )
+        for r in records
+    ]
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
+    for row in rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    return "\n".join(lines)
+
+
+def detail(record: dict[str, Any]) -> str:
+    """Everything about one request, readable in a terminal."""
+    ticket = record.get("ticket") or {}
+    lines = [
+        f"Request #{record['id']}  {record['uuid']}",
+        f"  state:      {record['state']} ({record['state_detail']})",
+        f"  user:       {record['user']}",
+        f"  summary:    {record['summary']}",
+        f"  kind:       {record.get('kind') or '-'}   subject: {record.get('subject') or '-'}",
+        f"  urgency:    {record['urgency']}",
+        f"  backend:    {record['backend']}",
+        f"  ticket:     {ticket.get('id') or '-'}"
+        + (f"  {ticket['url']}" if ticket.get("url") else ""),
+        f"  attempts:   {record['attempts']}",
+        f"  created:    {record['created_at']}   updated: {record['updated_at']}",
+    ]
+    if record.get("next_attempt_at"):
+        lines.append(f"  next try:   {record['next_attempt_at']}")
+    if record.get("last_error"):
+        lines.append(f"  last error: {record['last_error']}")
+    lines.append("")
+    lines.append("History:")
+    for event in record.get("history", []):
+        note = f"  ({event['note']})" if event.get("note") else ""
+        lines.append(f"  {event['at']}  {event['from'] or '-'} -> {event['to']}{note}")
+    comments = record.get("comments", [])
+    if comments:
+        lines.append("")
+        lines.append("Comments:")
+        for c in comments:
+            lines.append(f"  {c['created_at']}  {c['user']} [{c['kind']}, {c['delivery']}]")
+            lines.extend(f"    {line}" for line in c["text"].splitlines())
+    lines.append("")
+    lines.append("Body (as sent to IT):")
+    lines.extend(f"  {line}" for line in record["body"].splitlines())
+    return "\n".join(lines)
+
+
+def to_json_text(records: list[dict[str, Any]]) -> str:
+    return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+
+
+#: Cell starts that spreadsheets run as formulas; users write summaries, IT opens the CSV.
+_FORMULA_STARTS = ("=", "+", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def to_csv_text(records: list[dict[str, Any]]) -> str:
+    """RFC 4180 CSV (multi-line bodies quoted), one header row, formula-safe cells."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({name: _cell(record.get(name)) for name in CSV_FIELDS})
+    return out.getvalue()

@@ -1,0 +1,134 @@
+import { requestAPI } from './request';
+
+/** The request shape of the REST API (`Request` in openapi.yaml). */
+export interface IRequest {
+  id: number;
+  uuid: string;
+  state: string;
+  state_detail: string;
+  admin_hint?: string | null;
+  open: boolean;
+  kind?: string | null;
+  subject?: string | null;
+  urgency: string;
+  summary: string;
+  body: string;
+  draft?: Record<string, any>;
+  notices?: string[];
+  backend: string;
+  ticket_id?: string | null;
+  ticket_url?: string | null;
+  attempts: number;
+  last_error?: string | null;
+  created_at: string;
+  updated_at: string;
+  deduped?: boolean;
+  already_requested?: {
+    id: number;
+    created_at: string;
+    message: string;
+  } | null;
+}
+
+/** A comment on a request (`RequestDetail.comments`). */
+export interface IComment {
+  id: number;
+  kind: string;
+  user: string;
+  text: string;
+  delivery: string;
+  created_at: string;
+}
+
+/** A state change of a request (`RequestDetail.history`). */
+export interface IHistoryEntry {
+  at: string;
+  from: string | null;
+  to: string;
+  note: string | null;
+}
+
+/** One request with its comments and state history. */
+export interface IRequestDetail extends IRequest {
+  comments: IComment[];
+  history: IHistoryEntry[];
+}
+
+/** A kernel death or memory-pressure incident (`Incident` in openapi.yaml). */
+export interface IIncident {
+  id: number;
+  kind: string;
+  kernel_id?: string | null;
+  notebook_path?: string | null;
+  details: Record<string, any>;
+  created_at: string;
+  request_uuid?: string | null;
+  request_id?: number | null;
+}
+
+/** What `GET health` answers. */
+export interface IHealth {
+  status: string;
+  version: string;
+  backend: string;
+  reachable?: boolean | null;
+  outbox_depth?: number;
+  last_error?: string | null;
+}
+
+/** A request as the browser files it (`RequestInput`; free-form or from an incident). */
+export interface IRequestInput {
+  summary: string;
+  description?: string;
+  justification?: string;
+  urgency?: string;
+  kind?: string | null;
+  subject?: string | null;
+  fingerprint?: string | null;
+  environment?: Record<string, string>;
+  notebook_path?: string | null;
+  uuid?: string;
+}
+
+const JSON_HEADERS = { 'Content-Type': 'application/json' };
+
+/** Thin, typed wrappers over the REST API: one function per endpoint. */
+export const api = {
+  health: () => requestAPI<IHealth>('health'),
+  listRequests: async () =>
+    (await requestAPI<{ requests: IRequest[] }>('requests')).requests,
+  getRequest: (id: number) => requestAPI<IRequestDetail>(`requests/${id}`),
+  listIncidents: async () =>
+    (await requestAPI<{ incidents: IIncident[] }>('incidents')).incidents,
+  file: (input: IRequestInput) =>
+    requestAPI<IRequest>('requests', {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: JSON.stringify(input)
+    }),
+  retry: (id: number) =>
+    requestAPI<IRequestDetail>(`requests/${id}/retry`, { method: 'POST' }),
+  cancel: (id: number) =>
+    requestAPI<IRequestDetail>(`requests/${id}/cancel`, { method: 'POST' }),
+  comment: (id: number, text: string) =>
+    requestAPI<IRequestDetail>(`requests/${id}/comment`, {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ text })
+    })
+};
+
+/** Only http(s) links become anchors: a ticket URL is data from outside. */
+export function safeUrl(url: string | null | undefined): string | null {
+  if (!url) {
+    return null;
+  }
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:'
+      ? parsed.href
+      : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,274 @@
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { Widget } from '@lumino/widgets';
+
+import { IIncident, IRequestInput } from './api';
+import { formatBytes, memoryFacts, notebookName } from './format';
+
+const URGENCIES = ['low', 'normal', 'high'];
+
+/** What a request dialog starts with; the user edits summary/details and adds the reason. */
+export interface IRequestPrefill {
+  title: string;
+  summary: string;
+  description: string;
+  justificationHint: string;
+  environment: Record<string, string>;
+  kind?: string;
+  subject?: string;
+  notebookPath?: string | null;
+  justification?: string;
+  urgency?: string;
+  error?: string;
+}
+
+let counter = 0;
+
+/** The SHA-256 fingerprint the server uses to dedupe (`findings.fingerprint`), or null. */
+export async function fingerprint(
+  kind: string,
+  subject: string
+): Promise<string | null> {
+  const subtle = window.crypto?.subtle;
+  if (!subtle) {
+    return null; // not a secure context: the server simply does not dedupe this one
+  }
+  const data = new TextEncoder().encode(`${kind}\x1f${subject.toLowerCase()}`);
+  const digest = new Uint8Array(await subtle.digest('SHA-256', data));
+  return Array.from(digest, b => b.toString(16).padStart(2, '0'))
+    .join('')
+    .slice(0, 16);
+}
+
+/**
+ * The body of the request dialog: labelled fields, and the environment that will be
+ * attached shown as text. Send stays disabled until a justification is given.
+ */
+export class RequestForm extends Widget {
+  constructor(
+    readonly prefill: IRequestPrefill,
+    private _trans: TranslationBundle
+  ) {
+    super();
+    this.addClass('jp-ITBridge-form');
+    const id = `jp-ITBridge-form-${++counter}`;
+    this.summary = this._field(
+      `${id}-summary`,
+      _trans.__('Summary'),
+      document.createElement('input')
+    );
+    this.summary.value = prefill.summary;
+    this.description = this._field(
+      `${id}-description`,
+      _trans.__('Details'),
+      document.createElement('textarea')
+    );
+    this.description.value = prefill.description;
+    this.description.rows = 4;
+    this.justification = this._field(
+      `${id}-justification`,
+      _trans.__('Justification (required)'),
+      document.createElement('textarea')
+    );
+    this.justification.placeholder = prefill.justificationHint;
+    this.justification.value = prefill.justification ?? '';
+    this.justification.required = true;
+    this.justification.rows = 4;
+    this.urgency = this._field(
+      `${id}-urgency`,
+      _trans.__('Urgency'),
+      document.createElement('select')
+    );
+    const labels: Record<string, string> = {
+      low: _trans.__('low'),
+      normal: _trans.__('normal'),
+      high: _trans.__('high')
+    };
+    for (const value of URGENCIES) {
+      const option = document.createElement('option');
+      option.value = value;
+      option.textContent = labels[value];
+      this.urgency.append(option);
+    }
+    this.urgency.value = prefill.urgency ?? 'normal';
+
+    if (prefill.error) {
+      const error = document.createElement('p');
+      error.className = 'jp-ITBridge-form-error';
+      error.setAttribute('role', 'alert');
+      error.textContent = prefill.error;
+      this.node.append(error);
+    }
+
+    const env = document.createElement('details');
+    env.className = 'jp-ITBridge-form-env';
+    const envSummary = document.createElement('summary');
+    envSummary.textContent = _trans.__('Environment attached to the request');
+    const envText = document.createElement('pre');
+    envText.textContent = Object.entries(prefill.environment)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\n');
+    env.append(envSummary, envText);
+    this.node.append(env);
+
+    this.justification.addEventListener('input', () => this._updateAccept());
+  }
+
+  /** The request to POST, built from what the user sees in the form. */
+  getValue(): IRequestInput {
+    return {
+      summary: this.summary.value.trim(),
+      description: this.description.value,
+      justification: this.justification.value.trim(),
+      urgency: this.urgency.value,
+      kind: this.prefill.kind ?? null,
+      subject: this.prefill.subject ?? null,
+      environment: this.prefill.environment,
+      notebook_path: this.prefill.notebookPath ?? null
+    };
+  }
+
+  protected onAfterAttach(): void {
+    this._updateAccept();
+    this.justification.focus();
+  }
+
+  private _updateAccept(): void {
+    const accept = this.node
+      .closest('.jp-Dialog-content')
+      ?.querySelector<HTMLButtonElement>('.jp-mod-accept');
+    if (accept) {
+      const ok =
+        this.justification.value.trim().length > 0 &&
+        this.summary.value.trim().length > 0;
+      accept.disabled = !ok;
+      accept.title = ok
+        ? ''
+        : this._trans.__('Fill in the justification: IT needs it to act.');
+    }
+  }
+
+  private _field<T extends HTMLElement>(
+    id: string,
+    label: string,
+    input: T
+  ): T {
+    const row = document.createElement('div');
+    row.className = 'jp-ITBridge-form-row';
+    const labelNode = document.createElement('label');
+    labelNode.htmlFor = id;
+    labelNode.textContent = label;
+    input.id = id;
+    input.classList.add('jp-mod-styled');
+    input.addEventListener('input', () => this._updateAccept());
+    row.append(labelNode, input);
+    this.node.append(row);
+    return input;
+  }
+
+  readonly summary: HTMLInputElement;
+  readonly description: HTMLTextAreaElement;
+  readonly justification: HTMLTextAreaElement;
+  readonly urgency: HTMLSelectElement;
+}
+
+/** Show the request dialog; resolves to the request to file, or null when cancelled. */
+export async function askForRequest(
+  prefill: IRequestPrefill,
+  trans: TranslationBundle
+): Promise<IRequestInput | null> {
+  let current = prefill;
+  for (;;) {
+    const form = new RequestForm(current, trans);
+    const result = await showDialog<IRequestInput>({
+      title: current.title,
+      body: form,
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.okButton({ label: trans.__('Send to IT') })
+      ],
+      focusNodeSelector: 'textarea[required]'
+    });
+    if (!result.button.accept || !result.value) {
+      return null;
+    }
+    const value = result.value;
+    if (!value.summary || !value.justification) {
+      // Enter in a field accepts the dialog: ask again, keeping everything typed.
+      current = {
+        ...current,
+        summary: value.summary ?? '',
+        description: value.description ?? '',
+        justification: value.justification ?? '',
+        urgency: value.urgency,
+        error: trans.__(
+          'Please give a summary and a justification: IT needs them to act.'
+        )
+      };
+      continue;
+    }
+    if (value.kind && value.subject) {
+      value.fingerprint = await fingerprint(value.kind, value.subject);
+    }
+    return value;
+  }
+}
+
+/** The "more memory" request, prefilled from an incident (limit, peak, notebook). */
+export function memoryPrefill(
+  incident: IIncident,
+  pageEnvironment: Record<string, string>,
+  currentNotebook: string | null,
+  trans: TranslationBundle
+): IRequestPrefill {
+  const { limit, peak, oom } = memoryFacts(incident);
+  const environment: Record<string, string> = { ...pageEnvironment };
+  const lines: string[] = [];
+  const name = notebookName(incident.notebook_path);
+  if (incident.kind.includes('pressure')) {
+    lines.push(trans.__('My notebook kernel is close to its memory limit.'));
+  } else {
+    lines.push(
+      oom
+        ? trans.__(
+            'My notebook kernel was stopped because it ran out of memory.'
+          )
+        : trans.__('My notebook kernel was stopped unexpectedly.')
+    );
+  }
+  if (limit !== null) {
+    environment.memory_limit = formatBytes(limit);
+    lines.push(trans.__('Memory limit: %1', formatBytes(limit)));
+  }
+  if (peak !== null) {
+    environment.memory_peak = formatBytes(peak);
+    lines.push(trans.__('Peak memory use: %1', formatBytes(peak)));
+  }
+  if (incident.notebook_path) {
+    environment.notebook = incident.notebook_path;
+    lines.push(trans.__('Notebook: %1', incident.notebook_path));
+  }
+  lines.push(trans.__('Incident #%1 at %2', incident.id, incident.created_at));
+  environment.incident = `#${incident.id} ${incident.kind} ${incident.created_at}`;
+  const summary =
+    limit !== null
+      ? trans.__(
+          'More memory for my notebook kernel (limit %1)',
+          formatBytes(limit)
+        )
+      : trans.__('More memory for my notebook kernel');
+  return {
+    title: name
+      ? trans.__('Request more memory for %1', name)
+      : trans.__('Request more memory'),
+    summary,
+    description: lines.join('\n'),
+    justificationHint: trans.__(
+      'Required. What was the notebook doing (dataset size, operation), and how much memory do you think it needs?'
+    ),
+    environment,
+    kind: 'resource_limit',
+    subject: 'memory',
+    notebookPath: incident.notebook_path ?? currentNotebook
+  };
+}

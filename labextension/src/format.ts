@@ -1,0 +1,157 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { IIncident } from './api';
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** 4294967296 -> "4 GiB", 4187593113 -> "3.9 GiB" (binary units, as limits are set). */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 100 || Number.isInteger(value) ? 0 : 1;
+  const text = value.toFixed(digits).replace(/\.0$/, '');
+  return `${text} ${UNITS[unit]}`;
+}
+
+/** "5 min ago", "3 h ago", "2 d ago"; falls back to the date for old items. */
+export function formatAge(
+  iso: string,
+  trans: TranslationBundle,
+  now: number = Date.now()
+): string {
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) {
+    return '';
+  }
+  const seconds = Math.max(0, Math.round((now - then) / 1000));
+  if (seconds < 60) {
+    return trans.__('just now');
+  }
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) {
+    return trans.__('%1 min ago', minutes);
+  }
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) {
+    return trans.__('%1 h ago', hours);
+  }
+  const days = Math.round(hours / 24);
+  if (days < 30) {
+    return trans.__('%1 d ago', days);
+  }
+  return new Date(then).toLocaleDateString();
+}
+
+/** The first finite number among the given keys of an incident's details. */
+export function detailNumber(
+  details: Record<string, any> | undefined,
+  ...keys: string[]
+): number | null {
+  for (const key of keys) {
+    const value = details?.[key];
+    const num = typeof value === 'string' ? Number(value) : value;
+    if (typeof num === 'number' && Number.isFinite(num)) {
+      return num;
+    }
+  }
+  return null;
+}
+
+/** Memory facts of an incident, whatever the watcher called them. */
+export function memoryFacts(incident: IIncident): {
+  limit: number | null;
+  peak: number | null;
+  oom: boolean;
+} {
+  const d = incident.details ?? {};
+  const limit = detailNumber(
+    d,
+    'limit_bytes',
+    'memory_limit_bytes',
+    'memory_limit',
+    'limit'
+  );
+  const peak = detailNumber(
+    d,
+    'peak_bytes',
+    'memory_peak_bytes',
+    'usage_bytes',
+    'last_usage_bytes',
+    'last_rss_bytes',
+    'rss_bytes',
+    'peak',
+    'usage'
+  );
+  const oomDelta = detailNumber(d, 'oom_kill_delta', 'oom_kills');
+  const oom = Boolean(
+    d.oom_killed ?? d.oom ?? (oomDelta !== null && oomDelta > 0)
+  );
+  return { limit, peak, oom };
+}
+
+/** Is this incident about memory pressure (as opposed to a kernel death)? */
+export function isPressure(incident: IIncident): boolean {
+  return /pressure/.test(incident.kind);
+}
+
+/** One sentence a data scientist understands, e.g. the kernel OOM toast. */
+export function describeIncident(
+  incident: IIncident,
+  trans: TranslationBundle
+): string {
+  const { limit, peak, oom } = memoryFacts(incident);
+  const d = incident.details ?? {};
+  if (isPressure(incident)) {
+    if (peak !== null && limit !== null) {
+      return trans.__(
+        'Your kernel is using %1 of its %2 memory limit; it may be stopped soon.',
+        formatBytes(peak),
+        formatBytes(limit)
+      );
+    }
+    return trans.__('Your kernel is close to its memory limit.');
+  }
+  if (peak !== null && limit !== null) {
+    return trans.__(
+      'Your kernel was stopped: it used %1 of its %2 memory limit.',
+      formatBytes(peak),
+      formatBytes(limit)
+    );
+  }
+  if (oom) {
+    return limit !== null
+      ? trans.__(
+          'Your kernel was stopped: it ran out of its %1 memory limit.',
+          formatBytes(limit)
+        )
+      : trans.__('Your kernel was stopped: it ran out of memory.');
+  }
+  const signal = d.signal_name ?? d.signal;
+  if (signal !== undefined && signal !== null && signal !== '') {
+    return trans.__(
+      'Your kernel was stopped unexpectedly (signal %1).',
+      String(signal)
+    );
+  }
+  const code = d.exit_code;
+  if (code !== undefined && code !== null) {
+    return trans.__(
+      'Your kernel was stopped unexpectedly (exit code %1).',
+      String(code)
+    );
+  }
+  return trans.__('Your kernel was stopped unexpectedly.');
+}
+
+/** The notebook an incident belongs to, shortened for a toast. */
+export function notebookName(path: string | null | undefined): string {
+  if (!path) {
+    return '';
+  }
+  const parts = path.split('/');
+  return parts[parts.length - 1];
+}

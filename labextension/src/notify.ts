@@ -1,0 +1,109 @@
+import { Notification } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { IIncident } from './api';
+import { describeIncident, isPressure, notebookName } from './format';
+import { IStateChange } from './model';
+
+/** The user's choices from the settings (schema/plugin.json). */
+export interface INotifySettings {
+  notifications: boolean;
+  pressureNotifications: boolean;
+}
+
+/** What a toast's buttons do. */
+export interface INotifyActions {
+  showRequest(id: number): void;
+  showIncident(id: number): void;
+  requestMemory(incident: IIncident): void;
+  /** False when this page does not show the incident's notebook (Notebook 7 pages). */
+  concernsThisPage(incident: IIncident): boolean;
+}
+
+const STATE_TYPES: Record<string, Notification.TypeOptions> = {
+  resolved: 'success',
+  rejected: 'warning',
+  failed: 'warning',
+  cancelled: 'info'
+};
+
+/** Toasts for request state changes and incidents, honouring the settings. */
+export class Notifier {
+  constructor(
+    private _trans: TranslationBundle,
+    private _actions: INotifyActions,
+    public settings: INotifySettings = {
+      notifications: true,
+      pressureNotifications: true
+    }
+  ) {}
+
+  /** "Request #3 (Install openai): sent to IT" with a Show button. */
+  stateChanged(change: IStateChange): string | null {
+    if (!this.settings.notifications) {
+      return null;
+    }
+    const { request } = change;
+    const trans = this._trans;
+    const message = trans.__(
+      'IT request #%1 (%2): %3',
+      request.id,
+      request.summary.length > 60
+        ? request.summary.slice(0, 59) + '…'
+        : request.summary,
+      request.state_detail
+    );
+    return Notification.emit(message, STATE_TYPES[request.state] ?? 'info', {
+      autoClose: 8000,
+      actions: [
+        {
+          label: trans.__('Show'),
+          caption: trans.__('Show this request in the IT requests panel'),
+          callback: () => this._actions.showRequest(request.id)
+        }
+      ]
+    });
+  }
+
+  /** The kernel-death / memory-pressure toast with "Request more memory" and "Details". */
+  incidentAdded(incident: IIncident): string | null {
+    const pressure = isPressure(incident);
+    if (
+      !this.settings.notifications ||
+      (pressure && !this.settings.pressureNotifications) ||
+      !this._actions.concernsThisPage(incident)
+    ) {
+      return null;
+    }
+    const trans = this._trans;
+    let message = describeIncident(incident, trans);
+    const name = notebookName(incident.notebook_path);
+    if (name) {
+      message += ' ' + trans.__('(notebook %1)', name);
+    }
+    const actions: Notification.IAction[] = [];
+    if (incident.request_id) {
+      const id = incident.request_id;
+      actions.push({
+        label: trans.__('Show request #%1', id),
+        callback: () => this._actions.showRequest(id)
+      });
+    } else {
+      actions.push({
+        label: trans.__('Request more memory'),
+        caption: trans.__('Ask IT for a higher memory limit (prefilled)'),
+        displayType: 'accent',
+        callback: () => this._actions.requestMemory(incident)
+      });
+    }
+    actions.push({
+      label: trans.__('Details'),
+      caption: trans.__('Show this incident in the IT requests panel'),
+      callback: () => this._actions.showIncident(incident.id)
+    });
+    return Notification.emit(message, pressure ? 'warning' : 'error', {
+      autoClose: false,
+      actions
+    });
+  }
+}
