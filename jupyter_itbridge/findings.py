@@ -7,6 +7,7 @@ one JSON form. See ``DESIGN.md`` for the contract.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -37,9 +38,19 @@ OPEN_STATES: frozenset[str] = frozenset({"queued", "sent", "acknowledged", "fail
 URGENCIES: tuple[str, ...] = ("low", "normal", "high")
 
 
+PACKAGE_KINDS = frozenset({"blocked_package", "missing_package"})
+
+
 def fingerprint(kind: str, subject: str) -> str:
-    """Stable id of "the same problem" (kind + subject), used to dedupe cards and tickets."""
-    return hashlib.sha256(f"{kind}\x1f{subject.lower()}".encode()).hexdigest()[:16]
+    """Stable id of "the same problem" (kind + subject), used to dedupe cards and tickets.
+
+    Package subjects are PEP 503-normalised first: pip's wheel URL says ``my_pkg`` where the
+    requirement says ``My-Pkg``, and both are the same request to IT.
+    """
+    key = subject.lower()
+    if kind in PACKAGE_KINDS:
+        key = re.sub(r"[-_.]+", "-", key)
+    return hashlib.sha256(f"{kind}\x1f{key}".encode()).hexdigest()[:16]
 
 
 @dataclass

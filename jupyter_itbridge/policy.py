@@ -135,7 +135,9 @@ def normalize_name(name: str) -> str:
 CONFIG_FILE_BASENAMES = ("jupyter_server_config", "jupyter_itbridge_config")
 
 
-def load_jupyter_config(paths: list[str] | None = None) -> Config:
+def load_jupyter_config(
+    paths: list[str] | None = None, basenames: tuple[str, ...] = CONFIG_FILE_BASENAMES
+) -> Config:
     """Load admin config the way jupyter-server does, for processes without a server.
 
     Reads ``jupyter_server_config.{json,py}`` (and ``.d/`` fragments) and
@@ -147,13 +149,14 @@ def load_jupyter_config(paths: list[str] | None = None) -> Config:
     config = Config()
     search = list(reversed(paths if paths is not None else jupyter_config_path()))
     for directory in search:
-        for base in CONFIG_FILE_BASENAMES:
+        for base in basenames:
             fragments = os.path.join(directory, base + ".d")
             if os.path.isdir(fragments):
                 for fname in sorted(os.listdir(fragments)):
                     if fname.endswith(".json"):
                         config.merge(JSONFileConfigLoader(fname, fragments).load_config())
-            for ext, loader in ((".json", JSONFileConfigLoader), (".py", PyFileConfigLoader)):
+            # Same order as traitlets applications: .py first, then .json wins.
+            for ext, loader in ((".py", PyFileConfigLoader), (".json", JSONFileConfigLoader)):
                 if os.path.isfile(os.path.join(directory, base + ext)):
                     config.merge(loader(base + ext, directory).load_config())
     return config

@@ -12,6 +12,7 @@ import difflib
 import json
 import os
 import re
+import traceback
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -67,7 +68,11 @@ def _describe_error(path: str, err: BaseException) -> str:
     if isinstance(err, SyntaxError):
         return f"{path} has a syntax error on line {err.lineno}: {err.msg}."
     reason = redact(" ".join(str(err).split()))[:200] or type(err).__name__
-    return f"{path} could not be loaded ({type(err).__name__}: {reason})."
+    where = ""
+    for frame in traceback.extract_tb(err.__traceback__):
+        if os.path.abspath(frame.filename) == os.path.abspath(path):
+            where = f" on line {frame.lineno}"
+    return f"{path} could not be loaded ({type(err).__name__}{where}: {reason})."
 
 
 def load_admin_config(config_file: str = "", paths: list[str] | None = None) -> LoadedConfig:
@@ -240,7 +245,12 @@ def settings_problems(settings: Any) -> list[str]:
         problems.append("c.ITBridge.max_body_bytes must be at least 1024 bytes.")
     if not 0 < settings.memory_pressure_threshold <= 1:
         problems.append("c.ITBridge.memory_pressure_threshold must be a fraction in (0, 1].")
-    for name in ("sync_interval", "retry_base_delay", "retry_max_delay", "config_error_retry_delay"):
+    for name in (
+        "sync_interval",
+        "retry_base_delay",
+        "retry_max_delay",
+        "config_error_retry_delay",
+    ):
         if getattr(settings, name) < 0:
             problems.append(f"c.ITBridge.{name} must not be negative.")
     return problems
@@ -264,7 +274,9 @@ def safe_url(url: str) -> str:
     return redact(urlunsplit((parts.scheme, netloc, parts.path, query, "")))
 
 
-def display_value(section: str, key: str, value: Any, secret_traits: set[str], configured: bool) -> str:
+def display_value(
+    section: str, key: str, value: Any, secret_traits: set[str], configured: bool
+) -> str:
     """How ``doctor`` prints one trait value: secrets masked, URLs cleaned, the rest redacted."""
     if is_secret(section, key, secret_traits):
         if not value:
@@ -281,7 +293,9 @@ def display_value(section: str, key: str, value: Any, secret_traits: set[str], c
     return redact(repr(value))
 
 
-def trait_lines(obj: Configurable, config: Config, secret_traits: set[str]) -> list[tuple[str, str]]:
+def trait_lines(
+    obj: Configurable, config: Config, secret_traits: set[str]
+) -> list[tuple[str, str]]:
     """``(name, shown value)`` for every configurable trait of ``obj`` (secrets masked)."""
     section = type(obj).__name__
     configured_keys: set[str] = set()

@@ -60,8 +60,10 @@ class _Base(JupyterApp):
         try:
             return ITBridge(parent=self)
         except TraitError as err:
-            self.fail(f"Invalid c.ITBridge setting: {' '.join(str(err).split())} "
-                      "Run 'jupyter itbridge doctor'.")
+            self.fail(
+                f"Invalid c.ITBridge setting: {' '.join(str(err).split())} "
+                "Run 'jupyter itbridge doctor'."
+            )
 
     def store_path(self) -> str:
         from ..server.store import default_store_path
@@ -181,7 +183,7 @@ class DoctorApp(_Base):
             if self.config_file and os.path.abspath(self.config_file) == path:
                 continue  # --config is read by the server too (jupyter server --config)
             try:
-                out[path] = {k for k in _load_one(path).keys() if k[:1].isupper()}
+                out[path] = {k for k in _load_one(path) if k[:1].isupper()}
             except Exception:
                 continue
         return out
@@ -305,8 +307,10 @@ class RequestsListApp(_RequestsBase):
             sys.stdout.write(to_json_text(records))
         elif not records:
             where = self.store_path()
-            print(f"No requests{' matching the filters' if self.state or self.user else ''} "
-                  f"in {where}.")
+            print(
+                f"No requests{' matching the filters' if self.state or self.user else ''} "
+                f"in {where}."
+            )
         else:
             print(table(records))
 
@@ -334,7 +338,8 @@ class RequestsShowApp(_RequestsBase):
 
         key = self.require_one_id()
         service = self.open_service()
-        record = service.to_json(self.lookup(service, key), detail=True)
+        row = self.lookup(service, key)
+        record = service.to_json(row, detail=True)
         if self.as_json:
             print(json.dumps(record, indent=2, ensure_ascii=False))
         else:
@@ -414,8 +419,10 @@ class RequestsExportApp(_RequestsBase):
                 fh.write(text)
         except OSError as err:
             self.fail(f"Cannot write {self.output} ({err.strerror or err}).")
-        print(f"Exported {len(records)} request(s) as {self.format} to {self.output}.",
-              file=sys.stderr)
+        print(
+            f"Exported {len(records)} request(s) as {self.format} to {self.output}.",
+            file=sys.stderr,
+        )
 
 
 class RequestsApp(_Base):
@@ -446,8 +453,10 @@ class RequestsApp(_Base):
     def _usage(self, what: str, subcommands: dict[str, Any]) -> NoReturn:
         names = ", ".join(subcommands)
         if self.extra_args:
-            self.fail(f"Unknown {what} subcommand {self.extra_args[0]!r}; use one of: {names}.",
-                      EXIT_USAGE)
+            self.fail(
+                f"Unknown {what} subcommand {self.extra_args[0]!r}; use one of: {names}.",
+                EXIT_USAGE,
+            )
         self.fail(f"Give a subcommand: {names} (see --help).", EXIT_USAGE)
 
 

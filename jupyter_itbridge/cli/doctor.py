@@ -49,12 +49,12 @@ def backend_problem(name: str, err: BaseException) -> str:
     if isinstance(err, (LookupError, ModuleNotFoundError, ValueError)):
         missing = getattr(err, "name", None)
         builtin = f"jupyter_itbridge.backends.{name}"
-        if isinstance(err, ModuleNotFoundError) and missing and missing != builtin:
-            if not builtin.startswith(str(missing)):
-                return (
-                    f"c.ITBridge.backend = {name!r} needs the Python package {missing!r}, "
-                    "which is not installed."
-                )
+        ours = builtin.startswith(str(missing))
+        if isinstance(err, ModuleNotFoundError) and missing and not ours:
+            return (
+                f"c.ITBridge.backend = {name!r} needs the Python package {missing!r}, "
+                "which is not installed."
+            )
         valid = ", ".join(sorted(available_backends()))
         return (
             f"c.ITBridge.backend = {name!r} is not a known ticket-system backend; valid names: "

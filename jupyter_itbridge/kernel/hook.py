@@ -65,6 +65,7 @@ class KernelBridge:
         from .pip_watch import unwrap_pip
 
         unwrap_pip(self.ipython, self._original_pip)
+        self.ipython.magics_manager.magics.get("line", {}).pop("itbridge", None)
         self._uninstall_guard()
 
     def _first_cell(self, *_args: Any) -> None:

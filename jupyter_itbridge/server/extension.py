@@ -66,6 +66,7 @@ def kernel_api_url(serverapp: Any) -> str:
 
 def load(serverapp: Any) -> ITBridgeApp:
     """Entry point called by ``_load_jupyter_server_extension``."""
+    _merge_itbridge_config_files(serverapp)
     config = ITBridge(parent=serverapp)
     policy = ITBridgePolicy(parent=serverapp)
     token = secrets.token_urlsafe(32)
@@ -93,6 +94,29 @@ def load(serverapp: Any) -> ITBridgeApp:
         config.backend,
     )
     return app
+
+
+def _merge_itbridge_config_files(serverapp: Any) -> None:
+    """Honour ``jupyter_itbridge_config.{py,json}`` on the config path, as kernels and the CLI do.
+
+    jupyter-server reads only ``jupyter_server_config.*``; our sections (``ITBridge*`` and
+    ``*Backend``) from the extension's own file are merged in, below the server's own config.
+    """
+    from traitlets.config import Config
+
+    from ..policy import load_jupyter_config
+
+    try:
+        extra = load_jupyter_config(basenames=("jupyter_itbridge_config",))
+    except Exception as err:  # a broken admin file must not take the server down
+        serverapp.log.error("jupyter-itbridge: cannot load jupyter_itbridge_config: %s", err)
+        return
+    ours = Config(
+        {k: v for k, v in extra.items() if k.startswith("ITBridge") or k.endswith("Backend")}
+    )
+    if ours:
+        ours.merge(serverapp.config)
+        serverapp.update_config(Config({k: v for k, v in ours.items() if k in extra}))
 
 
 def _attach_service(app: ITBridgeApp, serverapp: Any) -> None:

@@ -70,17 +70,18 @@ def oom_delta(before: int | None, now: int | None) -> int | None:
 def is_oom_kill(facts: DeathFacts, rss_fraction: float = 0.9) -> tuple[bool, str | None]:
     """Was the kernel killed for memory? Returns (yes/no, the evidence used).
 
-    Only a SIGKILL can be the OOM killer. The cgroup counter is the proof; without a counter
-    (or when it cannot be read) a kernel last seen using most of the limit is the best guess.
+    Only a SIGKILL can be the OOM killer. The cgroup counter rising is the proof; otherwise
+    (no counter, or the kill counted in another cgroup) a kernel last seen using most of the
+    limit is the best guess.
     """
     if facts.exit_code != -SIGKILL:
         return False, None
     if facts.oom_kill_delta is not None and facts.oom_kill_delta > 0:
         return True, "cgroup oom_kill counter rose"
     peak = peak_of(facts.samples)
-    if facts.oom_kill_delta is None and facts.limit_bytes and peak is not None:
-        if peak >= rss_fraction * facts.limit_bytes:
-            return True, f"resident memory was {peak / facts.limit_bytes:.0%} of the limit"
+    limit = facts.limit_bytes
+    if limit and peak is not None and peak >= rss_fraction * limit:
+        return True, f"resident memory was {peak / limit:.0%} of the limit"
     return False, None
 
 

@@ -10,6 +10,7 @@ whether the ticket already exists (by our request UUID), so a crash between "cre
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -118,10 +119,8 @@ class Outbox:
         for task in tasks:
             task.cancel()
         for task in tasks:
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-            except (asyncio.CancelledError, Exception):
-                pass
 
     def wake(self) -> None:
         """Something new to deliver: skip the rest of the current sleep."""
@@ -145,10 +144,8 @@ class Outbox:
             timeout = 60.0 if due is None else min(60.0, max(0.0, due - time.time()))
             if timeout <= 0:
                 timeout = 0.05  # due now but not picked (e.g. backend busy): breathe
-            try:
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
-            except asyncio.TimeoutError:
-                pass
 
     async def run_once(self) -> int:
         """Deliver everything due now (requests, then comments); returns how many were tried."""
@@ -221,10 +218,13 @@ class Outbox:
 
     def _record_failure(self, row: dict[str, Any], attempts: int, err: BackendError) -> None:
         message = redact(err.admin_message)[:2000]
-        self.reachable = False if err.status is None or err.status >= 500 else True
+        # An HTTP answer below 500 means the system is up (it rejected us); else unreachable.
+        self.reachable = err.status is not None and err.status < 500
         self.last_error = message
         if err.retryable:
-            delay = backoff_delay(attempts, self.base_delay, self.max_delay, self.rng, err.retry_after)
+            delay = backoff_delay(
+                attempts, self.base_delay, self.max_delay, self.rng, err.retry_after
+            )
         else:  # configuration error (401/403, unknown queue): slow retries, never dropped
             delay = max(self.config_error_delay, err.retry_after or 0.0)
         try:

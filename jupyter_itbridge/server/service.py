@@ -157,9 +157,7 @@ def validate_draft(data: Any) -> tuple[RequestDraft, list[str]]:
 class RequestService:
     """Files, lists and follows up requests for one server process."""
 
-    def __init__(
-        self, store: Store, backend: Backend, outbox: Outbox | None = None
-    ) -> None:
+    def __init__(self, store: Store, backend: Backend, outbox: Outbox | None = None) -> None:
         self.store = store
         self.backend = backend
         self.outbox = outbox
@@ -250,7 +248,9 @@ class RequestService:
         self._notify(row, None)
         return self.to_json(row, notices=notices), False
 
-    def _plus_one(self, owner: str, existing: dict[str, Any], draft: RequestDraft) -> dict[str, Any]:
+    def _plus_one(
+        self, owner: str, existing: dict[str, Any], draft: RequestDraft
+    ) -> dict[str, Any]:
         when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         lines = [f"+1: {owner} hit the same problem again on {when}."]
         if draft.notebook_path:
@@ -275,7 +275,9 @@ class RequestService:
     def list(
         self, owner: str, *, states: list[str] | None = None, limit: int = 500
     ) -> list[dict[str, Any]]:
-        return [self.to_json(r) for r in self.store.list_requests(owner, states=states, limit=limit)]
+        return [
+            self.to_json(r) for r in self.store.list_requests(owner, states=states, limit=limit)
+        ]
 
     def _row_for(self, owner: str, id_or_uuid: str | int) -> dict[str, Any]:
         key = str(id_or_uuid).strip().lstrip("#")
@@ -292,25 +294,23 @@ class RequestService:
         return self.to_json(self._row_for(owner, id_or_uuid), detail=True)
 
     def incidents(self, owner: str, limit: int = 200) -> list[dict[str, Any]]:
-        out = []
-        for row in self.store.incidents(owner, limit=limit):
-            request_id = None
-            if row.get("request_uuid"):
-                linked = self.store.get_request(row["request_uuid"])
-                request_id = linked["id"] if linked else None
-            out.append(
-                {
-                    "id": row["id"],
-                    "kind": row["kind"],
-                    "kernel_id": row["kernel_id"],
-                    "notebook_path": row["notebook_path"],
-                    "details": row["details"],
-                    "created_at": iso(row["created_at"]),
-                    "request_uuid": row["request_uuid"],
-                    "request_id": request_id,
-                }
-            )
-        return out
+        return [self._incident_json(row) for row in self.store.incidents(owner, limit=limit)]
+
+    def _incident_json(self, row: dict[str, Any]) -> dict[str, Any]:
+        request_id = None
+        if row.get("request_uuid"):
+            linked = self.store.get_request(row["request_uuid"])
+            request_id = linked["id"] if linked else None
+        return {
+            "id": row["id"],
+            "kind": row["kind"],
+            "kernel_id": row["kernel_id"],
+            "notebook_path": row["notebook_path"],
+            "details": row["details"],
+            "created_at": iso(row["created_at"]),
+            "request_uuid": row["request_uuid"],
+            "request_id": request_id,
+        }
 
     def record_incident(
         self,
@@ -323,7 +323,7 @@ class RequestService:
         request_uuid: str | None = None,
     ) -> dict[str, Any]:
         """For the kernel-death and memory watchers: store an incident (details redacted)."""
-        self.store.add_incident(
+        row = self.store.add_incident(
             user=owner,
             kind=kind,
             kernel_id=kernel_id,
@@ -331,7 +331,7 @@ class RequestService:
             details=redact_obj(details or {}),
             request_uuid=request_uuid,
         )
-        return self.incidents(owner, limit=1)[0]
+        return self._incident_json(row)
 
     # -- follow-ups ---------------------------------------------------------------------------
 
@@ -370,7 +370,9 @@ class RequestService:
     def cancel(self, owner: str, id_or_uuid: str | int) -> dict[str, Any]:
         row = self._row_for(owner, id_or_uuid)
         if row["state"] not in OPEN_STATES:
-            raise ServiceError(409, f"Request #{row['id']} is {row['state']}; it cannot be cancelled.")
+            raise ServiceError(
+                409, f"Request #{row['id']} is {row['state']}; it cannot be cancelled."
+            )
         try:
             old, new = self.store.transition(
                 row["uuid"], "cancelled", note="cancelled by the user", expect=set(OPEN_STATES)
@@ -378,7 +380,9 @@ class RequestService:
         except TransitionError as err:
             raise ServiceError(409, str(err)) from None
         if new.get("ticket_id"):
-            self.store.add_comment(new["uuid"], owner, "system", "The requester cancelled this request.")
+            self.store.add_comment(
+                new["uuid"], owner, "system", "The requester cancelled this request."
+            )
             self._wake()
         self._notify(new, old)
         return self.to_json(new, detail=True)
@@ -473,7 +477,12 @@ class RequestService:
                 for c in self.store.comments(row["uuid"])
             ]
             record["history"] = [
-                {"at": iso(e["at"]), "from": e["from_state"], "to": e["to_state"], "note": e["note"]}
+                {
+                    "at": iso(e["at"]),
+                    "from": e["from_state"],
+                    "to": e["to_state"],
+                    "note": e["note"],
+                }
                 for e in self.store.history(row["uuid"])
             ]
         return record

@@ -311,7 +311,9 @@ class Store:
             raise TransitionError(f"unknown state {new_state!r}")
         now = time.time()
         with self.transaction() as db:
-            row = db.execute("SELECT state FROM requests WHERE uuid = ?", (request_uuid,)).fetchone()
+            row = db.execute(
+                "SELECT state FROM requests WHERE uuid = ?", (request_uuid,)
+            ).fetchone()
             if row is None:
                 raise KeyError(request_uuid)
             old = row[0]
@@ -434,7 +436,15 @@ class Store:
             cur = db.execute(
                 "INSERT INTO incidents (user, kind, kernel_id, notebook_path, details, created_at,"
                 " request_uuid) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (user, kind, kernel_id, notebook_path, json.dumps(details or {}), now, request_uuid),
+                (
+                    user,
+                    kind,
+                    kernel_id,
+                    notebook_path,
+                    json.dumps(details or {}),
+                    now,
+                    request_uuid,
+                ),
             )
             incident_id = cur.lastrowid
         return _row(self._query("SELECT * FROM incidents WHERE id = ?", (incident_id,))[0])  # type: ignore[return-value]

@@ -14,6 +14,7 @@ Everything is defensive: a watcher error is logged, never raised into the server
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import os
@@ -44,6 +45,9 @@ log = logging.getLogger("jupyter_itbridge.watchers")
 USER_ACTION_GRACE = 10.0
 #: A crash-looping kernel gives one incident per this many seconds, not one per restart try.
 REPEAT_WINDOW = 30.0
+#: An oom_kill counter rise that no kernel death claimed within this many seconds belonged to
+#: another process (e.g. a pip build); it is then no longer attributed to later kernel deaths.
+OOM_SETTLE = 15.0
 
 
 @dataclass
@@ -95,6 +99,7 @@ class Watchers:
         self.pressure = PressureTracker(threshold, rearm)
         self.kernels: dict[str, KernelWatch] = {}
         self.oom_claimed: int | None = None  # counter value already attributed to a death
+        self._oom_seen: tuple[int | None, float] = (None, 0.0)  # (count, since when)
         self.last_snapshot: MemorySnapshot | None = None
         self.incidents_recorded = 0
         self.stopping = False
@@ -185,10 +190,8 @@ class Watchers:
     def uninstall(self) -> None:
         km = self.kernel_manager
         for name in list(self._originals):
-            try:
+            with contextlib.suppress(AttributeError):
                 delattr(km, name)  # back to the class attribute
-            except AttributeError:
-                pass
             del self._originals[name]
 
     def _wrap_start(self, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -382,8 +385,27 @@ class Watchers:
         for kid in list(self.kernels):
             if kid not in live:
                 del self.kernels[kid]
+        self._settle_oom(snap.oom_kill_count)
+        now = self.clock()
+        for kid, at in list(self._user_action_at.items()):
+            if now - at > USER_ACTION_GRACE and not self._busy.get(kid):
+                del self._user_action_at[kid]
+                self._busy.pop(kid, None)
         await self.refresh_paths()
         return self.check_pressure(snap)
+
+    def _settle_oom(self, count: int | None) -> None:
+        """Move kernels' oom baselines past counter rises no kernel death claimed in time."""
+        seen, since = self._oom_seen
+        now = self.clock()
+        if count != seen:
+            self._oom_seen = (count, now)
+            return
+        if count is None or now - since < OOM_SETTLE:
+            return
+        for watch in self.kernels.values():
+            if watch.oom_baseline is None or watch.oom_baseline < count:
+                watch.oom_baseline = count
 
     def kernel_usage(self) -> list[dict[str, Any]]:
         """Each kernel's last resident memory, biggest first."""
@@ -447,21 +469,15 @@ class Watchers:
             self._task.cancel()
 
     async def stop(self) -> None:
+        """Stop sampling and let incidents being recorded finish (bounded wait)."""
         self.stop_now()
-        tasks = [t for t in (self._task, *self._pending) if t is not None]
-        for task in tasks:
-            if task is not self._task:
-                continue
-            try:
+        task, self._task = self._task, None
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-            except (asyncio.CancelledError, Exception):
-                pass
-        for task in list(self._pending):
-            try:
-                await asyncio.wait_for(task, 5)
-            except (asyncio.CancelledError, Exception):
-                pass
-        self._task = None
+        for pending in list(self._pending):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(pending, 5)
 
     def _spawn(self, coro: Any) -> None:
         try:
@@ -482,7 +498,9 @@ class Watchers:
         try:
             return func(*args)
         except Exception:
-            log.exception("jupyter-itbridge: watcher step %s failed", getattr(func, "__name__", func))
+            log.exception(
+                "jupyter-itbridge: watcher step %s failed", getattr(func, "__name__", func)
+            )
             return None
 
 
@@ -491,6 +509,13 @@ def setup_watchers(app: Any, serverapp: Any) -> Watchers | None:
     cfg = app.config
     if not getattr(cfg, "watchers_enabled", True):
         return None
+    threshold = cfg.memory_pressure_threshold
+    if not 0 < threshold <= 1:
+        serverapp.log.error(
+            "jupyter-itbridge: ITBridge.memory_pressure_threshold=%r is not in (0, 1]; using 0.9",
+            threshold,
+        )
+        threshold = 0.9
     try:
         watchers = Watchers(
             kernel_manager=getattr(serverapp, "kernel_manager", None),
@@ -499,7 +524,7 @@ def setup_watchers(app: Any, serverapp: Any) -> Watchers | None:
             events=getattr(app, "events", None),
             owner=app.owner,
             interval=cfg.watch_interval,
-            threshold=cfg.memory_pressure_threshold,
+            threshold=threshold,
             rearm=cfg.memory_pressure_rearm,
             max_samples=cfg.kernel_memory_samples,
             rss_fraction=cfg.oom_rss_fraction,

@@ -87,6 +87,7 @@ export interface IRequestInput {
   fingerprint?: string | null;
   environment?: Record<string, string>;
   notebook_path?: string | null;
+  finding?: Record<string, any> | null;
   uuid?: string;
 }
 

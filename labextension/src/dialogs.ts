@@ -3,7 +3,13 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { IIncident, IRequestInput } from './api';
-import { formatBytes, memoryFacts, notebookName } from './format';
+import {
+  formatBytes,
+  isMemoryIncident,
+  isPressure,
+  memoryFacts,
+  notebookName
+} from './format';
 
 const URGENCIES = ['low', 'normal', 'high'];
 
@@ -16,6 +22,8 @@ export interface IRequestPrefill {
   environment: Record<string, string>;
   kind?: string;
   subject?: string;
+  fingerprint?: string | null;
+  finding?: Record<string, any> | null;
   notebookPath?: string | null;
   justification?: string;
   urgency?: string;
@@ -124,7 +132,9 @@ export class RequestForm extends Widget {
       kind: this.prefill.kind ?? null,
       subject: this.prefill.subject ?? null,
       environment: this.prefill.environment,
-      notebook_path: this.prefill.notebookPath ?? null
+      notebook_path: this.prefill.notebookPath ?? null,
+      fingerprint: this.prefill.fingerprint ?? null,
+      finding: this.prefill.finding ?? null
     };
   }
 
@@ -207,25 +217,69 @@ export async function askForRequest(
       };
       continue;
     }
-    if (value.kind && value.subject) {
+    if (!value.fingerprint && value.kind && value.subject) {
       value.fingerprint = await fingerprint(value.kind, value.subject);
     }
     return value;
   }
 }
 
-/** The "more memory" request, prefilled from an incident (limit, peak, notebook). */
-export function memoryPrefill(
+/**
+ * The request offered by an incident toast. The server's watcher already drafted it
+ * (``details.request_draft``: limit, peak, notebook, evidence); without one, it is built here.
+ */
+export function incidentPrefill(
   incident: IIncident,
   pageEnvironment: Record<string, string>,
   currentNotebook: string | null,
   trans: TranslationBundle
 ): IRequestPrefill {
   const { limit, peak, oom } = memoryFacts(incident);
+  const memory = isMemoryIncident(incident);
   const environment: Record<string, string> = { ...pageEnvironment };
-  const lines: string[] = [];
   const name = notebookName(incident.notebook_path);
-  if (incident.kind.includes('pressure')) {
+  const draft = incident.details?.request_draft;
+  if (limit !== null) {
+    environment.memory_limit = formatBytes(limit);
+  }
+  if (peak !== null) {
+    environment.memory_peak = formatBytes(peak);
+  }
+  if (incident.notebook_path) {
+    environment.notebook = incident.notebook_path;
+  }
+  environment.incident = `#${incident.id} ${incident.kind} ${incident.created_at}`;
+  const title = memory
+    ? name
+      ? trans.__('Request more memory for %1', name)
+      : trans.__('Request more memory')
+    : trans.__('Ask IT about the stopped kernel');
+  const justificationHint = trans.__(
+    'Required. What was the notebook doing (dataset size, operation), and how much memory do you think it needs?'
+  );
+  const notebookPath = incident.notebook_path ?? currentNotebook;
+  if (draft && typeof draft === 'object' && typeof draft.summary === 'string') {
+    for (const [key, value] of Object.entries(draft.environment ?? {})) {
+      if (typeof value === 'string' && !(key in environment)) {
+        environment[key] = value;
+      }
+    }
+    return {
+      title,
+      summary: draft.summary,
+      description:
+        typeof draft.description === 'string' ? draft.description : '',
+      justificationHint,
+      environment,
+      kind: draft.kind ?? undefined,
+      subject: draft.subject ?? undefined,
+      fingerprint: draft.fingerprint ?? null,
+      finding: draft.finding ?? null,
+      notebookPath: draft.notebook_path ?? notebookPath
+    };
+  }
+  const lines: string[] = [];
+  if (isPressure(incident)) {
     lines.push(trans.__('My notebook kernel is close to its memory limit.'));
   } else {
     lines.push(
@@ -237,38 +291,29 @@ export function memoryPrefill(
     );
   }
   if (limit !== null) {
-    environment.memory_limit = formatBytes(limit);
     lines.push(trans.__('Memory limit: %1', formatBytes(limit)));
   }
   if (peak !== null) {
-    environment.memory_peak = formatBytes(peak);
     lines.push(trans.__('Peak memory use: %1', formatBytes(peak)));
   }
   if (incident.notebook_path) {
-    environment.notebook = incident.notebook_path;
     lines.push(trans.__('Notebook: %1', incident.notebook_path));
   }
   lines.push(trans.__('Incident #%1 at %2', incident.id, incident.created_at));
-  environment.incident = `#${incident.id} ${incident.kind} ${incident.created_at}`;
-  const summary =
-    limit !== null
-      ? trans.__(
-          'More memory for my notebook kernel (limit %1)',
-          formatBytes(limit)
-        )
-      : trans.__('More memory for my notebook kernel');
   return {
-    title: name
-      ? trans.__('Request more memory for %1', name)
-      : trans.__('Request more memory'),
-    summary,
+    title,
+    summary:
+      limit !== null
+        ? trans.__(
+            'More memory for my notebook kernel (limit %1)',
+            formatBytes(limit)
+          )
+        : trans.__('More memory for my notebook kernel'),
     description: lines.join('\n'),
-    justificationHint: trans.__(
-      'Required. What was the notebook doing (dataset size, operation), and how much memory do you think it needs?'
-    ),
+    justificationHint,
     environment,
-    kind: 'resource_limit',
-    subject: 'memory',
-    notebookPath: incident.notebook_path ?? currentNotebook
+    kind: memory ? 'resource_limit' : 'kernel_died',
+    subject: memory ? 'memory' : 'kernel',
+    notebookPath
   };
 }

@@ -103,6 +103,21 @@ export function describeIncident(
   incident: IIncident,
   trans: TranslationBundle
 ): string {
+  const sentence = describeCause(incident, trans);
+  const restarted = incident.details?.restarted;
+  if (isPressure(incident) || restarted === undefined || restarted === null) {
+    return sentence;
+  }
+  return (
+    sentence +
+    ' ' +
+    (restarted
+      ? trans.__('It was restarted; variables from before are lost.')
+      : trans.__('It could not be restarted.'))
+  );
+}
+
+function describeCause(incident: IIncident, trans: TranslationBundle): string {
   const { limit, peak, oom } = memoryFacts(incident);
   const d = incident.details ?? {};
   if (isPressure(incident)) {
@@ -130,11 +145,13 @@ export function describeIncident(
         )
       : trans.__('Your kernel was stopped: it ran out of memory.');
   }
-  const signal = d.signal_name ?? d.signal;
-  if (signal !== undefined && signal !== null && signal !== '') {
+  const signal = [d.signal, d.signal_name].filter(
+    s => s !== undefined && s !== null && s !== ''
+  );
+  if (signal.length) {
     return trans.__(
-      'Your kernel was stopped unexpectedly (signal %1).',
-      String(signal)
+      'Your kernel process was killed (signal %1).',
+      signal.join(', ')
     );
   }
   const code = d.exit_code;
@@ -154,4 +171,23 @@ export function notebookName(path: string | null | undefined): string {
   }
   const parts = path.split('/');
   return parts[parts.length - 1];
+}
+
+/** Is more memory the fix (an out-of-memory kill or memory pressure)? */
+export function isMemoryIncident(incident: IIncident): boolean {
+  return (
+    isPressure(incident) ||
+    memoryFacts(incident).oom ||
+    incident.details?.request_draft?.kind === 'resource_limit'
+  );
+}
+
+/** The label of the incident's request button. */
+export function incidentActionLabel(
+  incident: IIncident,
+  trans: TranslationBundle
+): string {
+  return isMemoryIncident(incident)
+    ? trans.__('Request more memory')
+    : trans.__('Ask IT about this');
 }

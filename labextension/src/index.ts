@@ -115,9 +115,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     };
     const requestMemory = async (incident: IIncident) => {
-      const { memoryPrefill } = await import('./dialogs');
+      const { incidentPrefill } = await import('./dialogs');
       await fileFrom(
-        memoryPrefill(incident, env.collect(), env.notebookPath(), trans)
+        incidentPrefill(incident, env.collect(), env.notebookPath(), trans)
       );
     };
 

@@ -2,7 +2,12 @@ import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IIncident } from './api';
-import { describeIncident, isPressure, notebookName } from './format';
+import {
+  describeIncident,
+  incidentActionLabel,
+  isPressure,
+  notebookName
+} from './format';
 import { IStateChange } from './model';
 
 /** The user's choices from the settings (schema/plugin.json). */
@@ -45,6 +50,14 @@ export class Notifier {
     }
     const { request } = change;
     const trans = this._trans;
+    const age = Date.now() - Date.parse(request.created_at);
+    if (
+      change.oldState === 'queued' &&
+      request.state === 'sent' &&
+      age < 60_000
+    ) {
+      return null; // just filed: the card or dialog already said so; no second message
+    }
     const message = trans.__(
       'IT request #%1 (%2): %3',
       request.id,
@@ -90,8 +103,8 @@ export class Notifier {
       });
     } else {
       actions.push({
-        label: trans.__('Request more memory'),
-        caption: trans.__('Ask IT for a higher memory limit (prefilled)'),
+        label: incidentActionLabel(incident, trans),
+        caption: trans.__('Open a prefilled request to IT'),
         displayType: 'accent',
         callback: () => this._actions.requestMemory(incident)
       });

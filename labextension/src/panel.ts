@@ -13,7 +13,13 @@ import {
 import { Widget } from '@lumino/widgets';
 
 import { api, IIncident, IRequest, IRequestDetail, safeUrl } from './api';
-import { describeIncident, formatAge, isPressure, memoryFacts } from './format';
+import {
+  describeIncident,
+  formatAge,
+  formatBytes,
+  incidentActionLabel,
+  isPressure
+} from './format';
 import { RequestsModel } from './model';
 
 /** What the panel asks the plugin to do (commands live in the plugin). */
@@ -21,6 +27,14 @@ export interface IPanelActions {
   newRequest(): void;
   requestMemory(incident: IIncident): void;
 }
+
+/** Incident details that are shown otherwise (the draft is what the request button uses). */
+const HIDDEN_DETAILS = new Set([
+  'request_draft',
+  'memory',
+  'samples',
+  'kernels'
+]);
 
 const KIND_ICONS: Record<string, LabIcon> = {
   blocked_package: notTrustedIcon,
@@ -291,7 +305,7 @@ export class RequestsPanel extends Widget {
         void this.showRequest(id);
       });
     }
-    const button = this._button(trans.__('Request more memory'), () =>
+    const button = this._button(incidentActionLabel(incident, trans), () =>
       this._actions.requestMemory(incident)
     );
     button.classList.add('jp-ITBridge-requestMemory');
@@ -479,14 +493,24 @@ export class RequestsPanel extends Widget {
     add(trans.__('Kind'), incident.kind);
     add(trans.__('Notebook'), incident.notebook_path);
     add(trans.__('Kernel'), incident.kernel_id);
-    for (const [key, value] of Object.entries(incident.details ?? {})) {
-      add(key, value);
+    const details = incident.details ?? {};
+    const flat: Record<string, unknown> = {
+      ...details,
+      ...(details.memory ?? {})
+    };
+    for (const [key, value] of Object.entries(flat)) {
+      if (HIDDEN_DETAILS.has(key)) {
+        continue;
+      }
+      add(
+        key.replace(/_/g, ' '),
+        key.endsWith('_bytes') && typeof value === 'number'
+          ? formatBytes(value)
+          : value
+      );
     }
     article.append(facts);
-    const { limit, peak, oom } = memoryFacts(incident);
-    if (oom || isPressure(incident) || limit !== null || peak !== null) {
-      article.append(this._incidentAction(incident));
-    }
+    article.append(this._incidentAction(incident));
     this._body.append(article);
   }
 

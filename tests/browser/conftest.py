@@ -55,6 +55,15 @@ class LabServer:
         return self.log_path.read_text(errors="replace")
 
 
+def write_quiet_lab_settings(config_dir: Path) -> None:
+    """No JupyterLab news/update toast in screenshots (user settings in the isolated config)."""
+    settings = config_dir / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    target = settings / "notification.jupyterlab-settings"
+    if not target.exists():
+        target.write_text('{"fetchNews": "false", "checkForUpdates": false}')
+
+
 def start_lab(tmp: Path, extra_args: list[str] | None = None, env: dict | None = None) -> LabServer:
     """Start `jupyter lab` on loopback with an isolated config/data dir; wait until it answers."""
     port = free_port()
@@ -65,6 +74,7 @@ def start_lab(tmp: Path, extra_args: list[str] | None = None, env: dict | None =
     for d in (root, data, config):
         d.mkdir(parents=True, exist_ok=True)
     log_path = tmp / "lab.log"
+    write_quiet_lab_settings(config)
     full_env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(config),

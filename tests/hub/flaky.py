@@ -49,7 +49,9 @@ class FlakyBackend(Backend):
     def create(self, request: OutgoingRequest) -> TicketRef:
         if self._maybe_fail():
             if self.rng.random() < 0.5:
-                raise BackendError("rate limited: HTTP 429", status=429, retry_after=self.retry_after)
+                raise BackendError(
+                    "rate limited: HTTP 429", status=429, retry_after=self.retry_after
+                )
             with self.lock:  # created, but the answer never arrives
                 self._store(request)
             raise BackendError("connection reset after POST", status=None)
@@ -58,7 +60,9 @@ class FlakyBackend(Backend):
 
     def _store(self, request: OutgoingRequest) -> TicketRef:
         self.creates[request.uuid] += 1
-        ref = TicketRef(id=f"T-{len(self.tickets) + 1}", url=f"https://it.example/T-{len(self.tickets) + 1}")
+        ref = TicketRef(
+            id=f"T-{len(self.tickets) + 1}", url=f"https://it.example/T-{len(self.tickets) + 1}"
+        )
         self.tickets[request.uuid] = ref
         self.states[ref.id] = "sent"
         return ref

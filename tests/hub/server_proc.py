@@ -55,8 +55,14 @@ class ServerProcess:
         }
         log = open(self.root / "server.log", "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jupyter_server", f"--port={self.port}", "--ip=127.0.0.1",
-             "--ServerApp.port_retries=0"],
+            [
+                sys.executable,
+                "-m",
+                "jupyter_server",
+                f"--port={self.port}",
+                "--ip=127.0.0.1",
+                "--ServerApp.port_retries=0",
+            ],
             env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -64,7 +70,9 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {(self.root / 'server.log').read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"server exited: {(self.root / 'server.log').read_text()[-3000:]}"
+                )
             try:
                 self.get("health", timeout=1)
                 return

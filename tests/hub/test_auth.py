@@ -35,7 +35,9 @@ KERNEL_ALLOWED = {
 
 @pytest.mark.parametrize(("method", "path"), ALL)
 async def test_no_auth_is_403(api: Any, method: str, path: str) -> None:
-    code, _ = await api(method, path, {"summary": "x"} if method == "POST" else None, headers=NO_AUTH)
+    code, _ = await api(
+        method, path, {"summary": "x"} if method == "POST" else None, headers=NO_AUTH
+    )
     assert code == 403
 
 
@@ -60,7 +62,9 @@ async def test_kernel_token_least_privilege(api: Any, itbridge: Any) -> None:
 
 
 async def test_no_access_to_another_users_requests(api: Any, itbridge: Any) -> None:
-    other, _ = itbridge.service.file("bob", {"summary": "bob's secret project", "kind": "missing_package", "subject": "x"})
+    other, _ = itbridge.service.file(
+        "bob", {"summary": "bob's secret project", "kind": "missing_package", "subject": "x"}
+    )
     kernel = {**NO_AUTH, KERNEL_TOKEN_HEADER: itbridge.kernel_token}
     for headers in (kernel, None):
         code, listing = await api("GET", "requests", headers=headers)

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from hub.loopback_tickets import TicketSystem  # type: ignore[import-not-found]
 from hub.server_proc import ServerProcess  # type: ignore[import-not-found]
 
@@ -32,7 +31,9 @@ def test_sigkill_mid_delivery_then_restart_delivers_all_exactly_once(tmp_path: P
         try:
             tickets.accepting = False  # requests queue up, committed, none delivered yet
             server.start()
-            filed = [server.request("POST", "requests", {"summary": f"need thing {i}"}) for i in range(N)]
+            filed = [
+                server.request("POST", "requests", {"summary": f"need thing {i}"}) for i in range(N)
+            ]
             uuids = {r["uuid"] for r in filed}
             assert len(uuids) == N and all(r["state"] in ("queued", "failed") for r in filed)
 
@@ -59,7 +60,9 @@ def test_sigkill_mid_delivery_then_restart_delivers_all_exactly_once(tmp_path: P
             listing = server.get("requests")["requests"]
             assert len(listing) == N and {r["state"] for r in listing} == {"sent"}
             assert set(tickets.creates) == uuids, "every request reached the ticket system"
-            assert max(tickets.creates.values()) == 1, f"duplicates: {tickets.creates.most_common(3)}"
+            assert max(tickets.creates.values()) == 1, (
+                f"duplicates: {tickets.creates.most_common(3)}"
+            )
             assert {r["uuid"]: r["ticket"]["id"] for r in listing} == tickets.tickets
             assert server.get("health")["outbox_depth"] == 0
         finally:

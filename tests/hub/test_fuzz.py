@@ -36,10 +36,30 @@ def test_spec_is_valid_and_covers_every_route() -> None:
 
 
 async def _fuzz(base: str, headers: list[str], tmp_path: Path, checks: str, n: int) -> str:
-    args = [SCHEMATHESIS, "run", str(SPEC), "--url", base, "--checks", checks,
-            "--max-examples", str(n), "--seed", "4242", "--workers", "1", "--no-color",
-            "--generation-database", "none", "--request-timeout", "10",
-            "--suppress-health-check", "all", "--phases", "examples,coverage,fuzzing"]
+    args = [
+        SCHEMATHESIS,
+        "run",
+        str(SPEC),
+        "--url",
+        base,
+        "--checks",
+        checks,
+        "--max-examples",
+        str(n),
+        "--seed",
+        "4242",
+        "--workers",
+        "1",
+        "--no-color",
+        "--generation-database",
+        "none",
+        "--request-timeout",
+        "10",
+        "--suppress-health-check",
+        "all",
+        "--phases",
+        "coverage,fuzzing,stateful",
+    ]
     for header in headers:
         args += ["-H", header]
     proc = await asyncio.create_subprocess_exec(
@@ -53,14 +73,31 @@ async def _fuzz(base: str, headers: list[str], tmp_path: Path, checks: str, n: i
 
 @pytest.mark.slow
 async def test_schemathesis_zero_5xx_and_schema_conformance(
-    jp_serverapp: Any, jp_base_url: str, jp_auth_header: dict[str, str], itbridge: Any, tmp_path: Path
+    http_server: Any,
+    jp_http_port: int,
+    jp_base_url: str,
+    jp_auth_header: dict[str, str],
+    itbridge: Any,
+    tmp_path: Path,
 ) -> None:
-    base = f"http://127.0.0.1:{jp_serverapp.port}{jp_base_url}itbridge/api"
+    # ``http_server`` is pytest-jupyter's real tornado server on 127.0.0.1:jp_http_port.
+    base = f"http://127.0.0.1:{jp_http_port}{jp_base_url}itbridge/api"
     # Some existing requests, so that ids/uuids in the fuzzed paths sometimes hit real records.
     for i in range(3):
-        itbridge.service.file("alice", {"summary": f"seed {i}", "kind": "missing_package", "subject": f"p{i}"})
-    checks = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
-    text = await _fuzz(base, [f"Authorization: {jp_auth_header['Authorization']}"], tmp_path, checks, 40)
+        itbridge.service.file(
+            "alice", {"summary": f"seed {i}", "kind": "missing_package", "subject": f"p{i}"}
+        )
+    checks = ",".join(
+        [
+            "not_a_server_error",
+            "status_code_conformance",
+            "content_type_conformance",
+            "response_schema_conformance",
+        ]
+    )
+    text = await _fuzz(
+        base, [f"Authorization: {jp_auth_header['Authorization']}"], tmp_path, checks, 40
+    )
     assert "passed" in text.lower()
     # With the kernel token only: kernel endpoints work, the others are 403, never a 5xx.
     kernel = [f"X-ITBridge-Token: {itbridge.kernel_token}", "Authorization: "]

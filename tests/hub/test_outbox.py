@@ -27,7 +27,9 @@ def test_backoff_grows_with_jitter_and_honours_retry_after() -> None:
 
     rng = random.Random(1)
     delays = [backoff_delay(n, 1.0, 100.0, rng) for n in range(1, 8)]
-    assert all(0.5 * min(100, 2 ** (n - 1)) <= d <= min(100, 2 ** (n - 1)) for n, d in enumerate(delays, 1))
+    assert all(
+        0.5 * min(100, 2 ** (n - 1)) <= d <= min(100, 2 ** (n - 1)) for n, d in enumerate(delays, 1)
+    )
     assert backoff_delay(1, 1.0, 100.0, rng, retry_after=42) == 42
     assert backoff_delay(20, 1.0, 100.0, rng) <= 100
 
@@ -75,7 +77,9 @@ async def test_config_error_stays_failed_and_retry_works(tmp_path: Path) -> None
 
         def create(self, request: OutgoingRequest) -> TicketRef:
             if not self.allow:
-                raise BackendError("RT answered 401: check c.RTBackend.token", retryable=False, status=401)
+                raise BackendError(
+                    "RT answered 401: check c.RTBackend.token", retryable=False, status=401
+                )
             return TicketRef(id="RT-9")
 
     backend = Denied()
@@ -97,14 +101,18 @@ async def test_status_sync_and_comments(tmp_path: Path) -> None:
     service = _service(tmp_path, backend)
     seen: list[tuple[str, str | None]] = []
     service.add_listener(lambda rec, old: seen.append((rec["state"], old)))
-    rec, _ = service.file("alice", {"summary": "s", "kind": "missing_package", "subject": "pyspark"})
+    rec, _ = service.file(
+        "alice", {"summary": "s", "kind": "missing_package", "subject": "pyspark"}
+    )
     await service.outbox.drain()
     ticket = service.get("alice", rec["id"])["ticket"]["id"]
     backend.states[ticket] = "acknowledged"
     assert await service.outbox.sync_once() == 1
     assert service.get("alice", rec["id"])["state"] == "acknowledged"
     assert ("acknowledged", "sent") in seen
-    again, deduped = service.file("alice", {"summary": "s", "kind": "missing_package", "subject": "pyspark"})
+    again, deduped = service.file(
+        "alice", {"summary": "s", "kind": "missing_package", "subject": "pyspark"}
+    )
     assert deduped and again["id"] == rec["id"]
     service.comment("alice", rec["id"], "any news?")
     await service.outbox.drain()

@@ -17,7 +17,9 @@ FINDING = Finding(
 
 
 def _draft(**over: Any) -> dict[str, Any]:
-    data = RequestDraft.from_finding(FINDING, {"python": "3.11", "DB_PASSWORD": "hunter2"}).to_dict()
+    data = RequestDraft.from_finding(
+        FINDING, {"python": "3.11", "DB_PASSWORD": "hunter2"}
+    ).to_dict()
     data["justification"] = "Needed for the monthly sales report."
     data.update(over)
     return data
@@ -146,7 +148,9 @@ async def test_bad_input_is_4xx_never_500(api: Any, itbridge: Any) -> None:
 
 async def test_long_fields_truncated_with_notice(api: Any) -> None:
     code, rec = await api(
-        "POST", "requests", {"summary": "s" * 1000, "description": "d" * 30_000, "justification": "j"}
+        "POST",
+        "requests",
+        {"summary": "s" * 1000, "description": "d" * 30_000, "justification": "j"},
     )
     assert code == 201
     assert len(rec["summary"]) < 400 and "truncated" in rec["summary"]
@@ -165,7 +169,9 @@ async def test_free_form_request_and_diagnose(api: Any) -> None:
     assert code == 200
     kinds = [(f["kind"], f["subject"]) for f in found["findings"]]
     assert ("missing_package", "pyspark") in kinds
-    code, none = await api("POST", "diagnose", {"ename": "ZeroDivisionError", "evalue": "division by zero"})
+    code, none = await api(
+        "POST", "diagnose", {"ename": "ZeroDivisionError", "evalue": "division by zero"}
+    )
     assert code == 200 and none["findings"] == []
 
 
@@ -173,7 +179,10 @@ async def test_policy_and_incidents(api: Any, itbridge: Any) -> None:
     code, data = await api("GET", "policy")
     assert code == 200 and data["policy"]["install_mode"] in ("request", "self-service")
     itbridge.service.record_incident(
-        "alice", "kernel_died", kernel_id="k1", notebook_path="a.ipynb",
+        "alice",
+        "kernel_died",
+        kernel_id="k1",
+        notebook_path="a.ipynb",
         details={"exit_code": -9, "env": {"API_TOKEN": "t0ps3cret"}},
     )
     itbridge.service.record_incident("bob", "kernel_died", kernel_id="k2")

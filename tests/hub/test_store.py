@@ -13,8 +13,13 @@ from jupyter_itbridge.server.store import MIGRATIONS, TRANSITIONS, Store, Transi
 
 def _insert(store: Store, user: str = "alice", fp: str | None = "fp1") -> dict:
     return store.insert_request(
-        user=user, summary="s", body="", body_factory=lambda u: f"body {u}",
-        draft={"summary": "s"}, backend="local", fingerprint=fp,
+        user=user,
+        summary="s",
+        body="",
+        body_factory=lambda u: f"body {u}",
+        draft={"summary": "s"},
+        backend="local",
+        fingerprint=fp,
     )
 
 

@@ -67,6 +67,8 @@ class Server:
                 f"--IdentityProvider.token={self.token}",
                 f"--ServerApp.root_dir={root}",
                 "--ServerApp.jpserver_extensions={'jupyter_itbridge': True}",
+                # given on the command line only: the kernel can learn it only from GET policy
+                "--ITBridgePolicy.blocked_packages=PyMySQL=Ask the data platform team.",
             ],
             env=env,
             stdout=self.log,
@@ -164,6 +166,10 @@ def test_card_send_files_request_in_server(start_server: Any, tmp_path: Path) ->
         status = "".join(o.get("text", "") for o in kernel.run("%itbridge status"))
         assert "policy from: server" in status, status
         assert server.base in status
+
+        blocked = error_then_card(kernel.run("import pymysql"))["finding"]
+        assert blocked["kind"] == "blocked_package"
+        assert "Ask the data platform team." in json.dumps(blocked)
 
         payload = error_then_card(kernel.run(ORACLE))
         assert payload["finding"]["subject"] == "oracle-client"

@@ -194,3 +194,13 @@ def test_mime_constant_matches_contract() -> None:
     from jupyter_itbridge.findings import MIME_TYPE
 
     assert MIME == MIME_TYPE
+
+
+def test_unload_restores_kernel(kernel: Any) -> None:
+    kernel.run("%unload_ext jupyter_itbridge")
+    assert kernel.value("__import__('jupyter_itbridge.kernel').kernel.is_loaded()") is False
+    assert kernel.value("hasattr(get_ipython().find_line_magic('pip'), '__wrapped__')") is False
+    assert kernel.value("get_ipython().find_line_magic('itbridge') is None") is True
+    assert findings(kernel.run(ORACLE)) == []
+    kernel.run("%load_ext jupyter_itbridge")
+    assert error_then_card(kernel.run(ORACLE))["finding"]["subject"] == "oracle-client"
