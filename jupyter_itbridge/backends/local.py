@@ -23,6 +23,8 @@ class LocalBackend(Backend):
     name: ClassVar[str] = "local"
     can_find: ClassVar[bool] = False
     can_sync: ClassVar[bool] = False
+    #: No I/O: the outbox calls it inline instead of in a worker thread.
+    blocking: ClassVar[bool] = False
     #: Shown by the service for delivered requests of this backend.
     state_detail: ClassVar[str] = STATE_DETAIL
     admin_hint: ClassVar[str] = ADMIN_HINT

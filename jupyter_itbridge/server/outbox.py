@@ -172,6 +172,13 @@ class Outbox:
             await asyncio.sleep(0.01)
         raise TimeoutError("outbox did not drain in time")
 
+    async def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Backend calls run in a thread (they block on the network), except for backends that
+        declare ``blocking = False`` (``local``: a thread hop would cost more than the call)."""
+        if getattr(self.backend, "blocking", True):
+            return await asyncio.to_thread(fn, *args)
+        return fn(*args)
+
     async def deliver(self, row: dict[str, Any]) -> None:
         """One delivery try for one request; every outcome is recorded in the store."""
         request_uuid = row["uuid"]
@@ -179,9 +186,9 @@ class Outbox:
         try:
             ref = None
             if getattr(self.backend, "can_find", False):
-                ref = await asyncio.to_thread(self.backend.find, request_uuid)
+                ref = await self._call(self.backend.find, request_uuid)
             if ref is None:
-                ref = await asyncio.to_thread(self.backend.create, outgoing(row))
+                ref = await self._call(self.backend.create, outgoing(row))
         except BackendError as err:
             self._record_failure(row, attempts, err)
             return
@@ -253,7 +260,7 @@ class Outbox:
         ref = TicketRef(id=comment["ticket_id"], url=comment.get("ticket_url"))
         attempts = int(comment.get("attempts") or 0) + 1
         try:
-            await asyncio.to_thread(self.backend.comment, ref, comment["text"])
+            await self._call(self.backend.comment, ref, comment["text"])
         except NotImplementedError:
             self.store.update_comment(comment["id"], delivered=UNSUPPORTED, attempts=attempts)
             return
@@ -295,7 +302,7 @@ class Outbox:
         for start in range(0, len(rows), self.sync_batch):
             chunk = rows[start : start + self.sync_batch]
             refs = [TicketRef(id=r["ticket_id"], url=r.get("ticket_url")) for r in chunk]
-            states = await asyncio.to_thread(self.backend.statuses, refs)
+            states = await self._call(self.backend.statuses, refs)
             for row in chunk:
                 state = states.get(row["ticket_id"])
                 if not state or state == row["state"]:

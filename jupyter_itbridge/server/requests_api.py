@@ -18,6 +18,7 @@ from .service import RequestService, ServiceError
 
 MAX_TRACEBACK_LINES = 500
 MAX_TEXT = 100_000
+MAX_LIST = 20_000
 
 
 class _Base(ITBridgeHandler):
@@ -98,8 +99,8 @@ class RequestsHandler(_Base):
                 400, f"Unknown state {', '.join(unknown)}; expected one of {', '.join(STATES)}."
             )
         raw_limit = self.get_argument("limit", "500")
-        if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= 5000:
-            raise web.HTTPError(400, "'limit' must be an integer from 1 to 5000.")
+        if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= MAX_LIST:
+            raise web.HTTPError(400, f"'limit' must be an integer from 1 to {MAX_LIST}.")
         items = self.service.list(self.owner, states=states or None, limit=int(raw_limit))
         self.write_json({"requests": items})
 

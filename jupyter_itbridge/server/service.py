@@ -101,6 +101,11 @@ def _bound_json(value: Any, depth: int = 0) -> Any:
     return str(value)[:FINDING_MAX_STRING]
 
 
+def _fields(draft: RequestDraft) -> dict[str, Any]:
+    """Shallow field dict (``asdict`` deep-copies, which costs more than the whole insert)."""
+    return {name: getattr(draft, name) for name in RequestDraft.__dataclass_fields__}
+
+
 def validate_draft(data: Any) -> tuple[RequestDraft, list[str]]:
     """JSON body -> RequestDraft with bounded fields. ServiceError(400) names the bad field."""
     if not isinstance(data, dict):
@@ -216,7 +221,8 @@ class RequestService:
             draft, notices = validate_draft(draft)
         if request_uuid is not None and not _UUID_RE.fullmatch(str(request_uuid)):
             raise ServiceError(400, "'uuid' must be 8-64 letters, digits or dashes.")
-        clean = RequestDraft(**redact_obj(draft.to_dict()))
+        redacted = redact_obj(_fields(draft))  # new containers: no deep copy needed first
+        clean = RequestDraft(**redacted)
         with self.store._lock:  # idempotency, dedupe check and insert are one atomic step
             if request_uuid is not None:
                 same = self.store.get_request(request_uuid)
@@ -235,7 +241,7 @@ class RequestService:
                 summary=clean.summary,
                 body="",
                 body_factory=lambda uuid: redact(render_body(clean, uuid)),
-                draft=clean.to_dict(),
+                draft=redacted,
                 backend=self.backend.name,
                 kind=clean.kind,
                 subject=clean.subject,

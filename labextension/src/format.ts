@@ -117,7 +117,11 @@ export function describeIncident(
   );
 }
 
-function describeCause(incident: IIncident, trans: TranslationBundle): string {
+/** The short form for a toast (JupyterLab cuts toasts at 140 characters). */
+export function describeCause(
+  incident: IIncident,
+  trans: TranslationBundle
+): string {
   const { limit, peak, oom } = memoryFacts(incident);
   const d = incident.details ?? {};
   if (isPressure(incident)) {

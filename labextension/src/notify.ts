@@ -3,7 +3,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IIncident } from './api';
 import {
-  describeIncident,
+  describeCause,
   incidentActionLabel,
   isPressure,
   notebookName
@@ -89,10 +89,10 @@ export class Notifier {
       return null;
     }
     const trans = this._trans;
-    let message = describeIncident(incident, trans);
+    let message = describeCause(incident, trans);
     const name = notebookName(incident.notebook_path);
     if (name) {
-      message += ' ' + trans.__('(notebook %1)', name);
+      message += ' ' + trans.__('Notebook: %1', name);
     }
     const actions: Notification.IAction[] = [];
     if (incident.request_id) {

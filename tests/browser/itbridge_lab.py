@@ -90,13 +90,21 @@ def create_notebook(server: LabServer, name: str, cells: list[str] | None = None
     """Write a notebook with a Python kernelspec so opening it starts a kernel by itself."""
     nb = {
         "cells": [
-            {"cell_type": "code", "metadata": {}, "source": src, "outputs": [],
-             "execution_count": None}
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": src,
+                "outputs": [],
+                "execution_count": None,
+            }
             for src in (cells or [""])
         ],
         "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                           "language": "python"},
+            "kernelspec": {
+                "name": "python3",
+                "display_name": "Python 3 (ipykernel)",
+                "language": "python",
+            },
             "language_info": {"name": "python"},
         },
         "nbformat": 4,

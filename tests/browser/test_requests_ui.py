@@ -31,7 +31,22 @@ from .itbridge_lab import (
 pytestmark = pytest.mark.browser
 
 PANEL_TAB = ".jp-SideBar .lm-TabBar-tab[data-id='jp-itbridge-requests']"
-NOTEBOOK7_UPSTREAM_ERRORS = {"Cannot read properties of undefined (reading 'schema')"}
+# Notebook 7.6 raises these with jupyter-itbridge disabled too (checked with page_config
+# disabledExtensions; the second one after the same file was open in JupyterLab): not ours.
+NOTEBOOK7_UPSTREAM_ERRORS = {
+    "Cannot read properties of undefined (reading 'schema')",
+    "Command 'filebrowser:open-path' not registered.",
+}
+# JupyterLab's debugger logs this when a kernel dies under it: upstream, not ours.
+KERNEL_DEATH_UPSTREAM_PREFIX = "Could not restore the debugger state"
+
+
+def our_errors(console: ConsoleLog) -> list[str]:
+    return [
+        e
+        for e in console.errors()
+        if e not in NOTEBOOK7_UPSTREAM_ERRORS and not e.startswith(KERNEL_DEATH_UPSTREAM_PREFIX)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -88,13 +103,18 @@ def test_blocked_import_card_send_and_sidebar(itbridge_lab, page):
     server, _ = itbridge_lab
     console = ConsoleLog(page)
     open_notebook(page, server)
+    open_panel(page)
+    empty = page.locator(".jp-ITBridge-empty")
+    empty.wait_for()
+    assert "Request help from IT" in empty.inner_text()
+    screenshot(page, "sidebar-empty")
     run_in_new_cell(page, "import openai")
 
     card = page.locator(".jp-ITBridge-card")
     card.wait_for(state="visible", timeout=60_000)
     # the import fails with the policy reason although openai is not installed
     output = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    assert "corp-llm" in output.first.inner_text()
+    assert BLOCK_REASON in output.first.inner_text()
     assert "openai" in card.locator(".jp-ITBridge-title").inner_text().lower()
     send = card.locator("button.jp-ITBridge-send")
     assert send.is_visible()
@@ -149,12 +169,12 @@ def test_blocked_import_card_send_and_sidebar(itbridge_lab, page):
     page.wait_for_selector(".jp-ITBridge-comments >> text=Needed by Friday for the demo.")
     comments = api(server, f"itbridge/api/requests/{request_id}")["comments"]
     assert any(c["text"] == "Needed by Friday for the demo." for c in comments)
-    assert console.errors() == [], console.errors()
+    assert our_errors(console) == [], console.errors()
 
 
 def kernel_pid(page) -> int:
     run_in_new_cell(page, "import os; os.getpid()")
-    out = page.locator(".jp-Notebook .jp-Cell").last.locator(
+    out = page.locator(".jp-Notebook .jp-Cell", has_text="os.getpid()").last.locator(
         ".jp-OutputArea-output[data-mime-type='text/plain']"
     )
     try:
@@ -178,10 +198,16 @@ def test_oom_killed_kernel_notification_and_memory_request(itbridge_lab, page):
     os.kill(pid, signal.SIGKILL)
 
     note = toast(page, "Your kernel was stopped: it used 3.9 GiB of its 4 GiB memory limit.")
+    # JupyterLab's own modal "Kernel Restarting ... appears to have died" comes too: close it
+    restart_dialog = page.locator(".jp-Dialog", has_text="appears to have died")
+    restart_dialog.wait_for(timeout=15_000)
+    restart_dialog.locator("button.jp-mod-accept").click()
+    restart_dialog.wait_for(state="detached")
     assert "analysis.ipynb" in note.first.inner_text()
     request_button = note.first.get_by_role("button", name="Request more memory")
     assert request_button.is_visible()
     assert note.first.get_by_role("button", name="Details").is_visible()
+    page.wait_for_timeout(1000)  # let the toast finish sliding in
     screenshot(page, "notification-kernel-oom")
     incidents = api(server, "itbridge/api/incidents")["incidents"]
     assert len(incidents) == incidents_before + 1
@@ -210,26 +236,33 @@ def test_oom_killed_kernel_notification_and_memory_request(itbridge_lab, page):
     assert "Joining 40 GB" in request["body"]
     assert "4.0 GiB" in request["body"]
     page.wait_for_selector(f".jp-ITBridge-item[data-request-id='{rid}']")
-    assert console.errors() == [], console.errors()
+    assert our_errors(console) == [], console.errors()
 
 
 def test_memory_pressure_notifies_once_per_crossing(itbridge_lab, page):
     server, cgroup = itbridge_lab
     console = ConsoleLog(page)
     open_notebook(page, server)
-    before = [i for i in api(server, "itbridge/api/incidents")["incidents"]
-              if i["kind"] == "memory_pressure"]
+    before = [
+        i
+        for i in api(server, "itbridge/api/incidents")["incidents"]
+        if i["kind"] == "memory_pressure"
+    ]
     cgroup.set_usage(int(3.8 * GIB))
     note = toast(page, "Your kernel is using 3.8 GiB of its 4 GiB memory limit")
     assert note.first.get_by_role("button", name="Request more memory").is_visible()
+    page.wait_for_timeout(1000)  # let the toast finish sliding in
     screenshot(page, "notification-memory-pressure")
     time.sleep(2.5)  # five more watcher rounds above the threshold: no second toast
     assert page.locator(".Toastify__toast", has_text="Your kernel is using").count() == 1
-    after = [i for i in api(server, "itbridge/api/incidents")["incidents"]
-             if i["kind"] == "memory_pressure"]
+    after = [
+        i
+        for i in api(server, "itbridge/api/incidents")["incidents"]
+        if i["kind"] == "memory_pressure"
+    ]
     assert len(after) == len(before) + 1
     cgroup.set_usage(1 * GIB)
-    assert console.errors() == [], console.errors()
+    assert our_errors(console) == [], console.errors()
 
 
 def test_help_menu_free_form_request_and_user_text_is_text(itbridge_lab, page):
@@ -237,8 +270,11 @@ def test_help_menu_free_form_request_and_user_text_is_text(itbridge_lab, page):
     console = ConsoleLog(page)
     # a summary that would run script if it were ever inserted as HTML
     hostile = '<img src=x onerror="window.__itbridge_pwned=1">Install <b>x</b>'
-    filed = api(server, "itbridge/api/requests",
-                {"summary": hostile, "justification": "test", "description": "<script>"})
+    filed = api(
+        server,
+        "itbridge/api/requests",
+        {"summary": hostile, "justification": "test", "description": "<script>"},
+    )
     open_notebook(page, server)
     open_panel(page)
     item = page.locator(f".jp-ITBridge-item[data-request-id='{filed['id']}']")
@@ -265,24 +301,38 @@ def test_help_menu_free_form_request_and_user_text_is_text(itbridge_lab, page):
     page.wait_for_selector(f".jp-ITBridge-item[data-request-id='{rid}']")
 
     # cancel it from the sidebar (keyboard: focus + Enter)
-    page.locator(
-        f".jp-ITBridge-item[data-request-id='{rid}'] button.jp-ITBridge-itemMain"
-    ).focus()
+    page.locator(f".jp-ITBridge-item[data-request-id='{rid}'] button.jp-ITBridge-itemMain").focus()
     page.keyboard.press("Enter")
     page.locator("button.jp-ITBridge-cancel").click()
     page.wait_for_selector(".jp-ITBridge-detail .jp-ITBridge-badge[data-state='cancelled']")
     assert api(server, f"itbridge/api/requests/{rid}")["state"] == "cancelled"
-    assert console.errors() == [], console.errors()
+    assert our_errors(console) == [], console.errors()
+
+
+def ensure_a_request(server: LabServer) -> None:
+    """So the test also stands alone: the sidebar has something to show."""
+    if not api(server, "itbridge/api/requests")["requests"]:
+        api(
+            server,
+            "itbridge/api/requests",
+            {
+                "summary": "Install pyspark",
+                "justification": "ETL job",
+                "kind": "missing_package",
+                "subject": "pyspark",
+            },
+        )
 
 
 def test_dark_theme(itbridge_lab, page):
     server, _ = itbridge_lab
+    ensure_a_request(server)
     open_notebook(page, server)
     page.evaluate(
         "() => window.jupyterapp.commands.execute('apputils:change-theme',"
         " {theme: 'JupyterLab Dark'})"
     )
-    page.wait_for_selector("body[data-jp-theme-light='false']")
+    page.wait_for_selector("body[data-jp-theme-light='false']", state="attached")
     open_panel(page)
     page.wait_for_selector(".jp-ITBridge-item")
     panel_bg = page.locator(".jp-ITBridge-panel").evaluate(
@@ -298,21 +348,29 @@ def test_dark_theme(itbridge_lab, page):
         "() => window.jupyterapp.commands.execute('apputils:change-theme',"
         " {theme: 'JupyterLab Light'})"
     )
-    page.wait_for_selector("body[data-jp-theme-light='true']")
+    page.wait_for_selector("body[data-jp-theme-light='true']", state="attached")
 
 
 def test_notebook7_panel_and_commands(itbridge_lab, page):
     server, _ = itbridge_lab
     console = ConsoleLog(page)
+    ensure_a_request(server)
     page.goto(server.page_url("notebooks/analysis.ipynb"))
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
-    page.locator(".lm-MenuBar-item", has_text="Help").click()
-    page.locator(".lm-Menu-item", has_text="Show IT requests").click()
+    item = page.locator(".lm-Menu-item[data-command='itbridge:show-requests']")
+    for _attempt in range(3):  # the menu bar is rebuilt while the page finishes loading
+        page.locator(".lm-MenuBar-item", has_text="Help").click()
+        try:
+            item.click(timeout=5_000)
+            break
+        except Exception:
+            page.keyboard.press("Escape")
+    else:
+        pytest.fail("Help > Show IT requests could not be clicked")
     panel = page.locator(".jp-ITBridge-panel")
     panel.wait_for(state="visible")
     page.wait_for_selector(".jp-ITBridge-status[data-state='connected']")
     page.wait_for_selector(".jp-ITBridge-item")
     screenshot(page, "notebook7-panel")
     assert "jupyter-itbridge: activated" in console.texts()
-    ours = [e for e in console.errors() if e not in NOTEBOOK7_UPSTREAM_ERRORS]
-    assert ours == [], ours
+    assert our_errors(console) == [], console.errors()

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,15 @@ class ServerProcess:
         (root / "config" / "jupyter_server_config.py").write_text("\n".join(lines) + extra_config)
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, env: dict[str, str] | None = None, timeout: float = 30) -> None:
+    def start(
+        self,
+        env: dict[str, str] | None = None,
+        timeout: float = 30,
+        on_spawn: Callable[[int], None] | None = None,
+        wait: bool = True,
+    ) -> None:
+        """Start and wait until ``GET health`` answers. ``on_spawn(pid)`` runs right after the
+        process exists, before the server can do anything (e.g. arm a kill trigger)."""
         full_env = {
             **os.environ,
             "JUPYTER_CONFIG_DIR": str(self.root / "config"),
@@ -67,6 +76,10 @@ class ServerProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        if on_spawn is not None:
+            on_spawn(self.proc.pid)
+        if not wait:
+            return
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -7,8 +7,8 @@ under test, so the fuzzer hits the real extension over real HTTP on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,9 @@ import pytest
 import jupyter_itbridge.server as server_pkg
 
 SPEC = Path(server_pkg.__file__).parent / "openapi.yaml"
-SCHEMATHESIS = shutil.which("schemathesis") or str(Path(os.sys.executable).parent / "schemathesis")
+# The schemathesis CLI of this interpreter's environment (the venv), else the one on PATH.
+_VENV_CLI = Path(sys.executable).parent / "schemathesis"
+SCHEMATHESIS = str(_VENV_CLI) if _VENV_CLI.exists() else (shutil.which("schemathesis") or "")
 
 
 def test_spec_is_valid_and_covers_every_route() -> None:

@@ -242,7 +242,7 @@ async def test_oom_kill_delta_is_attributed_once(tmp_path: Path, hub: dict, vers
 async def test_no_counter_falls_back_to_rss_near_limit(tmp_path: Path, hub: dict) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    proc = make_proc(tmp_path / "proc", "0::/\n", {201: (int(1.9 * GiB), int(1.95 * GiB))})
+    proc = make_proc(tmp_path / "proc", "0::/\n", {201: (int(1.8 * GiB), int(1.9 * GiB))})
     watchers = make_watchers(hub, empty, proc, environ={"MEM_LIMIT": str(2 * GiB)})
     kernel = await start(watchers, "k", 201)
     kernel.die(-9)
@@ -250,9 +250,9 @@ async def test_no_counter_falls_back_to_rss_near_limit(tmp_path: Path, hub: dict
     (incident,) = hub["service"].incidents("dana")
     details = incident["details"]
     assert details["cause"] == "oom" and details["oom_kill_delta"] is None
-    assert details["oom_evidence"] == "resident memory was 98% of the limit"
+    assert details["oom_evidence"] == "resident memory was 95% of the limit"
     assert details["memory"]["limit_source"] == "env:MEM_LIMIT"
-    assert details["message"].startswith("Your kernel was stopped: it used 2.0 GiB of its 2.0 GiB")
+    assert details["message"].startswith("Your kernel was stopped: it used 1.9 GiB of its 2.0 GiB")
 
 
 async def test_user_shutdown_restart_and_server_stop_are_not_incidents(
