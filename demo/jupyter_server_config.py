@@ -15,6 +15,8 @@ c.ITBridgePolicy.blocked_packages = {
 }
 c.ITBridgePolicy.install_mode = "request"
 c.ITBridgePolicy.driver_self_service = {
-    "oracle-client": "Run `module load oracle-instantclient` in a terminal, then restart the kernel.",
+    "oracle-client": (
+        "Run `module load oracle-instantclient` in a terminal, then restart the kernel."
+    ),
 }
 c.ITBridgePolicy.it_contact = "the Data Platform team (demo)"

@@ -120,7 +120,9 @@ class RequestDraft:
             self.fingerprint = fingerprint(self.kind, self.subject)
 
     @classmethod
-    def from_finding(cls, finding: Finding, environment: dict[str, Any] | None = None) -> RequestDraft:
+    def from_finding(
+        cls, finding: Finding, environment: dict[str, Any] | None = None
+    ) -> RequestDraft:
         return cls(
             summary=finding.title,
             description=finding.explanation,

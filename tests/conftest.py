@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import pytest
-
 from system_deps import in_ci  # type: ignore[import-not-found]
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API owns the main thread's event loop while it
+    runs, which pytest-jupyter's in-process servers must not meet."""
+    items.sort(key=lambda item: "tests/browser/" in item.nodeid.replace("\\", "/"))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

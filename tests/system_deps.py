@@ -42,16 +42,21 @@ def apt_install(packages: list[str], env: dict[str, str] | None = None) -> str |
     if not missing:
         return None
     if not _can_apt():
-        return f"needs Debian packages {missing}: run 'apt-get install -y {' '.join(missing)}' as root"
+        command = "apt-get install -y " + " ".join(missing)
+        return f"needs Debian packages {missing}: run '{command}' as root"
     with _lock:
         full_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive", **(env or {})}
         if not _updated:
-            subprocess.run(["apt-get", "update", "-qq"], env=full_env, check=False,
-                           capture_output=True)
+            subprocess.run(
+                ["apt-get", "update", "-qq"], env=full_env, check=False, capture_output=True
+            )
             _updated = True
         res = subprocess.run(
             ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
-            env=full_env, capture_output=True, text=True, check=False,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if res.returncode != 0:
             return f"apt-get install {' '.join(missing)} failed: {res.stderr.strip()[-400:]}"

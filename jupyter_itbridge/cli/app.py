@@ -125,8 +125,6 @@ class DoctorApp(_Base):
         )
         for extra in problems[1:]:
             report.add("config", False, extra)
-        for warning in doctor.server_only_sections(self._sections_by_file()):
-            report.add("config", True, warning, warning=True)
 
         out += ["", "Settings (c.ITBridge):"]
         store = settings.store_path or self._default_store()
@@ -173,20 +171,6 @@ class DoctorApp(_Base):
         from ..server.store import default_store_path
 
         return default_store_path()
-
-    def _sections_by_file(self) -> dict[str, set[str]]:
-        from .adminconfig import _load_one
-
-        out: dict[str, set[str]] = {}
-        assert self.loaded is not None
-        for path in self.loaded.files:
-            if self.config_file and os.path.abspath(self.config_file) == path:
-                continue  # --config is read by the server too (jupyter server --config)
-            try:
-                out[path] = {k for k in _load_one(path) if k[:1].isupper()}
-            except Exception:
-                continue
-        return out
 
 
 # -- requests ---------------------------------------------------------------------------------

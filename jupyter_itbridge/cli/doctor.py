@@ -149,33 +149,3 @@ def check_store(path: str) -> tuple[bool, str]:
             f"({err.strerror or err})."
         )
     return True, f"{path} does not exist yet; the server will create it ({ancestor} is writable)."
-
-
-def server_only_sections(files_sections: dict[str, set[str]]) -> list[str]:
-    """Server settings that only appear in jupyter_itbridge_config files.
-
-    The kernels and this command read those files, but jupyter-server reads only
-    jupyter_server_config.*: such settings would not reach the server.
-    """
-    in_server: set[str] = set()
-    in_itbridge: dict[str, str] = {}
-    for path, sections in files_sections.items():
-        base = os.path.basename(path)
-        parent = os.path.basename(os.path.dirname(path))
-        if base.startswith("jupyter_server_config") or parent.startswith("jupyter_server_config"):
-            in_server |= sections
-        elif base.startswith("jupyter_itbridge_config") or parent.startswith(
-            "jupyter_itbridge_config"
-        ):
-            for section in sections:
-                in_itbridge.setdefault(section, path)
-    out = []
-    for section, path in sorted(in_itbridge.items()):
-        if section == "ITBridgePolicy" or section in in_server:
-            continue
-        if section == "ITBridge" or section.endswith("Backend"):
-            out.append(
-                f"c.{section} is set in {path}, which jupyter-server does not read; "
-                "move it to jupyter_server_config.py."
-            )
-    return out

@@ -33,6 +33,8 @@ class ITBridgeApp:
     api_url: str
     backend: Any = None
     service: Any = None
+    events: Any = None
+    watchers: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -42,15 +44,9 @@ class ITBridgeApp:
 
 def route_table(base_url: str) -> list[tuple[str, type]]:
     """All REST routes, absolute (``{base_url}itbridge/api/...``)."""
-    from . import health
+    from . import health, requests_api
 
-    tables = [health.HANDLERS]
-    try:
-        from . import requests_api
-    except ImportError:  # pragma: no cover - during incremental development only
-        requests_api = None  # type: ignore[assignment]
-    if requests_api is not None:
-        tables.append(requests_api.HANDLERS)
+    tables = [health.HANDLERS, requests_api.HANDLERS]
     routes = []
     for table in tables:
         for path, handler in table:
@@ -84,6 +80,7 @@ def load(serverapp: Any) -> ITBridgeApp:
     _attach_service(app, serverapp)
     _attach_events(app, serverapp)
     _attach_watchers(app, serverapp)
+    _stop_with_server(app, serverapp)
 
     web_app = serverapp.web_app
     web_app.settings["itbridge"] = app
@@ -120,27 +117,54 @@ def _merge_itbridge_config_files(serverapp: Any) -> None:
 
 
 def _attach_service(app: ITBridgeApp, serverapp: Any) -> None:
-    """Create the backend and the request service (store + outbox) when available."""
-    try:
-        from .service import build_service
-    except ImportError:  # pragma: no cover - during incremental development only
-        return
+    """Create the backend and the request service (store + outbox)."""
+    from .service import build_service
+
     build_service(app, serverapp)
 
 
 def _attach_events(app: ITBridgeApp, serverapp: Any) -> None:
     """Register our jupyter_events schemas and emit request state changes and incidents."""
-    try:
-        from .events import setup_events
-    except ImportError:  # pragma: no cover - during incremental development only
-        return
+    from .events import setup_events
+
     setup_events(app, serverapp)
 
 
 def _attach_watchers(app: ITBridgeApp, serverapp: Any) -> None:
     """Kernel-death and memory-pressure watchers (they record incidents)."""
-    try:
-        from .watchers import setup_watchers
-    except ImportError:  # pragma: no cover - during incremental development only
-        return
+    from .watchers import setup_watchers
+
     setup_watchers(app, serverapp)
+
+
+def _stop_with_server(app: ITBridgeApp, serverapp: Any) -> None:
+    """Stop the watchers and the outbox when the server cleans up its extensions.
+
+    Why here: a function-style server extension gets no stop hook, so we wrap this server's
+    ``cleanup_extensions`` (on the instance only). Nothing is lost if this never runs: every
+    request is committed before delivery, so a kill only delays it.
+    """
+    import inspect
+
+    original = getattr(serverapp, "cleanup_extensions", None)
+    if original is None:
+        return
+
+    async def cleanup_extensions(*args: Any, **kwargs: Any) -> Any:
+        for part in (app.watchers, app.service):
+            stop = getattr(part, "stop", None)
+            if stop is None:
+                continue
+            try:
+                await stop()
+            except Exception:
+                serverapp.log.exception("jupyter-itbridge: stopping %r failed", part)
+        result = original(*args, **kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+    try:
+        serverapp.cleanup_extensions = cleanup_extensions
+    except Exception:  # a read-only attribute on an exotic server: tasks end with the loop
+        serverapp.log.debug("jupyter-itbridge: cannot hook cleanup_extensions", exc_info=True)

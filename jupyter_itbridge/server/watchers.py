@@ -543,7 +543,6 @@ def setup_watchers(app: Any, serverapp: Any) -> Watchers | None:
         serverapp.log.exception("jupyter-itbridge: watchers not started")
         return None
     app.watchers = watchers
-    _stop_with_server(watchers, serverapp)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -562,29 +561,3 @@ def setup_watchers(app: Any, serverapp: Any) -> Watchers | None:
         snap.source,
     )
     return watchers
-
-
-def _stop_with_server(watchers: Watchers, serverapp: Any) -> None:
-    """Stop sampling when the server cleans up its extensions.
-
-    Why here: a function-style server extension gets no stop hook, and the ``shutdown_all``
-    wrapper alone is not enough (``cleanup_kernels`` skips it when no kernel is running).
-    """
-    original = getattr(serverapp, "cleanup_extensions", None)
-    if original is None:
-        return
-
-    async def cleanup_extensions(*args: Any, **kwargs: Any) -> Any:
-        try:
-            await watchers.stop()
-        except Exception:
-            log.exception("jupyter-itbridge: stopping the watchers failed")
-        result = original(*args, **kwargs)
-        if inspect.isawaitable(result):
-            result = await result
-        return result
-
-    try:
-        serverapp.cleanup_extensions = cleanup_extensions
-    except Exception:  # a read-only attribute on an exotic server: the task dies with the loop
-        log.debug("jupyter-itbridge: cannot hook cleanup_extensions", exc_info=True)

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from system_deps import require_apt  # type: ignore[import-not-found]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,7 +131,7 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator:
     from playwright.sync_api import sync_playwright
 

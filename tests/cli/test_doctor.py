@@ -232,11 +232,3 @@ def test_store_that_cannot_be_created(cli, tmp_path) -> None:
         f"jupyter itbridge doctor: The request store {blocker}/itbridge.sqlite3 cannot be "
         f"created: {blocker} is not a directory."
     )
-
-
-def test_server_settings_only_in_itbridge_config_are_flagged(cli) -> None:
-    cli.write_config('{"ITBridge": {"backend": "local"}}', name="jupyter_itbridge_config.json")
-    res = cli.run("doctor")
-    assert res.returncode == 0, res.stderr
-    assert "[warn] config: c.ITBridge is set in" in res.stdout
-    assert "which jupyter-server does not read" in res.stdout

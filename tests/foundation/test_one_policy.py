@@ -11,7 +11,9 @@ from jupyter_itbridge.policy import ITBridgePolicy, policy_from_config
 
 ADMIN_FILE = textwrap.dedent(
     """
-    c.ITBridgePolicy.blocked_packages = {"openai": {"reason": "Sends data out.", "alternative": "corp-llm"}}
+    c.ITBridgePolicy.blocked_packages = {
+        "openai": {"reason": "Sends data out.", "alternative": "corp-llm"}
+    }
     c.ITBridgePolicy.install_mode = "self-service"
     c.ITBridgePolicy.package_index_url = "https://pypi.corp.example/simple"
     c.ITBridgePolicy.driver_self_service = {"oracle-client": "module load oracle-instantclient"}
