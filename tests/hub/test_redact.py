@@ -310,3 +310,17 @@ def test_fast_enough() -> None:
         redact(text)
     per_call = (time.perf_counter() - start) / 20
     assert per_call < 0.05, f"{per_call * 1000:.1f} ms per ~{len(text) // 1024} KiB"
+
+
+@pytest.mark.parametrize(("text", "secrets", "context"), CORPUS, ids=range(len(CORPUS)))
+def test_precheck_never_skips_a_line_a_rule_would_change(
+    text: str, secrets: list[str], context: list[str]
+) -> None:
+    """The cheap pre-check must be a superset of the rules: for every line of the corpus that
+    any rule changes, the pre-check fires on that line alone too."""
+    from jupyter_itbridge.redact import _MAYBE_SECRET, _RULES
+
+    for line in [text, *text.splitlines()]:
+        changed = any(pattern.sub(repl, line) != line for pattern, repl in _RULES)
+        if changed:
+            assert _MAYBE_SECRET.search(line), f"pre-check misses a secret in {line!r}"
