@@ -1,10 +1,15 @@
 """Jira (REST v2 issues) and Jira Service Management (customer requests), found by a label.
 
+JSM requests are labelled by a second call after creation, so they also carry the request UUID
+where JSM accepts it at creation (a summary marker and the body marker line); ``find`` falls
+back to a text search on those, so a lost label never leads to a second ticket.
+
 Contract-tested against a loopback fake of the documented endpoints, not against a live Jira.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -21,11 +26,36 @@ CATEGORY_STATES: dict[str, str] = {
 }
 PRIORITY = {"high": "High", "normal": "Medium", "low": "Low"}
 BATCH = 100
+SUMMARY_MAX = 250  # Jira's limit is 255 characters
+#: Candidates read by the marker search (more than one only if the UUID was pasted elsewhere).
+MARKER_CANDIDATES = 20
 
 
 def uuid_label(request_uuid: str) -> str:
     """The per-request label (Jira labels cannot contain spaces; a UUID has none)."""
     return f"itbridge-{request_uuid}"
+
+
+def summary_marker(request_uuid: str) -> str:
+    """Short marker for JSM summaries (the RT subject marker's format): visible to agents and
+    searchable, since JSM cannot take our label at creation."""
+    return f"[itbridge:{request_uuid[:8]}]"
+
+
+def _jql_phrase(text: str) -> str:
+    """A JQL string holding an exact-phrase text query: ``"\\"words\\""``.
+
+    Only for our own markers (hex digits, letters, hyphens, spaces): nothing to escape.
+    """
+    return '"\\"' + text + '\\""'
+
+
+def _plain_text(value: Any) -> str:
+    """A description as searchable text: API v2 gives a string, API v3 an ADF document (our
+    UUID is hex and hyphens, so it survives JSON encoding unchanged)."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 class JiraBackend(HTTPBackend):
@@ -34,6 +64,8 @@ class JiraBackend(HTTPBackend):
     name = "jira"
     can_find = True
     can_sync = True
+    #: The service desk's project key, read once from JSM when ``project`` is empty.
+    _desk_project: str | None = None
 
     mode = Enum(
         ["issue", "servicedesk"],
@@ -41,10 +73,16 @@ class JiraBackend(HTTPBackend):
         help="""``issue``: ``POST /rest/api/2/issue`` in ``project``. ``servicedesk``: Jira
         Service Management ``POST /rest/servicedeskapi/request`` (``service_desk_id``,
         ``request_type_id``); JSM cannot take labels at creation, so the request label is added
-        with a follow-up ``PUT /rest/api/2/issue/{key}``.""",
+        with a follow-up ``PUT /rest/api/2/issue/{key}``, and the summary carries a marker
+        ``[itbridge:xxxxxxxx]`` that ``find`` falls back to when the label is missing.""",
     ).tag(config=True)
 
-    project = Unicode("", help="Project key for ``issue`` mode, e.g. ``IT``.").tag(config=True)
+    project = Unicode(
+        "",
+        help="""Project key for ``issue`` mode, e.g. ``IT``. In ``servicedesk`` mode it is
+        optional: ``find`` restricts its marker search to it, and reads the service desk's
+        project key from JSM when it is empty.""",
+    ).tag(config=True)
 
     issue_type = Unicode("Task", help="Issue type name for ``issue`` mode.").tag(config=True)
 
@@ -121,6 +159,9 @@ class JiraBackend(HTTPBackend):
     def _ref(self, key: str) -> TicketRef:
         return TicketRef(id=key, url=f"{self.url}/browse/{key}")
 
+    def _labels_for(self, request_uuid: str) -> list[str]:
+        return [*self.labels, uuid_label(request_uuid)]
+
     @property
     def _target(self) -> str:
         if self.mode == "servicedesk":
@@ -129,22 +170,21 @@ class JiraBackend(HTTPBackend):
 
     # -- interface ---------------------------------------------------------------------------
     def create(self, request: OutgoingRequest) -> TicketRef:
-        label = uuid_label(request.uuid)
         body = (
             request.body
             if request.marker in request.body
             else (f"{request.body.rstrip()}\n\n{request.marker}")
         )
         if self.mode == "servicedesk":
-            return self._create_jsm(request, body, label)
+            return self._create_jsm(request, body)
         if not self.project:
             raise BackendError("JiraBackend.project is not set.", retryable=False)
         fields: dict[str, Any] = {
             "project": {"key": self.project},
             "issuetype": {"name": self.issue_type},
-            "summary": request.summary[:250],
+            "summary": request.summary[:SUMMARY_MAX],
             "description": body,
-            "labels": [*self.labels, label],
+            "labels": self._labels_for(request.uuid),
         }
         if self.set_priority:
             fields["priority"] = {"name": PRIORITY.get(request.urgency, "Medium")}
@@ -162,13 +202,17 @@ class JiraBackend(HTTPBackend):
             raise BackendError(f"Jira at {self.url} returned no issue key.")
         return self._ref(data["key"])
 
-    def _create_jsm(self, request: OutgoingRequest, body: str, label: str) -> TicketRef:
+    def _create_jsm(self, request: OutgoingRequest, body: str) -> TicketRef:
         if not (self.service_desk_id and self.request_type_id):
             raise BackendError(
                 "JiraBackend.service_desk_id and request_type_id must be set "
                 "for mode 'servicedesk'.",
                 retryable=False,
             )
+        # The label can only come after creation: write the UUID where JSM takes it now (summary
+        # marker + body marker line), so ``find`` still sees a request whose label never came.
+        marker = summary_marker(request.uuid)
+        summary = f"{request.summary.strip()[: SUMMARY_MAX - len(marker) - 1]} {marker}"
         resp = self.call(
             "POST",
             "/rest/servicedeskapi/request",
@@ -178,7 +222,7 @@ class JiraBackend(HTTPBackend):
             json={
                 "serviceDeskId": self.service_desk_id,
                 "requestTypeId": self.request_type_id,
-                "requestFieldValues": {"summary": request.summary[:250], "description": body},
+                "requestFieldValues": {"summary": summary, "description": body},
             },
         )
         data = json_body(resp, "create a request")
@@ -188,6 +232,14 @@ class JiraBackend(HTTPBackend):
         ref = TicketRef(
             id=key, url=(data.get("_links") or {}).get("web") or f"{self.url}/browse/{key}"
         )
+        # The request exists: report it as created whatever the label edit does (a raise would
+        # make the outbox retry, and the retry finds it by its marker).
+        self._add_labels(key, request.uuid)
+        return ref
+
+    def _add_labels(self, key: str, request_uuid: str) -> bool:
+        """Best effort: a refused edit (label field not on the edit screen, no Edit Issues
+        permission, outage) is logged, never raised; ``find`` does not depend on it."""
         try:
             self.call(
                 "PUT",
@@ -195,18 +247,39 @@ class JiraBackend(HTTPBackend):
                 action="label the request",
                 target=f"issue {key}",
                 ok=(200, 204),
-                json={"update": {"labels": [{"add": x} for x in [*self.labels, label]]}},
+                json={"update": {"labels": [{"add": x} for x in self._labels_for(request_uuid)]}},
             )
         except BackendError as exc:
-            # The request exists: report it as created (a raise would make a duplicate), and
-            # tell the admin that find-before-create cannot see it.
             self.log.warning(
-                "itbridge jira: %s is created but not labelled (%s); a retry "
-                "of this request could not detect it.",
+                "itbridge jira: %s is not labelled (%s); it is still found by its "
+                "[itbridge:...] summary marker and request-id line.",
                 key,
                 exc.admin_message,
             )
-        return ref
+            return False
+        return True
+
+    def _project_key(self) -> str:
+        """Project to search in servicedesk mode: ``project``, else the service desk's own."""
+        if self.project:
+            return self.project
+        if self._desk_project:
+            return self._desk_project
+        resp = self.call(
+            "GET",
+            f"/rest/servicedeskapi/servicedesk/{self.service_desk_id}",
+            action="read the service desk",
+            target=self._target,
+            ok=(200,),
+        )
+        key = (json_body(resp, "read the service desk") or {}).get("projectKey")
+        if not key:
+            raise BackendError(
+                f"Jira at {self.url} returned no projectKey for {self._target}; "
+                "set JiraBackend.project."
+            )
+        self._desk_project = str(key)
+        return self._desk_project
 
     def _search(self, jql: str, fields: str, limit: int, action: str) -> list[dict[str, Any]]:
         # validateQuery=warn: a deleted key in "key in (...)" must not fail the whole batch.
@@ -218,7 +291,33 @@ class JiraBackend(HTTPBackend):
         issues = self._search(
             f'labels = "{uuid_label(request_uuid)}"', "key", 1, "search for the request"
         )
-        return self._ref(issues[0]["key"]) if issues else None
+        if issues:
+            return self._ref(issues[0]["key"])
+        if self.mode != "servicedesk":  # issue mode sets the label in the creating call
+            return None
+        return self._find_by_marker(request_uuid)
+
+    def _find_by_marker(self, request_uuid: str) -> TicketRef | None:
+        """A JSM request whose label edit failed (or never ran): text-search the summary marker
+        and the body's UUID, then accept only an issue whose description holds the full UUID
+        (the summary marker has 8 hex digits; a comment may quote a UUID)."""
+        marker_words = f"itbridge {request_uuid[:8]}"  # the marker's words: ':[]' are not indexed
+        jql = (
+            f'project = "{self._project_key()}" AND (summary ~ {_jql_phrase(marker_words)} '
+            f"OR text ~ {_jql_phrase(request_uuid)}) ORDER BY created ASC"
+        )
+        issues = self._search(
+            jql, "summary,description,labels", MARKER_CANDIDATES, "search for the request marker"
+        )
+        for issue in issues:
+            fields = issue.get("fields") or {}
+            if request_uuid not in _plain_text(fields.get("description")):
+                continue
+            key = str(issue["key"])
+            if uuid_label(request_uuid) not in (fields.get("labels") or []):
+                self._add_labels(key, request_uuid)  # so the next find is one label search
+            return self._ref(key)
+        return None
 
     def _state(self, fields: dict[str, Any]) -> str | None:
         cat = (((fields.get("status") or {}).get("statusCategory")) or {}).get("key")

@@ -36,6 +36,10 @@ class BlockedImportError(ModuleNotFoundError):
         self.reason = reason
         self.alternative = alternative
 
+    @classmethod
+    def for_entry(cls, module: str, entry: dict[str, str]) -> BlockedImportError:
+        return cls(module, entry["package"], entry.get("reason", ""), entry.get("alternative", ""))
+
 
 class BlockedImportFinder:
     """Raises :class:`BlockedImportError` for blocked import names; ignores everything else."""
@@ -48,13 +52,8 @@ class BlockedImportFinder:
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
         if fullname not in self._names:
             return None
-        entry = self._blocked[fullname]
-        raise BlockedImportError(
-            fullname,
-            entry["package"],
-            entry.get("reason", ""),
-            entry.get("alternative", ""),
-        )
+        # One line on purpose: IPython shows this frame under the user's import.
+        raise BlockedImportError.for_entry(fullname, self._blocked[fullname])  # policy says no
 
     def invalidate_caches(self) -> None:  # part of the finder protocol; nothing cached
         return None

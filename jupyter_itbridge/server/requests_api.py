@@ -110,7 +110,8 @@ class RequestsHandler(_Base):
         request_uuid = data.pop("uuid", None)
         if request_uuid is not None and not isinstance(request_uuid, str):
             raise web.HTTPError(400, "'uuid' must be a string.")
-        record, deduped = self.call(self.service.file, self.owner, data, request_uuid)
+        incident_id = data.pop("incident_id", None)
+        record, deduped = self.call(self.service.file, self.owner, data, request_uuid, incident_id)
         created = not deduped and not record.get("replayed")
         self.write_json(record, status=201 if created else 200)
 

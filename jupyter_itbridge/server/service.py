@@ -208,13 +208,37 @@ class RequestService:
         owner: str,
         draft: RequestDraft | dict[str, Any],
         request_uuid: str | None = None,
+        incident_id: Any = None,
     ) -> tuple[dict[str, Any], bool]:
         """Store a request (redacted again here) or +1 the owner's open one with that fingerprint.
 
         Returns ``(request_json, deduped)``. The request is committed before any delivery try.
         ``request_uuid`` is the client's idempotency key (the card's, or an offline draft's):
         filing the same UUID twice returns the first request with ``replayed: true``.
+        ``incident_id`` (an incident of ``owner``) is linked to the resulting request - the new
+        one, the deduped open one or the replayed one - so the UI stops offering the action.
         """
+        incident = self._incident_for(owner, incident_id) if incident_id is not None else None
+        record, deduped = self._file(owner, draft, request_uuid)
+        if incident is not None:
+            self.store.link_incident(incident["id"], record["uuid"])
+        return record, deduped
+
+    def _incident_for(self, owner: str, incident_id: Any) -> dict[str, Any]:
+        """The owner's incident ``incident_id``; checked before filing so a bad id files nothing."""
+        if isinstance(incident_id, bool) or not isinstance(incident_id, int):
+            raise ServiceError(400, "'incident_id' must be an integer (an incident's id).")
+        row = self.store.get_incident(incident_id) if 0 < incident_id < 2**63 else None
+        if row is None or row["user"] != owner:  # another user's incident does not exist for you
+            raise ServiceError(404, f"No incident {incident_id} for this user.")
+        return row
+
+    def _file(
+        self,
+        owner: str,
+        draft: RequestDraft | dict[str, Any],
+        request_uuid: str | None = None,
+    ) -> tuple[dict[str, Any], bool]:
         if isinstance(draft, RequestDraft):
             draft, notices = validate_draft(draft.to_dict())
         else:
@@ -303,10 +327,12 @@ class RequestService:
         return [self._incident_json(row) for row in self.store.incidents(owner, limit=limit)]
 
     def _incident_json(self, row: dict[str, Any]) -> dict[str, Any]:
-        request_id = None
+        request_id, request = None, None
         if row.get("request_uuid"):
             linked = self.store.get_request(row["request_uuid"])
-            request_id = linked["id"] if linked else None
+            if linked is not None:
+                request_id = linked["id"]
+                request = {"id": linked["id"], "uuid": linked["uuid"], "state": linked["state"]}
         return {
             "id": row["id"],
             "kind": row["kind"],
@@ -316,6 +342,7 @@ class RequestService:
             "created_at": iso(row["created_at"]),
             "request_uuid": row["request_uuid"],
             "request_id": request_id,
+            "request": request,
         }
 
     def record_incident(

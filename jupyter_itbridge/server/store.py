@@ -449,6 +449,10 @@ class Store:
             incident_id = cur.lastrowid
         return _row(self._query("SELECT * FROM incidents WHERE id = ?", (incident_id,))[0])  # type: ignore[return-value]
 
+    def get_incident(self, incident_id: int) -> dict[str, Any] | None:
+        rows = self._query("SELECT * FROM incidents WHERE id = ?", (incident_id,))
+        return _row(rows[0]) if rows else None
+
     def link_incident(self, incident_id: int, request_uuid: str) -> None:
         with self.transaction() as db:
             db.execute(

@@ -64,6 +64,8 @@ export interface IIncident {
   created_at: string;
   request_uuid?: string | null;
   request_id?: number | null;
+  /** The request filed for this incident (`incident_id` of `POST requests`). */
+  request?: { id: number; uuid: string; state: string } | null;
 }
 
 /** What `GET health` answers. */
@@ -89,6 +91,8 @@ export interface IRequestInput {
   notebook_path?: string | null;
   finding?: Record<string, any> | null;
   uuid?: string;
+  /** The incident this request answers; the server links them. */
+  incident_id?: number | null;
 }
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
@@ -132,4 +136,16 @@ export function safeUrl(url: string | null | undefined): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The request already filed for an incident, or null when the action should be offered
+ * (nothing filed, or the request was cancelled: the user may ask again).
+ */
+export function linkedRequest(incident: IIncident): number | null {
+  const request = incident.request;
+  if (request) {
+    return request.state === 'cancelled' ? null : request.id;
+  }
+  return incident.request_id ?? null;
 }

@@ -28,6 +28,8 @@ export interface IRequestPrefill {
   justification?: string;
   urgency?: string;
   error?: string;
+  /** The incident the request answers (sent as `incident_id`; the server links them). */
+  incidentId?: number | null;
 }
 
 let counter = 0;
@@ -134,7 +136,8 @@ export class RequestForm extends Widget {
       environment: this.prefill.environment,
       notebook_path: this.prefill.notebookPath ?? null,
       fingerprint: this.prefill.fingerprint ?? null,
-      finding: this.prefill.finding ?? null
+      finding: this.prefill.finding ?? null,
+      incident_id: this.prefill.incidentId ?? null
     };
   }
 
@@ -275,7 +278,8 @@ export function incidentPrefill(
       subject: draft.subject ?? undefined,
       fingerprint: draft.fingerprint ?? null,
       finding: draft.finding ?? null,
-      notebookPath: draft.notebook_path ?? notebookPath
+      notebookPath: draft.notebook_path ?? notebookPath,
+      incidentId: incident.id
     };
   }
   const lines: string[] = [];
@@ -314,6 +318,7 @@ export function incidentPrefill(
     environment,
     kind: memory ? 'resource_limit' : 'kernel_died',
     subject: memory ? 'memory' : 'kernel',
-    notebookPath
+    notebookPath,
+    incidentId: incident.id
   };
 }

@@ -10,10 +10,12 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import { api, IIncident, IRequest, IRequestInput } from './api';
+import { api, IIncident, IRequest, IRequestInput, linkedRequest } from './api';
 import type { IRequestPrefill } from './dialogs';
 // The model, notifier and panel are needed as soon as the plugin activates (the sidebar
 // shows at once); the request dialog loads on first use.
+// The copy handler must run inside the click (browsers require a user gesture): not lazy.
+import { installCopyHandler } from './copy';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { EVENT_PREFIX, RequestsModel } from './model';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
@@ -115,6 +117,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     };
     const requestMemory = async (incident: IIncident) => {
+      // the toast or row may be older than the last read: never file twice for one incident
+      const current =
+        model.incidents.find(i => i.id === incident.id) ?? incident;
+      const requested = linkedRequest(current);
+      if (requested !== null) {
+        showRequest(requested);
+        return;
+      }
       const { incidentPrefill } = await import('./dialogs');
       await fileFrom(
         incidentPrefill(incident, env.collect(), env.notebookPath(), trans)
@@ -153,6 +163,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     model.incidentAdded.connect((_, incident) =>
       notifier.incidentAdded(incident)
     );
+    model.changed.connect(() => notifier.incidentsChanged(model.incidents));
 
     app.commands.addCommand(CommandIDs.requestHelp, {
       label: trans.__('Request help from IT…'),
@@ -228,6 +239,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
           console.error('jupyter-itbridge: settings not loaded', reason)
         );
     }
+
+    installCopyHandler(trans);
 
     void model.refresh();
     console.log('jupyter-itbridge: activated');

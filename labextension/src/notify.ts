@@ -1,7 +1,7 @@
 import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { IIncident } from './api';
+import { IIncident, linkedRequest } from './api';
 import {
   describeCause,
   incidentActionLabel,
@@ -94,12 +94,50 @@ export class Notifier {
     if (name) {
       message += ' ' + trans.__('Notebook: %1', name);
     }
+    const requested = linkedRequest(incident);
+    const id = Notification.emit(message, pressure ? 'warning' : 'error', {
+      autoClose: false,
+      actions: this._incidentActions(incident, requested)
+    });
+    this._incidentToasts.set(incident.id, { id, requested });
+    return id;
+  }
+
+  /**
+   * After a request was filed for an incident (from this toast, the panel or another tab),
+   * its toast - still in the notification centre - offers "Requested (#id)" instead of the
+   * request action, so the same request is not offered twice.
+   */
+  incidentsChanged(incidents: readonly IIncident[]): void {
+    for (const incident of incidents) {
+      const toast = this._incidentToasts.get(incident.id);
+      const requested = linkedRequest(incident);
+      if (!toast || toast.requested === requested) {
+        continue;
+      }
+      const updated = Notification.update({
+        id: toast.id,
+        actions: this._incidentActions(incident, requested)
+      });
+      if (updated) {
+        toast.requested = requested;
+      } else {
+        this._incidentToasts.delete(incident.id); // dismissed by the user
+      }
+    }
+  }
+
+  private _incidentActions(
+    incident: IIncident,
+    requested: number | null
+  ): Notification.IAction[] {
+    const trans = this._trans;
     const actions: Notification.IAction[] = [];
-    if (incident.request_id) {
-      const id = incident.request_id;
+    if (requested !== null) {
       actions.push({
-        label: trans.__('Show request #%1', id),
-        callback: () => this._actions.showRequest(id)
+        label: trans.__('Requested (#%1)', requested),
+        caption: trans.__('Show request #%1', requested),
+        callback: () => this._actions.showRequest(requested)
       });
     } else {
       actions.push({
@@ -114,9 +152,12 @@ export class Notifier {
       caption: trans.__('Show this incident in the IT requests panel'),
       callback: () => this._actions.showIncident(incident.id)
     });
-    return Notification.emit(message, pressure ? 'warning' : 'error', {
-      autoClose: false,
-      actions
-    });
+    return actions;
   }
+
+  /** Incident id -> its toast and the request it offered when last drawn. */
+  private _incidentToasts = new Map<
+    number,
+    { id: string; requested: number | null }
+  >();
 }

@@ -12,7 +12,14 @@ import {
 } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
-import { api, IIncident, IRequest, IRequestDetail, safeUrl } from './api';
+import {
+  api,
+  IIncident,
+  IRequest,
+  IRequestDetail,
+  linkedRequest,
+  safeUrl
+} from './api';
 import {
   describeIncident,
   formatAge,
@@ -299,16 +306,22 @@ export class RequestsPanel extends Widget {
 
   private _incidentAction(incident: IIncident): HTMLElement {
     const trans = this._trans;
-    if (incident.request_id) {
-      const id = incident.request_id;
-      return this._button(trans.__('Show request #%1', id), () => {
+    const id = linkedRequest(incident);
+    if (id !== null) {
+      const requested = this._button(trans.__('Requested (#%1)', id), () => {
         void this.showRequest(id);
       });
+      requested.classList.add('jp-ITBridge-requested');
+      requested.dataset.requestId = String(id);
+      requested.dataset.focusKey = `incident-action-${incident.id}`;
+      requested.title = trans.__('Show request #%1', id);
+      return requested;
     }
     const button = this._button(incidentActionLabel(incident, trans), () =>
       this._actions.requestMemory(incident)
     );
     button.classList.add('jp-ITBridge-requestMemory');
+    button.dataset.focusKey = `incident-action-${incident.id}`;
     return button;
   }
 

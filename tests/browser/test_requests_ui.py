@@ -236,6 +236,28 @@ def test_oom_killed_kernel_notification_and_memory_request(itbridge_lab, page):
     assert "Joining 40 GB" in request["body"]
     assert "4.0 GiB" in request["body"]
     page.wait_for_selector(f".jp-ITBridge-item[data-request-id='{rid}']")
+
+    # the incident is linked to the request: its row says "Requested (#N)" instead of offering
+    # the action again, and the button opens the request
+    incident = api(server, "itbridge/api/incidents")["incidents"][0]
+    assert incident["request"]["id"] == int(rid)
+    row = page.locator(f".jp-ITBridge-incident[data-incident-id='{incident['id']}']")
+    requested = row.locator("button.jp-ITBridge-requested")
+    requested.wait_for(timeout=15_000)
+    assert requested.inner_text() == f"Requested (#{rid})"
+    assert row.locator("button.jp-ITBridge-requestMemory").count() == 0
+    screenshot(page, "sidebar-incident-requested")
+    # the notification (kept in the notification centre) no longer offers the request either
+    page.evaluate(
+        "() => window.jupyterapp.commands.execute('apputils:display-notifications')"
+    )
+    entry = page.locator(".jp-Notification-List-Item", has_text="Your kernel was stopped")
+    entry.first.wait_for(timeout=15_000)
+    entry.first.get_by_role("button", name=f"Requested (#{rid})").wait_for(timeout=15_000)
+    assert entry.first.get_by_role("button", name="Request more memory").count() == 0
+    page.keyboard.press("Escape")
+    requested.click()
+    page.wait_for_selector(f".jp-ITBridge-detail[data-request-id='{rid}']")
     assert our_errors(console) == [], console.errors()
 
 
