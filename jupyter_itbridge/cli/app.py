@@ -25,11 +25,21 @@ ALWAYS_SECRET = {"WebhookBackend.url"}
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 
+def _backend_classes() -> list[type]:
+    from ..backends.registry import available_backends
+
+    try:
+        return list(available_backends().values())
+    except Exception:  # a broken third-party entry point must not break the CLI
+        return []
+
+
 class _Base(JupyterApp):
     """Config loading and error exits shared by every subcommand."""
 
     version = __version__
-    classes = [ITBridge, ITBridgePolicy]
+    # Every section an admin can write, so `--help-all` documents all of them.
+    classes = [ITBridge, ITBridgePolicy, *_backend_classes()]
     aliases = {
         **base_aliases,
         "store": "ITBridge.store_path",

@@ -68,13 +68,31 @@ def test_service_management_request_then_label(fake_jira: FakeJira):
     create = [r for r in fake_jira.requests if r.method == "POST"][-1]
     assert create.path == "/rest/servicedeskapi/request"
     assert create.json["serviceDeskId"] == "7" and create.json["requestTypeId"] == "42"
-    assert create.json["requestFieldValues"]["summary"] == req.summary
-    assert "labels" not in create.json["requestFieldValues"]  # JSM rejects labels at create
+    # The UUID goes where JSM takes it at creation: summary marker + body marker line.
+    values = create.json["requestFieldValues"]
+    assert values["summary"] == f"{req.summary} [itbridge:{req.uuid[:8]}]"
+    assert f"itbridge-request-id: {req.uuid}" in values["description"]
+    assert "labels" not in values  # JSM rejects labels at create
     put = fake_jira.last("PUT")
     assert put.path == f"/rest/api/2/issue/{ref.id}"
     assert {"add": f"itbridge-{req.uuid}"} in put.json["update"]["labels"]
     assert ref.url.endswith(f"/portal/7/{ref.id}")
-    assert be.find(req.uuid) is not None
+    gets = fake_jira.count("GET")
+    assert be.find(req.uuid).id == ref.id
+    assert fake_jira.count("GET") == gets + 1  # labelled: one label search is enough
+
+
+def test_issue_mode_found_by_label_only(fake_jira: FakeJira):
+    """Plain Jira sets the label in the creating call: find is one label search, hit or miss."""
+    be = backend(fake_jira)
+    req = make_request()
+    ref = be.create(req)
+    assert "[itbridge:" not in fake_jira.issues[ref.id]["fields"]["summary"]
+    gets = fake_jira.count("GET")
+    assert be.find(req.uuid) == ref
+    assert be.find(make_request().uuid) is None
+    assert fake_jira.count("GET") == gets + 2
+    assert all("labels = " in r.q("jql") for r in fake_jira.requests[-2:])
 
 
 def test_bearer_pat_and_precise_errors(fake_jira: FakeJira):

@@ -247,15 +247,6 @@ def test_oom_killed_kernel_notification_and_memory_request(itbridge_lab, page):
     assert requested.inner_text() == f"Requested (#{rid})"
     assert row.locator("button.jp-ITBridge-requestMemory").count() == 0
     screenshot(page, "sidebar-incident-requested")
-    # the notification (kept in the notification centre) no longer offers the request either
-    page.evaluate(
-        "() => window.jupyterapp.commands.execute('apputils:display-notifications')"
-    )
-    entry = page.locator(".jp-Notification-List-Item", has_text="Your kernel was stopped")
-    entry.first.wait_for(timeout=15_000)
-    entry.first.get_by_role("button", name=f"Requested (#{rid})").wait_for(timeout=15_000)
-    assert entry.first.get_by_role("button", name="Request more memory").count() == 0
-    page.keyboard.press("Escape")
     requested.click()
     page.wait_for_selector(f".jp-ITBridge-detail[data-request-id='{rid}']")
     assert our_errors(console) == [], console.errors()
@@ -284,6 +275,31 @@ def test_memory_pressure_notifies_once_per_crossing(itbridge_lab, page):
     ]
     assert len(after) == len(before) + 1
     cgroup.set_usage(1 * GIB)
+
+    # filed from the panel instead: the request joins the open memory request (dedupe), the
+    # incident is linked to it, and the toast still on screen stops offering the action
+    pressure_id = after[0]["id"]
+    open_panel(page)
+    row = page.locator(f".jp-ITBridge-incident[data-incident-id='{pressure_id}']")
+    row.locator("button.jp-ITBridge-requestMemory").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for()
+    dialog.locator("textarea[required]").fill("Same Q3 join; it keeps growing.")
+    dialog.locator("button.jp-mod-accept").click()
+    dialog.wait_for(state="detached")
+    linked = next(
+        i for i in api(server, "itbridge/api/incidents")["incidents"] if i["id"] == pressure_id
+    )
+    rid = linked["request"]["id"]
+    memory_requests = [
+        r
+        for r in api(server, "itbridge/api/requests")["requests"]
+        if r["subject"] == "memory" and r["open"]
+    ]
+    assert [r["id"] for r in memory_requests] == [rid]  # one memory request per user
+    note.first.get_by_role("button", name=f"Requested (#{rid})").wait_for(timeout=15_000)
+    assert note.first.get_by_role("button", name="Request more memory").count() == 0
+    assert row.locator("button.jp-ITBridge-requested").inner_text() == f"Requested (#{rid})"
     assert our_errors(console) == [], console.errors()
 
 
@@ -395,4 +411,86 @@ def test_notebook7_panel_and_commands(itbridge_lab, page):
     page.wait_for_selector(".jp-ITBridge-item")
     screenshot(page, "notebook7-panel")
     assert "jupyter-itbridge: activated" in console.texts()
+    assert our_errors(console) == [], console.errors()
+
+
+PREVIEW_HAS = (
+    "(text) => [...document.querySelectorAll('.jp-ITBridge-card .jp-ITBridge-preview-body pre')]"
+    ".some(p => p.textContent.includes(text))"
+)
+
+
+def test_copy_as_text_puts_the_request_on_the_clipboard(itbridge_lab, page):
+    server, _ = itbridge_lab
+    console = ConsoleLog(page)
+    page.context.grant_permissions(
+        ["clipboard-read", "clipboard-write"], origin=server.url.rstrip("/")
+    )
+    open_notebook(page, server)
+    run_in_new_cell(page, "%itbridge request I need read access to the sales_dw database")
+    card = page.locator(".jp-ITBridge-card").last
+    card.wait_for(state="visible", timeout=60_000)
+    page.evaluate("() => navigator.clipboard.writeText('nothing copied yet')")
+
+    justification = "Churn model for Q3; read-only is enough."
+    card.locator(".jp-ITBridge-justification textarea").fill(justification)
+    page.wait_for_function(PREVIEW_HAS, arg=justification)  # the kernel re-rendered it
+    expected = card.locator(".jp-ITBridge-preview-body pre").text_content()
+    assert "sales_dw" in expected and "itbridge-request-id:" in expected
+    card.locator("button.jp-ITBridge-copy").click()
+    copied = card.locator(".jp-ITBridge-copied")
+    copied.wait_for()
+    assert copied.inner_text() == "Copied"
+    assert page.evaluate("() => navigator.clipboard.readText()") == expected
+    # the kernel still reveals the same text in a box (frontends without the labextension)
+    box = card.locator(".jp-ITBridge-copytext textarea")
+    box.wait_for(state="visible")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-ITBridge-copytext textarea')]"
+        ".some(t => t.value.length > 0)"
+    )
+    assert box.input_value() == expected
+    card.scroll_into_view_if_needed()
+    screenshot(page, "card-copied")
+
+    # an edit typed just before the click: the clipboard ends up with the edited text
+    edited = justification + " Needed until December."
+    card.locator(".jp-ITBridge-justification textarea").fill(edited)
+    card.locator("button.jp-ITBridge-copy").click()
+    page.wait_for_function(
+        "(text) => navigator.clipboard.readText().then(t => t.includes(text))",
+        arg=edited,
+        timeout=15_000,
+    )
+    page.wait_for_function(PREVIEW_HAS, arg=edited)
+    final = card.locator(".jp-ITBridge-preview-body pre").text_content()
+    assert page.evaluate("() => navigator.clipboard.readText()") == final
+    assert box.input_value() == final
+    assert our_errors(console) == [], console.errors()
+
+
+def test_copy_as_text_in_notebook7(itbridge_lab, page):
+    server, _ = itbridge_lab
+    console = ConsoleLog(page)
+    page.context.grant_permissions(
+        ["clipboard-read", "clipboard-write"], origin=server.url.rstrip("/")
+    )
+    create_notebook(server, "copy7.ipynb")
+    page.goto(server.page_url("notebooks/copy7.ipynb"))
+    editor = page.locator(".jp-NotebookPanel .jp-Cell .cm-content").first
+    editor.wait_for(timeout=60_000)
+    page.wait_for_function("() => document.body.textContent.includes('Idle')", timeout=60_000)
+    page.evaluate("() => navigator.clipboard.writeText('nothing copied yet')")
+    editor.click()
+    page.keyboard.type("%itbridge request A GPU node for the vision project")
+    page.keyboard.press("Shift+Enter")
+    card = page.locator(".jp-ITBridge-card").last
+    card.wait_for(state="visible", timeout=60_000)
+    card.locator(".jp-ITBridge-justification textarea").fill("Training runs of 6 hours.")
+    page.wait_for_function(PREVIEW_HAS, arg="Training runs of 6 hours.")
+    expected = card.locator(".jp-ITBridge-preview-body pre").text_content()
+    card.locator("button.jp-ITBridge-copy").click()
+    card.locator(".jp-ITBridge-copied").wait_for()
+    assert page.evaluate("() => navigator.clipboard.readText()") == expected
+    assert "A GPU node for the vision project" in expected
     assert our_errors(console) == [], console.errors()

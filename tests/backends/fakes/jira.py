@@ -1,16 +1,18 @@
 """Fake Jira: REST v2 issue create/search/comment/edit and JSM ``servicedeskapi/request``.
 
-Basic (email + API token) or bearer PAT; JQL limited to what the backend sends
-(``labels = "x"`` and ``key in (A-1,B-2)``); validation errors in Jira's ``errors`` shape.
+Basic (email + API token) or bearer PAT; validation errors in Jira's ``errors`` shape. JQL is
+parsed (see :mod:`backends.fakes.jql`): ``project``/``key``/``labels`` with ``=``, ``!=``,
+``in``; ``summary``/``description``/``environment``/``comment``/``text`` with ``~``/``!~``;
+AND, OR, NOT, parentheses, ``ORDER BY created|key``.
 """
 
 from __future__ import annotations
 
 import base64
-import re
 from typing import Any
 
 from .base import FakeAPI, Recorded, Reply
+from .jql import JQLError, compile_jql
 
 STATUSES = {
     "To Do": "new",
@@ -34,6 +36,9 @@ class FakeJira(FakeAPI):
         self.request_types = {"7": {"42"}}
         self.issues: dict[str, dict[str, Any]] = {}
         self.counter = 0
+        #: Refuse label edits the way Jira does when ``labels`` is not on the edit screen
+        #: (common for JSM request types): tests of a request whose label never came.
+        self.refuse_label_edits = False
         self.route("POST", r"/rest/api/2/issue", self.create_issue)
         self.route("PUT", r"/rest/api/2/issue/(?P<key>[A-Z]+-\d+)", self.edit_issue)
         self.route("POST", r"/rest/api/2/issue/(?P<key>[A-Z]+-\d+)/comment", self.add_comment)
@@ -41,6 +46,7 @@ class FakeJira(FakeAPI):
         self.route("GET", r"/rest/api/2/myself", lambda r: Reply(200, {"displayName": "IT Bot"}))
         self.route("GET", r"/rest/api/2/project/(?P<key>\w+)", self.get_project)
         self.route("POST", r"/rest/servicedeskapi/request", self.create_request)
+        self.route("GET", r"/rest/servicedeskapi/servicedesk/(?P<desk>\w+)", self.get_desk)
 
     def authorized(self, req: Recorded) -> Reply | None:
         auth = req.headers.get("authorization", "")
@@ -136,10 +142,37 @@ class FakeJira(FakeAPI):
                     "errors": {},
                 },
             )
-        for op in ((req.json or {}).get("update") or {}).get("labels", []):
-            if "add" in op:
+        ops = ((req.json or {}).get("update") or {}).get("labels", [])
+        if ops and self.refuse_label_edits:
+            return Reply(
+                400,
+                {
+                    "errorMessages": [],
+                    "errors": {
+                        "labels": "Field 'labels' cannot be set. It is not on the appropriate "
+                        "screen, or unknown."
+                    },
+                },
+            )
+        for op in ops:
+            if "add" in op and op["add"] not in issue["fields"]["labels"]:
                 issue["fields"]["labels"].append(op["add"])
         return Reply(204)
+
+    def get_desk(self, req: Recorded, desk: str) -> Reply:
+        if desk not in self.service_desks:
+            return Reply(404, {"errorMessage": "The service desk does not exist."})
+        project = self.service_desks[desk]
+        return Reply(
+            200,
+            {
+                "id": desk,
+                "projectId": self.projects[project],
+                "projectName": f"{project} Service Desk",
+                "projectKey": project,
+                "_links": {"self": f"{self.url}/rest/servicedeskapi/servicedesk/{desk}"},
+            },
+        )
 
     def add_comment(self, req: Recorded, key: str) -> Reply:
         issue = self.issues.get(key)
@@ -163,30 +196,31 @@ class FakeJira(FakeAPI):
             out["status"] = {"name": f["status"], "statusCategory": {"key": STATUSES[f["status"]]}}
         if "resolution" in fields:
             out["resolution"] = {"name": f["resolution"]} if f["resolution"] else None
+        for name in ("summary", "description", "labels"):
+            if name in fields:
+                out[name] = f.get(name)
         return {"id": issue["id"], "key": issue["key"], "fields": out}
 
     def search(self, req: Recorded) -> Reply:
         jql = req.q("jql") or ""
         fields = (req.q("fields") or "").split(",")
         limit = int(req.q("maxResults") or 50)
-        if m := re.fullmatch(r'labels = "([^"]+)"', jql):
-            found = [i for i in self.issues.values() if m.group(1) in i["fields"]["labels"]]
-        elif m := re.fullmatch(r"key in \(([A-Z0-9,-]+)\)", jql):
-            keys = m.group(1).split(",")
-            missing = [k for k in keys if k not in self.issues]
-            if missing and req.q("validateQuery") != "warn":  # Jira: strict by default
-                return Reply(
-                    400,
-                    {
-                        "errorMessages": [
-                            f"An issue with key '{missing[0]}' does not exist for field 'key'."
-                        ],
-                        "errors": {},
-                    },
-                )
-            found = [self.issues[k] for k in keys if k in self.issues]
-        else:
-            return Reply(400, {"errorMessages": [f"fake cannot parse JQL {jql!r}"]})
+        try:
+            query = compile_jql(jql)
+        except JQLError as exc:
+            return Reply(400, {"errorMessages": [str(exc)], "errors": {}})
+        missing = [k for k in query.keys if k not in self.issues]
+        if missing and req.q("validateQuery") != "warn":  # Jira: strict by default
+            return Reply(
+                400,
+                {
+                    "errorMessages": [
+                        f"An issue with key '{missing[0]}' does not exist for field 'key'."
+                    ],
+                    "errors": {},
+                },
+            )
+        found = query.run(list(self.issues.values()))
         return Reply(
             200,
             {
