@@ -19,8 +19,12 @@ from typing import Any
 DEFAULT_CGROUP_ROOT = "/sys/fs/cgroup"
 DEFAULT_PROC_CGROUP = "/proc/self/cgroup"
 
-#: cgroup v1 reports "no limit" as a huge page-aligned number (e.g. 9223372036854771712).
+#: cgroup v1 reports "no limit" as PAGE_COUNTER_MAX pages in bytes: 9223372036854771712 with
+#: 4 KiB pages, 9223372036854710272 with 64 KiB pages, 2**64 - 1 or 2**63 - 1 before Linux 3.19.
+#: No real limit is anywhere near 2**60 bytes (1 EiB).
 _V1_UNLIMITED = 1 << 60
+#: 32-bit kernels: PAGE_COUNTER_MAX is LONG_MAX pages, i.e. (2**31 - 1) * page size bytes.
+_V1_UNLIMITED_32BIT = frozenset((2**31 - 1) * page for page in (4096, 8192, 16384, 65536))
 
 
 @dataclass(frozen=True)
@@ -105,11 +109,18 @@ def _inside(root: str, rel: str) -> str:
 
 
 def _locate(base: str, rel: str | None, marker: str) -> str | None:
-    """The cgroup directory for ``rel`` under ``base``; falls back to ``base`` itself because
-    inside a container (cgroup namespace) the listed path often does not exist."""
-    candidates = []
-    if rel:
-        candidates.append(_inside(base, rel))
+    """The cgroup directory for ``rel`` under ``base``.
+
+    ``rel`` (from ``/proc/self/cgroup``) is relative to the hierarchy's root, but a container's
+    mount may be rooted deeper: without a cgroup namespace ``/proc/self/cgroup`` says
+    ``/docker/<id>/x`` while the mount shows ``/docker/<id>`` as its root. So leading parts are
+    dropped until a directory exists (``.../docker/<id>/x``, ``.../<id>/x``, ``.../x``), then
+    ``base`` itself. With a mount rooted at ``/`` the full path exists and wins first.
+    """
+    parts = [x for x in (rel or "").split("/") if x and x != "."]
+    if ".." in parts:  # a cgroup outside our namespace: only the mount root is ours to read
+        parts = []
+    candidates = [_inside(base, "/".join(parts[i:])) for i in range(len(parts))]
     candidates.append(base)
     for cand in candidates:
         if os.path.isfile(os.path.join(cand, marker)):
@@ -148,16 +159,41 @@ def _v2_snapshot(cgroup_root: str, rel: str | None) -> MemorySnapshot | None:
     )
 
 
+def _v1_limit(value: int | None) -> int | None:
+    """A v1 ``*limit_in_bytes`` value, None for "no limit" (the PAGE_COUNTER_MAX sentinels)."""
+    if value is None or value <= 0 or value >= _V1_UNLIMITED or value in _V1_UNLIMITED_32BIT:
+        return None
+    return value
+
+
+def _v1_limits(where: str, base: str) -> list[int]:
+    """Every v1 memory limit that applies to the cgroup ``where``.
+
+    v1 enforces a parent's ``memory.limit_in_bytes`` on its children only through hierarchical
+    accounting (``memory.use_hierarchy`` = 1, always on since Linux 5.x; the child's own file
+    still says "no limit"). So: the cgroup's own limit, its visible parents' limits up to the
+    first one without hierarchy, and ``memory.stat``'s ``hierarchical_memory_limit``, the
+    kernel's own minimum over all ancestors, including those above a container's mount root.
+    ``memory.memsw.limit_in_bytes`` (memory + swap) is not used: the kernel keeps it >= the
+    memory limit, so it can never be the smaller one.
+    """
+    values = [_read_int(os.path.join(where, "memory.limit_in_bytes"))]
+    for parent in _ancestors(where, base)[1:]:
+        if _read(os.path.join(parent, "memory.use_hierarchy")) == "0":
+            break  # not charged to this parent, nor (by the kernel's rule) to its ancestors
+        values.append(_read_int(os.path.join(parent, "memory.limit_in_bytes")))
+    values.append(_read_keyed(os.path.join(where, "memory.stat"), "hierarchical_memory_limit"))
+    return [v for v in map(_v1_limit, values) if v is not None]
+
+
 def _v1_snapshot(cgroup_root: str, rel: str | None) -> MemorySnapshot | None:
     base = os.path.join(cgroup_root, "memory")
     where = _locate(base, rel, "memory.limit_in_bytes")
     if where is None:
         return None
-    limit = _read_int(os.path.join(where, "memory.limit_in_bytes"))
-    if limit is not None and limit >= _V1_UNLIMITED:
-        limit = None
+    limits = _v1_limits(where, base)
     return MemorySnapshot(
-        limit_bytes=limit,
+        limit_bytes=min(limits) if limits else None,
         usage_bytes=_read_int(os.path.join(where, "memory.usage_in_bytes")),
         peak_bytes=_read_int(os.path.join(where, "memory.max_usage_in_bytes")),
         oom_kill_count=_read_keyed(os.path.join(where, "memory.oom_control"), "oom_kill"),

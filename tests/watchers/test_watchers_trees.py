@@ -22,6 +22,7 @@ from watchers.helpers import (  # type: ignore[import-not-found]
     make_v2,
     v1_oom_control,
     v2_events,
+    write_tree,
 )
 
 from jupyter_itbridge.backends.local import LocalBackend
@@ -173,6 +174,36 @@ def test_snapshot_v1(tmp_path: Path, hub: dict) -> None:
     snap = make_watchers(hub, cg, proc).snapshot()
     assert (snap.source, snap.limit_bytes, snap.usage_bytes) == ("cgroup1", 2 * GiB, GiB)
     assert (snap.peak_bytes, snap.oom_kill_count) == (int(1.5 * GiB), 4)
+
+
+V1_NO_LIMIT = 9223372036854771712  # PAGE_COUNTER_MAX with 4 KiB pages
+
+
+def make_v1_nested(root: Path, *, parent_limit: int, usage: int) -> Path:
+    """cgroup v1 with the limit on ``user.slice`` only; the server sits in the unlimited child
+    ``user.slice/jupyter`` (whose own file says "no limit", as the kernel shows it)."""
+    files = {}
+    for rel, limit, used in (
+        ("", V1_NO_LIMIT, 8 * GiB),
+        ("user.slice/", parent_limit, usage),
+        ("user.slice/jupyter/", V1_NO_LIMIT, usage),
+    ):
+        files |= {
+            f"memory/{rel}memory.limit_in_bytes": f"{limit}\n",
+            f"memory/{rel}memory.usage_in_bytes": f"{used}\n",
+            f"memory/{rel}memory.max_usage_in_bytes": f"{used}\n",
+            f"memory/{rel}memory.use_hierarchy": "1\n",
+            f"memory/{rel}memory.oom_control": v1_oom_control(0),
+        }
+    return write_tree(root, files)
+
+
+def test_snapshot_v1_nested_cgroup_takes_the_parent_limit(tmp_path: Path, hub: dict) -> None:
+    cg = make_v1_nested(tmp_path / "cg", parent_limit=2 * GiB, usage=GiB // 2)
+    proc = make_proc(tmp_path / "proc", "4:memory:/user.slice/jupyter\n1:cpu:/\n0::/\n")
+    snap = make_watchers(hub, cg, proc).snapshot()
+    assert (snap.source, snap.limit_bytes, snap.usage_bytes) == ("cgroup1", 2 * GiB, GiB // 2)
+    assert snap.cgroup_path == str(cg / "memory" / "user.slice" / "jupyter")
 
 
 def test_snapshot_no_limit(tmp_path: Path, hub: dict) -> None:
@@ -330,6 +361,19 @@ async def test_mem_limit_without_cgroup_sums_kernel_rss(tmp_path: Path, hub: dic
     await settle()
     assert [e["kind"] for e in hub["seen"]] == ["memory_pressure"]
     assert hub["seen"][0]["usage_bytes"] == 950 * MiB
+
+
+async def test_v1_parent_limit_drives_memory_pressure(tmp_path: Path, hub: dict) -> None:
+    """Before the v1 walk this layout read as "no limit" and never reported pressure."""
+    cg = make_v1_nested(tmp_path / "cg", parent_limit=2 * GiB, usage=int(1.9 * GiB))
+    proc = make_proc(tmp_path / "proc", "4:memory:/user.slice/jupyter\n0::/\n", {701: (GiB, GiB)})
+    watchers = make_watchers(hub, cg, proc)
+    await start(watchers, "k", 701)
+    incident = await watchers.sample_once()
+    assert incident is not None and incident["kind"] == "memory_pressure"
+    details = incident["details"]
+    assert (details["limit_bytes"], details["usage_bytes"]) == (2 * GiB, int(1.9 * GiB))
+    assert details["limit_source"] == "cgroup1"
 
 
 async def test_no_limit_never_reports_pressure(tmp_path: Path, hub: dict) -> None:
