@@ -405,6 +405,8 @@ class Card:
     def _on_edit(self, _change: Any) -> None:
         self._sync()
         self._refresh_preview()
+        if self.copy_area.layout.display != "none":  # once revealed, the box follows edits
+            self.copy_area.value = self.state.preview()
         if self.state.status == "error" and not self.state.validation_error():
             self.status.value = ""
 

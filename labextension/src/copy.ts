@@ -7,8 +7,10 @@ const COPY_BUTTON = '.jp-ITBridge-card .jp-ITBridge-copy';
 const PREVIEW_TEXT = '.jp-ITBridge-preview-body pre';
 /** The box the kernel fills (and reveals) when Copy is clicked. */
 const KERNEL_TEXT = '.jp-ITBridge-copytext textarea';
-/** How long to wait for the kernel's own copy of the text after a click. */
-const KERNEL_WAIT_MS = 3000;
+/** How long after a click a late preview update is still copied. */
+const KERNEL_WAIT_MS = 5000;
+/** A changed preview is copied once it has not changed for this long. */
+const SETTLE_MS = 300;
 const FEEDBACK_MS = 2500;
 
 /** The request text a card shows in its preview, or null when it has none. */
@@ -39,9 +41,8 @@ export async function writeClipboard(text: string): Promise<void> {
  * The card lives in the kernel (ipywidgets): its button can only reveal the text, because a
  * kernel cannot reach the browser's clipboard. So the page listens to clicks on any card's
  * Copy button (delegated on the document, so re-rendered cards and new outputs need nothing)
- * and copies the preview at once, inside the click (browsers require a user gesture). The
- * preview may lag an edit typed just before the click: when the kernel's own text (the box it
- * reveals) arrives and differs, that text is copied instead. Returns the disposer.
+ * and copies the preview at once, inside the click (browsers require a user gesture); a
+ * preview that catches up with a late edit is copied again. Returns the disposer.
  */
 export function installCopyHandler(trans: TranslationBundle): () => void {
   const onClick = (event: MouseEvent) => {
@@ -55,11 +56,10 @@ export function installCopyHandler(trans: TranslationBundle): () => void {
     if (text === null) {
       return; // nothing to copy yet: the kernel still reveals the text by itself
     }
-    const before = card.querySelector<HTMLTextAreaElement>(KERNEL_TEXT)?.value;
     writeClipboard(text)
       .then(() => {
         feedback(button, trans.__('Copied'));
-        follow(card, text, before);
+        follow(card, text);
       })
       .catch(() => feedback(button, trans.__('Copy failed: select the text')));
   };
@@ -67,19 +67,28 @@ export function installCopyHandler(trans: TranslationBundle): () => void {
   return () => document.removeEventListener('click', onClick, true);
 }
 
-/** Copy the kernel's text again if it differs from what was copied from the preview. */
-function follow(card: Element, copied: string, before?: string): void {
+/**
+ * The preview may lag the click: an edit typed just before it is still on its way to the
+ * kernel (ipywidgets may even deliver it after the click). When the preview changes within a
+ * few seconds, copy it again once it has settled (no change for {@link SETTLE_MS}).
+ */
+function follow(card: Element, copied: string): void {
   const started = Date.now();
+  let last = copied;
+  let changedAt = started;
   const timer = window.setInterval(() => {
-    const value = card.querySelector<HTMLTextAreaElement>(KERNEL_TEXT)?.value;
-    const done =
-      !card.isConnected ||
-      Date.now() - started > KERNEL_WAIT_MS ||
-      value === copied;
-    if (!done && value && value !== before) {
-      void writeClipboard(value);
+    const now = Date.now();
+    const current = card.isConnected ? previewText(card) : null;
+    if (current !== null && current !== last) {
+      last = current;
+      changedAt = now;
+    }
+    const settled = now - changedAt >= SETTLE_MS;
+    const expired = now - started > KERNEL_WAIT_MS || !card.isConnected;
+    if (last !== copied && (settled || expired)) {
+      void writeClipboard(last);
       window.clearInterval(timer);
-    } else if (done) {
+    } else if (expired) {
       window.clearInterval(timer);
     }
   }, 100);

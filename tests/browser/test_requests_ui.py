@@ -420,6 +420,16 @@ PREVIEW_HAS = (
 )
 
 
+def wait_for_clipboard(page, text: str, timeout: float = 15) -> str:
+    """Poll the clipboard until it holds ``text`` (readText is async: poll from Python)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        clip = page.evaluate("() => navigator.clipboard.readText()")
+        if text in clip or time.monotonic() > deadline:
+            return clip
+        page.wait_for_timeout(100)
+
+
 def test_copy_as_text_puts_the_request_on_the_clipboard(itbridge_lab, page):
     server, _ = itbridge_lab
     console = ConsoleLog(page)
@@ -457,11 +467,7 @@ def test_copy_as_text_puts_the_request_on_the_clipboard(itbridge_lab, page):
     edited = justification + " Needed until December."
     card.locator(".jp-ITBridge-justification textarea").fill(edited)
     card.locator("button.jp-ITBridge-copy").click()
-    page.wait_for_function(
-        "(text) => navigator.clipboard.readText().then(t => t.includes(text))",
-        arg=edited,
-        timeout=15_000,
-    )
+    wait_for_clipboard(page, edited)
     page.wait_for_function(PREVIEW_HAS, arg=edited)
     final = card.locator(".jp-ITBridge-preview-body pre").text_content()
     assert page.evaluate("() => navigator.clipboard.readText()") == final
@@ -476,16 +482,25 @@ def test_copy_as_text_in_notebook7(itbridge_lab, page):
         ["clipboard-read", "clipboard-write"], origin=server.url.rstrip("/")
     )
     create_notebook(server, "copy7.ipynb")
+    refused: list[str] = []
+    page.on("response", lambda r: refused.append(r.url) if r.status == 403 else None)
     page.goto(server.page_url("notebooks/copy7.ipynb"))
     editor = page.locator(".jp-NotebookPanel .jp-Cell .cm-content").first
     editor.wait_for(timeout=60_000)
-    page.wait_for_function("() => document.body.textContent.includes('Idle')", timeout=60_000)
+    # the kernel is connected and idle (the toolbar's execution indicator says so)
+    page.wait_for_selector(
+        ".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached", timeout=60_000
+    )
     page.evaluate("() => navigator.clipboard.writeText('nothing copied yet')")
     editor.click()
     page.keyboard.type("%itbridge request A GPU node for the vision project")
     page.keyboard.press("Shift+Enter")
     card = page.locator(".jp-ITBridge-card").last
-    card.wait_for(state="visible", timeout=60_000)
+    try:
+        card.wait_for(state="visible", timeout=60_000)
+    except Exception:
+        screenshot(page, "debug-nb7-copy")
+        raise
     card.locator(".jp-ITBridge-justification textarea").fill("Training runs of 6 hours.")
     page.wait_for_function(PREVIEW_HAS, arg="Training runs of 6 hours.")
     expected = card.locator(".jp-ITBridge-preview-body pre").text_content()
@@ -493,4 +508,10 @@ def test_copy_as_text_in_notebook7(itbridge_lab, page):
     card.locator(".jp-ITBridge-copied").wait_for()
     assert page.evaluate("() => navigator.clipboard.readText()") == expected
     assert "A GPU node for the vision project" in expected
-    assert our_errors(console) == [], console.errors()
+    # Notebook 7.6's server answers 403 "not in root static directory" for one of its own
+    # fonts (/static/notebook/<hash>.woff2) on this machine once widgets render: not ours.
+    assert all("/static/notebook/" in url and url.endswith(".woff2") for url in refused), refused
+    errors = our_errors(console)
+    if refused:
+        errors = [e for e in errors if "status of 403 (Forbidden)" not in e]
+    assert errors == [], console.errors()

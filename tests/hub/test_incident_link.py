@@ -81,7 +81,7 @@ async def test_replay_links_the_incident_too(api: Any, itbridge: Any) -> None:
     code, first = await api("POST", "requests", body)
     assert code == 201
     code, again = await api("POST", "requests", {**body, "incident_id": inc})
-    assert code == 200 and again["replayed"] is True
+    assert code == 200 and again["replayed"] is True and again["id"] == first["id"]
     assert (await _incidents(api))[inc]["request"]["uuid"] == "dialog-0123456789"
 
 
