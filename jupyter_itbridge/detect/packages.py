@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import linecache
 import os
+import re
 import sys
 from typing import Any
 
@@ -91,6 +93,36 @@ def _local_modules(directory: str) -> set[str]:
     return out
 
 
+def _full_import_name(record: Any, module: str) -> str | None:
+    """The longer dotted name the code imported, when Python reports only its first missing
+    part (namespace packages: ``import google.cloud.bigquery`` -> "No module named
+    'google.cloud'"). Read from the failing source lines, never by importing anything."""
+    lines: list[str] = list(record.tb_tail)
+    tb = getattr(record.exc, "__traceback__", None)
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        lines.append(linecache.getline(code.co_filename, tb.tb_lineno))
+        tb = tb.tb_next
+    pattern = re.compile(rf"\b(?:from|import)\s+({re.escape(module)}(?:\.\w+)+)")
+    for line in reversed(lines):
+        match = pattern.search(line)
+        if match:
+            return match.group(1)
+    return None
+
+
+def _importable(top: str) -> bool:
+    """Is the top-level package present in this environment? (No import is done.)"""
+    if top in sys.modules:
+        return True
+    try:
+        import importlib.util
+
+        return importlib.util.find_spec(top) is not None
+    except Exception:  # a finder that raises (e.g. the blocked-import guard) means "no"
+        return False
+
+
 def _in_library(path: str | None) -> bool:
     return bool(path) and any(d in path for d in _LIBRARY_DIRS)
 
@@ -111,6 +143,10 @@ def module_not_found(hit: Hit) -> dict[str, Any] | None:
     if top in ("__main__", "") or module.startswith("_"):
         return None
     imported_as = {"module": module}
+    full = _full_import_name(record, module)
+    if full and distribution_for(full, policy.import_name_overrides):
+        module = full  # `import google.cloud.bigquery` failed at 'google.cloud'
+        imported_as = {"module": module}
     dist = distribution_for(module, policy.import_name_overrides)
     user_dirs = _user_dirs(record.last_file)
     local = set().union(*(_local_modules(d) for d in user_dirs))
@@ -121,6 +157,18 @@ def module_not_found(hit: Hit) -> dict[str, Any] | None:
             confidence="low",
             fmt=imported_as,
             evidence={"decision": f"'{top}' is a module next to your code"},
+        )
+    same_dist = dist == distribution_for(top, policy.import_name_overrides)
+    if "." in module and same_dist and _importable(top):
+        # 'numpy' is there but 'numpy.core._multiarray_umath' is not: a broken or mismatched
+        # install (or a wrong submodule name), not a package IT must install. No card.
+        # Namespace packages (google.cloud.bigquery vs google) have their own mapping: skipped.
+        return _missing(
+            dist or top,
+            policy,
+            confidence="low",
+            fmt=imported_as,
+            evidence={"decision": f"'{top}' is installed; only '{module}' inside it is missing"},
         )
     if dist is not None:
         fmt = {**imported_as, "imported_as": f" (imported as '{module}')" if dist != module else ""}

@@ -227,6 +227,8 @@ CASES: dict[str, Callable[..., object]] = {
     "ModuleNotFoundError-unknown-name": lambda: __import__("my_analysis_helpers"),
     "ModuleNotFoundError-stdlib-typo": lambda: __import__("colections"),
     "ModuleNotFoundError-installed-typo": lambda: __import__("pandsa"),
+    "ModuleNotFoundError-submodule-of-installed": lambda: __import__("numpy.nosuch_submodule"),
+    "ModuleNotFoundError-wrong-submodule-name": lambda: __import__("pandas.io.excell"),
     "OverflowError": lambda: 10.0**400,
     "decimal.InvalidOperation": lambda: decimal.Decimal("x1"),
     "ValueError-datetime": _datetime_value,

@@ -139,3 +139,45 @@ def test_blocked_package_without_finder_is_blocked_not_missing() -> None:
         assert (f.kind, f.subject) == ("blocked_package", "pyautogui")
         assert f.policy_rule == "blocked_packages.pyautogui"
         assert "Remote control is not allowed." in f.explanation
+
+
+def test_missing_namespace_package_still_shows_card(tmp_path, monkeypatch) -> None:
+    """`google` is importable (another google-* package made the namespace), but
+    google-cloud-bigquery is not installed: Python reports "No module named 'google.cloud'";
+    the import statement in the user's code names the real package."""
+    import sys
+
+    site, work = tmp_path / "site", tmp_path / "work"
+    (site / "google" / "protobuf").mkdir(parents=True)
+    work.mkdir()
+    (work / "analysis_step.py").write_text("import google.cloud.bigquery as bq\n")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.syspath_prepend(str(work))
+    monkeypatch.chdir(work)
+    for mod in [m for m in list(sys.modules) if m.split(".")[0] == "google"]:
+        monkeypatch.delitem(sys.modules, mod)
+    with pytest.raises(ModuleNotFoundError) as info:
+        __import__("analysis_step")
+    assert info.value.name == "google.cloud"
+    for findings in (
+        diagnose(info.value),
+        diagnose_text(
+            "ModuleNotFoundError", str(info.value), traceback.format_exception(info.value)
+        ),
+    ):
+        finding = only([f for f in findings if f.shown])
+        assert (finding.kind, finding.subject, finding.confidence) == (
+            "missing_package",
+            "google-cloud-bigquery",
+            "high",
+        )
+
+
+def test_missing_submodule_of_installed_package_is_not_a_missing_package() -> None:
+    """numpy is installed; a missing submodule is a broken install or a wrong name: no card,
+    but `%itbridge last` still explains it (low confidence)."""
+    exc = _raise_import("numpy.core._itbridge_no_such_ext")
+    findings = diagnose(exc)
+    assert [f for f in findings if f.shown] == []
+    assert findings and findings[0].confidence == "low"
+    assert "only 'numpy.core._itbridge_no_such_ext' inside it" in findings[0].evidence["decision"]
