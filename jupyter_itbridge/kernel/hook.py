@@ -43,10 +43,11 @@ class KernelBridge:
         events.register("post_run_cell", self.post_run_cell)
         events.register("pre_run_cell", self._first_cell)
         from .magics import register_magics
-        from .pip_watch import wrap_pip
+        from .pip_watch import wrap_pip, wrap_system
 
         register_magics(self.ipython, self)
         self._original_pip = wrap_pip(self.ipython, self)
+        self._original_system = wrap_system(self.ipython, self)
         # The policy (and with it the import guard) is read off the start-up path: a thread
         # now, joined by the first cell so a blocked import in cell 1 is still caught.
         self._policy_thread = threading.Thread(
@@ -62,9 +63,10 @@ class KernelBridge:
         ):
             with contextlib.suppress(ValueError):
                 self.ipython.events.unregister(event, func)
-        from .pip_watch import unwrap_pip
+        from .pip_watch import unwrap_pip, unwrap_system
 
         unwrap_pip(self.ipython, self._original_pip)
+        unwrap_system(self.ipython, self._original_system)
         self.ipython.magics_manager.magics.get("line", {}).pop("itbridge", None)
         self._uninstall_guard()
 

@@ -57,3 +57,28 @@ def test_pip_success_path_untouched(kernel: Any) -> None:
     assert findings(out) == []
     assert kernel.value("_exit_code") == 0
     assert kernel.value("get_ipython().find_line_magic('pip').__wrapped__ is not None") is True
+
+
+def test_shell_escape_pip_403_gives_a_card(kernel: Any, refusing_index: Recorder) -> None:
+    """`!pip install ...` is a shell escape, not the magic: it is watched the same way."""
+    kernel.run("import sys")
+    out = kernel.run(
+        f"!{{sys.executable}} -m pip install --isolated --index-url {refusing_index.url}simple/ "
+        "--no-cache-dir --disable-pip-version-check --retries 0 some-internal-pkg",
+        timeout=180,
+    )
+    assert any(WHEEL in c["path"] for c in refusing_index.calls), refusing_index.calls
+    streamed = "".join(o.get("text", "") for o in out if o["output_type"] == "stream")
+    assert "403" in streamed, "pip's own output must still be shown live"
+    cards = findings(out)
+    assert len(cards) == 1, out
+    assert cards[0]["finding"]["kind"] == "blocked_package"
+    assert normalize_name(cards[0]["finding"]["subject"]) == "some-internal-pkg"
+
+
+def test_other_shell_escapes_are_untouched(kernel: Any) -> None:
+    out = kernel.run("!echo pip install is just text here; exit 3")
+    text = "".join(o.get("text", "") for o in out)
+    assert "pip install is just text here" in text
+    assert findings(out) == []
+    assert kernel.value("_exit_code") == 3
