@@ -77,7 +77,8 @@ def wrap_system(ipython: Any, bridge: Any) -> Callable[..., Any] | None:
         return None
 
     def system(cmd: str, *args: Any, **kwargs: Any) -> Any:
-        if getattr(bridge, "in_pip_magic", False) or not _PIP_COMMAND.match(cmd or ""):
+        watched = isinstance(cmd, str) and _PIP_COMMAND.match(cmd) is not None
+        if not watched or getattr(bridge, "in_pip_magic", False):
             return original(cmd, *args, **kwargs)
         run = lambda: original(cmd, *args, **kwargs)  # noqa: E731
         return _watched(ipython, bridge, f"!{cmd}", cmd, run)
