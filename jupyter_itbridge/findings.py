@@ -7,11 +7,15 @@ one JSON form. See ``DESIGN.md`` for the contract.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .pep503 import normalize_name
+
 MIME_TYPE = "application/vnd.jupyter.itbridge.finding+json"
+
+#: Idempotency marker line written into ticket bodies (backends search for it).
+MARKER_PREFIX = "itbridge-request-id:"
 
 KINDS: tuple[str, ...] = (
     "blocked_package",
@@ -47,9 +51,7 @@ def fingerprint(kind: str, subject: str) -> str:
     Package subjects are PEP 503-normalised first: pip's wheel URL says ``my_pkg`` where the
     requirement says ``My-Pkg``, and both are the same request to IT.
     """
-    key = subject.lower()
-    if kind in PACKAGE_KINDS:
-        key = re.sub(r"[-_.]+", "-", key)
+    key = normalize_name(subject) if kind in PACKAGE_KINDS else subject.lower()
     return hashlib.sha256(f"{kind}\x1f{key}".encode()).hexdigest()[:16]
 
 
@@ -168,5 +170,5 @@ def render_body(draft: RequestDraft, request_uuid: str | None = None) -> str:
         for key, value in draft.environment.items():
             lines.append(f"{key}: {value}")
     if request_uuid:
-        lines += ["", f"itbridge-request-id: {request_uuid}"]
+        lines += ["", f"{MARKER_PREFIX} {request_uuid}"]
     return "\n".join(lines)

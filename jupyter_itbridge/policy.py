@@ -13,6 +13,8 @@ from typing import Any
 from traitlets import Bool, Dict, Enum, List, Unicode, Union
 from traitlets.config import Config, Configurable
 
+from jupyter_itbridge.pep503 import normalize_name  # also imported from here
+
 #: Demo policy used by ``make lab`` and the tests' defaults: small, obvious, safe.
 DEMO_BLOCKED = {
     "openai": {
@@ -47,9 +49,9 @@ class ITBridgePolicy(Configurable):
 
     package_index_url = Unicode(
         "",
-        help="""URL of the organisation's package index (PEP 503 simple index), used to
-        decide whether a missing module is a real package and shown in self-service commands.
-        Empty means the public default index.""",
+        help="""URL of the organisation's package index (PEP 503 simple index), put into the
+        ``%pip install --index-url ...`` commands that self-service cards show. Detection never
+        contacts it. Empty: the commands use pip's own configured index.""",
     ).tag(config=True)
 
     import_name_overrides = Dict(
@@ -87,7 +89,8 @@ class ITBridgePolicy(Configurable):
 
     it_contact_url = Unicode(
         "",
-        help="A URL users may open to reach IT by other means (portal, chat channel).",
+        help="""A URL users may open to reach IT by other means (portal, chat channel); the
+        card shows it when a request could not be sent.""",
     ).tag(config=True)
 
     show_low_confidence = Bool(
@@ -117,22 +120,43 @@ class ITBridgePolicy(Configurable):
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
-def normalize_name(name: str) -> str:
-    """PEP 503 normalisation: ``Foo_Bar.baz`` -> ``foo-bar-baz``."""
-    out = []
-    prev_dash = False
-    for ch in name.lower():
-        if ch in "-_.":
-            if not prev_dash:
-                out.append("-")
-            prev_dash = True
-        else:
-            out.append(ch)
-            prev_dash = False
-    return "".join(out)
-
-
 CONFIG_FILE_BASENAMES = ("jupyter_server_config", "jupyter_itbridge_config")
+
+
+def config_files(
+    paths: list[str] | None = None, basenames: tuple[str, ...] = CONFIG_FILE_BASENAMES
+) -> list[str]:
+    """Existing admin config files on the Jupyter config path, lowest priority first.
+
+    Per directory: ``<base>.d/*.json`` fragments, then ``<base>.py``, then ``<base>.json``
+    (traitlets applications' order: ``.json`` wins). ``jupyter itbridge doctor`` lists these.
+    """
+    from jupyter_core.paths import jupyter_config_path
+
+    found = []
+    for directory in reversed(paths if paths is not None else jupyter_config_path()):
+        for base in basenames:
+            fragments = os.path.join(directory, base + ".d")
+            if os.path.isdir(fragments):
+                found += [
+                    os.path.join(fragments, name)
+                    for name in sorted(os.listdir(fragments))
+                    if name.endswith(".json")
+                ]
+            for ext in (".py", ".json"):
+                path = os.path.join(directory, base + ext)
+                if os.path.isfile(path):
+                    found.append(path)
+    return found
+
+
+def load_config_file(path: str) -> Config:
+    """One ``.py`` or ``.json`` config file, as traitlets loads it."""
+    from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
+
+    directory, name = os.path.split(os.path.abspath(path))
+    loader = PyFileConfigLoader if name.endswith(".py") else JSONFileConfigLoader
+    return loader(name, directory).load_config()
 
 
 def load_jupyter_config(
@@ -143,22 +167,9 @@ def load_jupyter_config(
     Reads ``jupyter_server_config.{json,py}`` (and ``.d/`` fragments) and
     ``jupyter_itbridge_config.{json,py}`` from the Jupyter config path, lowest priority first.
     """
-    from jupyter_core.paths import jupyter_config_path
-    from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
-
     config = Config()
-    search = list(reversed(paths if paths is not None else jupyter_config_path()))
-    for directory in search:
-        for base in basenames:
-            fragments = os.path.join(directory, base + ".d")
-            if os.path.isdir(fragments):
-                for fname in sorted(os.listdir(fragments)):
-                    if fname.endswith(".json"):
-                        config.merge(JSONFileConfigLoader(fname, fragments).load_config())
-            # Same order as traitlets applications: .py first, then .json wins.
-            for ext, loader in ((".py", PyFileConfigLoader), (".json", JSONFileConfigLoader)):
-                if os.path.isfile(os.path.join(directory, base + ext)):
-                    config.merge(loader(base + ext, directory).load_config())
+    for path in config_files(paths, basenames):
+        config.merge(load_config_file(path))
     return config
 
 

@@ -68,8 +68,3 @@ def require_apt(*packages: str) -> None:
     reason = apt_install(list(packages))
     if reason:
         pytest.skip(reason)
-
-
-def require_root(why: str) -> None:
-    if os.geteuid() != 0:
-        pytest.skip(f"needs root: {why}")

@@ -6,12 +6,31 @@ thread pool, so a slow ticket system never blocks the Jupyter server's event loo
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from traitlets import default
 from traitlets.config import LoggingConfigurable
 
-MARKER_PREFIX = "itbridge-request-id:"
+from ..findings import MARKER_PREFIX
+
+
+def body_marker(request_uuid: str) -> str:
+    """The line ``itbridge-request-id: <uuid>`` that ``find`` looks for in ticket bodies."""
+    return f"{MARKER_PREFIX} {request_uuid}"
+
+
+def short_marker(request_uuid: str) -> str:
+    """``[itbridge:xxxxxxxx]`` for subjects and summaries: readable in a mail client or a
+    queue view, searchable, and confirmed by the full UUID in the body."""
+    return f"[itbridge:{request_uuid[:8]}]"
+
+
+def env_default(trait: str, variable: str) -> Any:
+    """A trait default read from an environment variable when the backend is built, so that
+    credentials can stay out of config files (e.g. ``_token = env_default("token", "X")``)."""
+    return default(trait)(lambda self: os.environ.get(variable, ""))
 
 
 @dataclass
@@ -39,7 +58,14 @@ class OutgoingRequest:
     @property
     def marker(self) -> str:
         """Idempotency marker written into tickets whose only free field is the body."""
-        return f"{MARKER_PREFIX} {self.uuid}"
+        return body_marker(self.uuid)
+
+    @property
+    def body_with_marker(self) -> str:
+        """The body ending with the marker line (added unless the draft already carries it)."""
+        if self.marker in self.body:
+            return self.body
+        return f"{self.body.rstrip()}\n\n{self.marker}"
 
 
 class BackendError(Exception):

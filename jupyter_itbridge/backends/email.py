@@ -6,16 +6,17 @@ the user must get the desk's acknowledgement. No find/status: mail cannot be sea
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
 
-from traitlets import Bool, Float, Integer, List, Unicode, default
+from traitlets import Bool, Float, Integer, List, Unicode
 
-from .base import Backend, BackendError, OutgoingRequest, TicketRef
+from .base import Backend, BackendError, OutgoingRequest, TicketRef, env_default, short_marker
 
 
 class EmailBackend(Backend):
@@ -76,13 +77,8 @@ class EmailBackend(Backend):
 
     timeout = Float(20.0, help="Seconds before the SMTP connection gives up.").tag(config=True)
 
-    @default("username")
-    def _user_env(self) -> str:
-        return os.environ.get("ITBRIDGE_SMTP_USER", "")
-
-    @default("password")
-    def _password_env(self) -> str:
-        return os.environ.get("ITBRIDGE_SMTP_PASSWORD", "")
+    _user_env = env_default("username", "ITBRIDGE_SMTP_USER")
+    _password_env = env_default("password", "ITBRIDGE_SMTP_PASSWORD")
 
     @property
     def _port(self) -> int:
@@ -104,16 +100,11 @@ class EmailBackend(Backend):
         msg["Date"] = formatdate(localtime=True)
         msg["From"] = formataddr((self.from_name, self.from_addr))
         msg["To"] = ", ".join(self.to_addrs)
-        msg["Subject"] = f"{self.subject_prefix}{request.summary} [itbridge:{request.uuid[:8]}]"
+        msg["Subject"] = f"{self.subject_prefix}{request.summary} {short_marker(request.uuid)}"
         if self.user_domain and request.user:
             msg["Reply-To"] = f"{request.user}@{self.user_domain}"
         msg["X-ITBridge-Request-ID"] = request.uuid
-        body = (
-            request.body
-            if request.marker in request.body
-            else (f"{request.body.rstrip()}\n\n{request.marker}")
-        )
-        msg.set_content(body, charset="utf-8")
+        msg.set_content(request.body_with_marker, charset="utf-8")
         return msg
 
     def _tls(self) -> ssl.SSLContext:
@@ -141,11 +132,11 @@ class EmailBackend(Backend):
             smtp.login(self.username, self.password)
         return smtp
 
-    def create(self, request: OutgoingRequest) -> TicketRef:
-        msg = self.build_message(request)
+    @contextmanager
+    def _smtp_errors(self) -> Iterator[None]:
+        """SMTP and socket failures as one admin sentence each (shared by send and check)."""
         try:
-            with self._connect() as smtp:
-                smtp.send_message(msg)
+            yield
         except BackendError:
             raise
         except smtplib.SMTPAuthenticationError as exc:
@@ -180,24 +171,17 @@ class EmailBackend(Backend):
                 f"{self._where} could not be reached ({type(exc).__name__}); will retry",
                 retryable=True,
             ) from None
+
+    def create(self, request: OutgoingRequest) -> TicketRef:
+        msg = self.build_message(request)
+        with self._smtp_errors(), self._connect() as smtp:
+            smtp.send_message(msg)
         self.log.info("itbridge email: request %s sent to %s", request.uuid, self._where)
         return TicketRef(id=str(msg["Message-ID"]).strip("<>"), url=None)
 
     def check(self) -> str:
-        try:
-            with self._connect() as smtp:
-                smtp.noop()
-        except BackendError:
-            raise
-        except smtplib.SMTPAuthenticationError as exc:
-            raise BackendError(
-                f"EmailBackend.password was rejected by {self._where} (SMTP {exc.smtp_code})",
-                retryable=False,
-            ) from None
-        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
-            raise BackendError(
-                f"{self._where} could not be reached ({type(exc).__name__})", retryable=True
-            ) from None
+        with self._smtp_errors(), self._connect() as smtp:
+            smtp.noop()
         auth = "with AUTH" if self.username else "without AUTH"
         return f"email: {self._where} accepted the connection {auth}."
 

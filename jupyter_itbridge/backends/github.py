@@ -5,14 +5,13 @@ Contract-tested against a loopback fake of the documented endpoints, not against
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from typing import Any
 
 from traitlets import List, Unicode, default
 
-from .base import BackendError, OutgoingRequest, TicketRef
+from .base import BackendError, OutgoingRequest, TicketRef, body_marker, env_default
 from .http import HTTPBackend, json_body, origin, parse_retry_after
 
 API_VERSION = "2022-11-28"
@@ -57,9 +56,7 @@ class GitHubBackend(HTTPBackend):
         ``https://ghe.example/api/v3`` for GitHub Enterprise Server.""",
     ).tag(config=True)
 
-    @default("token")
-    def _token_env(self) -> str:
-        return os.environ.get("ITBRIDGE_GITHUB_TOKEN", "")
+    _token_env = env_default("token", "ITBRIDGE_GITHUB_TOKEN")
 
     def auth_headers(self) -> dict[str, str]:
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
@@ -103,11 +100,6 @@ class GitHubBackend(HTTPBackend):
 
     # -- interface ---------------------------------------------------------------------------
     def create(self, request: OutgoingRequest) -> TicketRef:
-        body = (
-            request.body
-            if request.marker in request.body
-            else (f"{request.body.rstrip()}\n\n{request.marker}")
-        )
         resp = self.call(
             "POST",
             f"{self._repo_path}/issues",
@@ -116,7 +108,7 @@ class GitHubBackend(HTTPBackend):
             ok=(201,),
             json={
                 "title": request.summary[:250],
-                "body": body,
+                "body": request.body_with_marker,
                 "labels": [self.label, *self.extra_labels],
             },
         )
@@ -144,7 +136,7 @@ class GitHubBackend(HTTPBackend):
             url, query = (match.group(1), None) if match else (None, None)
 
     def find(self, request_uuid: str) -> TicketRef | None:
-        marker = f"itbridge-request-id: {request_uuid}"
+        marker = body_marker(request_uuid)
         # Newest labelled issues first: consistent at once (search has indexing lag).
         for issue in self._list({}, "search for the request", max_pages=1):
             if marker in (issue.get("body") or ""):

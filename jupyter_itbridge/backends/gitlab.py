@@ -5,13 +5,12 @@ Contract-tested against a loopback fake of the documented endpoints, not against
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import quote
 
 from traitlets import List, Unicode, default
 
-from .base import BackendError, OutgoingRequest, TicketRef
+from .base import BackendError, OutgoingRequest, TicketRef, body_marker, env_default
 from .http import HTTPBackend, json_body
 
 BATCH = 100
@@ -49,9 +48,7 @@ class GitLabBackend(HTTPBackend):
         Never logged or shown.""",
     ).tag(config=True)
 
-    @default("token")
-    def _token_env(self) -> str:
-        return os.environ.get("ITBRIDGE_GITLAB_TOKEN", "")
+    _token_env = env_default("token", "ITBRIDGE_GITLAB_TOKEN")
 
     def auth_headers(self) -> dict[str, str]:
         return {"PRIVATE-TOKEN": self.token} if self.token else {}
@@ -81,11 +78,6 @@ class GitLabBackend(HTTPBackend):
 
     # -- interface ---------------------------------------------------------------------------
     def create(self, request: OutgoingRequest) -> TicketRef:
-        body = (
-            request.body
-            if request.marker in request.body
-            else (f"{request.body.rstrip()}\n\n{request.marker}")
-        )
         resp = self.call(
             "POST",
             f"{self._proj}/issues",
@@ -94,14 +86,14 @@ class GitLabBackend(HTTPBackend):
             ok=(201,),
             json={
                 "title": request.summary[:250],
-                "description": body,
+                "description": request.body_with_marker,
                 "labels": ",".join([self.label, *self.extra_labels]),
             },
         )
         return self._ref(json_body(resp, "create an issue"))
 
     def find(self, request_uuid: str) -> TicketRef | None:
-        marker = f"itbridge-request-id: {request_uuid}"
+        marker = body_marker(request_uuid)
         resp = self.call(
             "GET",
             f"{self._proj}/issues",

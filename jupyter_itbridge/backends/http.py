@@ -159,14 +159,14 @@ def error_from_response(
         wait = parse_retry_after(resp.headers.get("Retry-After"))
         later = f"; retrying in {wait:.0f}s" if wait is not None else ""
         return BackendError(
-            f"{where} is rate limiting us (HTTP 429) while trying to {action}{later}",
+            f"{where} is rate limiting jupyter-itbridge (HTTP 429) while trying to {action}{later}",
             retryable=True,
             retry_after=wait,
             status=code,
         )
     if code == 404:
         return BackendError(
-            f"{where} answered 404 Not Found to {action}"
+            f"{where} answered 404 Not Found when trying to {action}"
             f"{f' in {target}' if target else ''} ({urlsplit(resp.url or '').path}){detail}",
             retryable=False,
             status=code,
@@ -183,14 +183,21 @@ def error_from_response(
     )
 
 
-def network_error(exc: requests.RequestException, url: str, action: str) -> BackendError:
+def network_error(
+    exc: requests.RequestException, url: str, action: str, ca_trait: str = "ca_bundle"
+) -> BackendError:
     """A connection failure or timeout: always retryable, names the host, not the path."""
-    kind = "timed out" if isinstance(exc, requests.Timeout) else "could not connect"
+    where = origin(url)
     if isinstance(exc, requests.exceptions.SSLError):
-        kind = "TLS verification failed (set the backend's ca_bundle?)"
-    return BackendError(
-        f"{origin(url)} {kind} while trying to {action}; will retry", retryable=True
-    )
+        what = (
+            f"The TLS certificate of {where} was not trusted while trying to {action} "
+            f"(behind a corporate CA? set {ca_trait})"
+        )
+    elif isinstance(exc, requests.Timeout):
+        what = f"{where} timed out while trying to {action}"
+    else:
+        what = f"Could not connect to {where} while trying to {action}"
+    return BackendError(f"{what}; will retry", retryable=True)
 
 
 class HTTPBackend(Backend):
@@ -279,7 +286,7 @@ class HTTPBackend(Backend):
             self.log.warning(
                 "itbridge %s: %s %s failed: %s", self.name, method, origin(url), type(exc).__name__
             )
-            raise network_error(exc, url, action) from None
+            raise network_error(exc, url, action, f"{type(self).__name__}.ca_bundle") from None
         if resp.status_code not in set(ok):
             err = self.response_error(resp, action=action, target=target)
             self.log.warning("itbridge %s: %s", self.name, err.admin_message)

@@ -10,12 +10,11 @@ Contract-tested against a loopback fake of the documented endpoints, not against
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
-from traitlets import Dict, Enum, List, Unicode, default
+from traitlets import Dict, Enum, List, Unicode
 
-from .base import BackendError, OutgoingRequest, TicketRef
+from .base import BackendError, OutgoingRequest, TicketRef, env_default, short_marker
 from .http import HTTPBackend, json_body
 
 #: ``fields.status.statusCategory.key`` -> our state ("done" may become "rejected").
@@ -34,12 +33,6 @@ MARKER_CANDIDATES = 20
 def uuid_label(request_uuid: str) -> str:
     """The per-request label (Jira labels cannot contain spaces; a UUID has none)."""
     return f"itbridge-{request_uuid}"
-
-
-def summary_marker(request_uuid: str) -> str:
-    """Short marker for JSM summaries (the RT subject marker's format): visible to agents and
-    searchable, since JSM cannot take our label at creation."""
-    return f"[itbridge:{request_uuid[:8]}]"
 
 
 def _jql_phrase(text: str) -> str:
@@ -135,17 +128,9 @@ class JiraBackend(HTTPBackend):
         used when ``email`` is empty. Default: ``ITBRIDGE_JIRA_TOKEN``. Never logged or shown.""",
     ).tag(config=True)
 
-    @default("email")
-    def _email_env(self) -> str:
-        return os.environ.get("ITBRIDGE_JIRA_EMAIL", "")
-
-    @default("api_token")
-    def _api_token_env(self) -> str:
-        return os.environ.get("ITBRIDGE_JIRA_API_TOKEN", "")
-
-    @default("token")
-    def _token_env(self) -> str:
-        return os.environ.get("ITBRIDGE_JIRA_TOKEN", "")
+    _email_env = env_default("email", "ITBRIDGE_JIRA_EMAIL")
+    _api_token_env = env_default("api_token", "ITBRIDGE_JIRA_API_TOKEN")
+    _token_env = env_default("token", "ITBRIDGE_JIRA_TOKEN")
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if (self.token and not self.email) else {}
@@ -170,20 +155,15 @@ class JiraBackend(HTTPBackend):
 
     # -- interface ---------------------------------------------------------------------------
     def create(self, request: OutgoingRequest) -> TicketRef:
-        body = (
-            request.body
-            if request.marker in request.body
-            else (f"{request.body.rstrip()}\n\n{request.marker}")
-        )
         if self.mode == "servicedesk":
-            return self._create_jsm(request, body)
+            return self._create_jsm(request)
         if not self.project:
             raise BackendError("JiraBackend.project is not set.", retryable=False)
         fields: dict[str, Any] = {
             "project": {"key": self.project},
             "issuetype": {"name": self.issue_type},
             "summary": request.summary[:SUMMARY_MAX],
-            "description": body,
+            "description": request.body_with_marker,
             "labels": self._labels_for(request.uuid),
         }
         if self.set_priority:
@@ -202,7 +182,7 @@ class JiraBackend(HTTPBackend):
             raise BackendError(f"Jira at {self.url} returned no issue key.")
         return self._ref(data["key"])
 
-    def _create_jsm(self, request: OutgoingRequest, body: str) -> TicketRef:
+    def _create_jsm(self, request: OutgoingRequest) -> TicketRef:
         if not (self.service_desk_id and self.request_type_id):
             raise BackendError(
                 "JiraBackend.service_desk_id and request_type_id must be set "
@@ -211,7 +191,7 @@ class JiraBackend(HTTPBackend):
             )
         # The label can only come after creation: write the UUID where JSM takes it now (summary
         # marker + body marker line), so ``find`` still sees a request whose label never came.
-        marker = summary_marker(request.uuid)
+        marker = short_marker(request.uuid)  # JSM takes no label at creation
         summary = f"{request.summary.strip()[: SUMMARY_MAX - len(marker) - 1]} {marker}"
         resp = self.call(
             "POST",
@@ -222,7 +202,10 @@ class JiraBackend(HTTPBackend):
             json={
                 "serviceDeskId": self.service_desk_id,
                 "requestTypeId": self.request_type_id,
-                "requestFieldValues": {"summary": summary, "description": body},
+                "requestFieldValues": {
+                    "summary": summary,
+                    "description": request.body_with_marker,
+                },
             },
         )
         data = json_body(resp, "create a request")

@@ -52,22 +52,40 @@ def available_backends() -> dict[str, type[Backend]]:
     return found
 
 
-def make_backend(
-    name: str, parent: Configurable | None = None, config: Config | None = None, **kw: Any
-) -> Backend:
-    """Instantiate the backend called ``name`` with traitlets config from ``parent``/``config``."""
-    key = (name or "").strip().lower()
-    backends = available_backends()
-    cls = backends.get(key)
+def backend_class(name: str) -> type[Backend]:
+    """The class ``c.ITBridge.backend`` names: a built-in, an entry point, or ``module:Class``.
+
+    Only that backend is imported (so ``local``, the default, never imports ``requests``); the
+    other names are listed only to explain an unknown one. Built-ins win over entry points.
+    """
+    key = (name or "").strip() or "local"
+    if key.lower() in BUILTINS:
+        return _load(BUILTINS[key.lower()])  # an ImportError here says what is missing
+    cls: Any = None
+    for ep in entry_points(group=ENTRY_POINT_GROUP, name=key):
+        cls = ep.load()
+        break
+    else:
+        if ":" in key or "." in key:
+            module, _, attr = key.replace(":", ".").rpartition(".")
+            cls = getattr(importlib.import_module(module), attr)
     if cls is None:
-        if key in BUILTINS:  # listed but failed to import: say why
-            _load(BUILTINS[key])
-        valid = ", ".join(sorted(backends))
+        valid = ", ".join(sorted(available_backends()))
         raise ValueError(
             f"Unknown ticket-system backend {name!r} in c.ITBridge.backend; valid names: "
             f"{valid} (third-party backends register under the {ENTRY_POINT_GROUP!r} "
             "entry point group)."
         )
+    if not (isinstance(cls, type) and issubclass(cls, Backend)):
+        raise ValueError(f"c.ITBridge.backend = {name!r} does not name a Backend subclass.")
+    return cls
+
+
+def make_backend(
+    name: str, parent: Configurable | None = None, config: Config | None = None, **kw: Any
+) -> Backend:
+    """Instantiate the backend called ``name`` with traitlets config from ``parent``/``config``."""
+    cls = backend_class(name)
     if parent is not None:
         return cls(parent=parent, **kw)
     return cls(config=config, **kw) if config is not None else cls(**kw)

@@ -5,12 +5,11 @@ Live-tested against a real RT 5 from Debian packages (tests/backends/test_rt_liv
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from traitlets import Unicode, default
+from traitlets import Unicode
 
-from .base import BackendError, OutgoingRequest, TicketRef
+from .base import BackendError, OutgoingRequest, TicketRef, env_default, short_marker
 from .http import HTTPBackend, json_body
 
 #: RT status -> our state. Unknown (custom lifecycle) statuses map to "acknowledged".
@@ -23,11 +22,6 @@ RT_STATES: dict[str, str] = {
     "deleted": "rejected",
 }
 PAGE = 100  # RT caps per_page at 100
-
-
-def subject_marker(request_uuid: str) -> str:
-    """Short marker for the subject line: readable in mail clients, searchable by TicketSQL."""
-    return f"[itbridge:{request_uuid[:8]}]"
 
 
 def _sql_quote(value: str) -> str:
@@ -71,17 +65,9 @@ class RTBackend(HTTPBackend):
         user directly. Empty: the API user is the requestor.""",
     ).tag(config=True)
 
-    @default("token")
-    def _token_env(self) -> str:
-        return os.environ.get("ITBRIDGE_RT_TOKEN", "")
-
-    @default("user")
-    def _user_env(self) -> str:
-        return os.environ.get("ITBRIDGE_RT_USER", "")
-
-    @default("password")
-    def _password_env(self) -> str:
-        return os.environ.get("ITBRIDGE_RT_PASSWORD", "")
+    _token_env = env_default("token", "ITBRIDGE_RT_TOKEN")
+    _user_env = env_default("user", "ITBRIDGE_RT_USER")
+    _password_env = env_default("password", "ITBRIDGE_RT_PASSWORD")
 
     # -- auth --------------------------------------------------------------------------------
     def auth_headers(self) -> dict[str, str]:
@@ -104,13 +90,10 @@ class RTBackend(HTTPBackend):
 
     # -- interface ---------------------------------------------------------------------------
     def create(self, request: OutgoingRequest) -> TicketRef:
-        content = request.body
-        if request.marker not in content:
-            content = f"{content.rstrip()}\n\n{request.marker}"
         payload: dict[str, Any] = {
             "Queue": self.queue,
-            "Subject": f"{request.summary.strip()[:200]} {subject_marker(request.uuid)}",
-            "Content": content,
+            "Subject": f"{request.summary.strip()[:200]} {short_marker(request.uuid)}",
+            "Content": request.body_with_marker,
             "ContentType": "text/plain",
             "Priority": {"low": 20, "normal": 50, "high": 80}.get(request.urgency, 50),
         }
@@ -172,7 +155,7 @@ class RTBackend(HTTPBackend):
             query = f"CF.{{{self.custom_field}}} = {_sql_quote(request_uuid)}"
             items = self._search(query, "Subject", "search for the request")
             return self._ref(items[0]["id"]) if items else None
-        query = f"Subject LIKE {_sql_quote(subject_marker(request_uuid))}"
+        query = f"Subject LIKE {_sql_quote(short_marker(request_uuid))}"
         items = self._search(query, "Subject", "search for the request")
         for item in items:
             # The subject marker holds 8 hex digits; confirm with the full UUID in the body.

@@ -5,12 +5,11 @@ Contract-tested against a loopback fake of the documented endpoints, not against
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from traitlets import Dict, Enum, Unicode, default
+from traitlets import Dict, Enum, Unicode
 
-from .base import BackendError, OutgoingRequest, TicketRef
+from .base import BackendError, OutgoingRequest, TicketRef, env_default
 from .http import HTTPBackend, json_body
 
 #: incident (and task-like tables) ``state`` -> our state.
@@ -101,17 +100,9 @@ class ServiceNowBackend(HTTPBackend):
         catalog item's variable names.""",
     ).tag(config=True)
 
-    @default("user")
-    def _user_env(self) -> str:
-        return os.environ.get("ITBRIDGE_SNOW_USER", "")
-
-    @default("password")
-    def _password_env(self) -> str:
-        return os.environ.get("ITBRIDGE_SNOW_PASSWORD", "")
-
-    @default("token")
-    def _token_env(self) -> str:
-        return os.environ.get("ITBRIDGE_SNOW_TOKEN", "")
+    _user_env = env_default("user", "ITBRIDGE_SNOW_USER")
+    _password_env = env_default("password", "ITBRIDGE_SNOW_PASSWORD")
+    _token_env = env_default("token", "ITBRIDGE_SNOW_TOKEN")
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -126,7 +117,7 @@ class ServiceNowBackend(HTTPBackend):
     def record_table(self) -> str:
         return "sc_request" if self.catalog_item else self.table
 
-    def _ref(self, sys_id: str, number: str | None = None) -> TicketRef:
+    def _ref(self, sys_id: str) -> TicketRef:
         table = self.record_table
         return TicketRef(id=sys_id, url=f"{self.url}/nav_to.do?uri={table}.do?sys_id={sys_id}")
 
@@ -163,7 +154,7 @@ class ServiceNowBackend(HTTPBackend):
         sys_id = result.get("sys_id") or result.get("request_id")
         if not sys_id:
             raise BackendError(f"ServiceNow at {self.url} returned no sys_id to {action}.")
-        return self._ref(str(sys_id), result.get("number"))
+        return self._ref(str(sys_id))
 
     def _order(self, request: OutgoingRequest) -> TicketRef:
         ours = {
@@ -204,12 +195,12 @@ class ServiceNowBackend(HTTPBackend):
             ok=(200,),
             params={
                 "sysparm_query": f"correlation_id={request_uuid}",
-                "sysparm_fields": "sys_id,number",
+                "sysparm_fields": "sys_id",
                 "sysparm_limit": "1",
             },
         )
         rows = (json_body(resp, "search for the request") or {}).get("result") or []
-        return self._ref(rows[0]["sys_id"], rows[0].get("number")) if rows else None
+        return self._ref(rows[0]["sys_id"]) if rows else None
 
     def _state(self, row: dict[str, Any]) -> str | None:
         if self.record_table == "sc_request" and row.get("request_state"):

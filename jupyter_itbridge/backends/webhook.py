@@ -10,14 +10,13 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from traitlets import Enum, Unicode, default
+from traitlets import Enum, Unicode
 
-from .base import BackendError, OutgoingRequest, TicketRef
+from .base import BackendError, OutgoingRequest, TicketRef, env_default
 from .http import HTTPBackend, origin
 
 SIGNATURE_HEADER = "X-ITBridge-Signature"
@@ -146,13 +145,8 @@ class WebhookBackend(HTTPBackend):
         Never logged or shown.""",
     ).tag(config=True)
 
-    @default("url")
-    def _url_env(self) -> str:
-        return os.environ.get("ITBRIDGE_WEBHOOK_URL", "")
-
-    @default("secret")
-    def _secret_env(self) -> str:
-        return os.environ.get("ITBRIDGE_WEBHOOK_SECRET", "")
+    _url_env = env_default("url", "ITBRIDGE_WEBHOOK_URL")
+    _secret_env = env_default("secret", "ITBRIDGE_WEBHOOK_SECRET")
 
     def secret_trait(self) -> str:
         return "WebhookBackend.url" if self.flavor != "generic" else "WebhookBackend.secret"

@@ -19,9 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from traitlets import Container, Dict, TraitError
 from traitlets.config import Config, Configurable
-from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
 
-from ..policy import CONFIG_FILE_BASENAMES, load_jupyter_config
+from ..policy import config_files, load_config_file, load_jupyter_config
 from ..redact import is_secret_name, redact
 
 MASK = "********"
@@ -39,29 +38,8 @@ class LoadedConfig:
     files: list[str]
 
 
-def candidate_files(paths: list[str] | None = None) -> list[str]:
-    """Existing config files that :func:`load_jupyter_config` reads, lowest priority first."""
-    from jupyter_core.paths import jupyter_config_path
-
-    found = []
-    for directory in reversed(paths if paths is not None else jupyter_config_path()):
-        for base in CONFIG_FILE_BASENAMES:
-            fragments = os.path.join(directory, base + ".d")
-            if os.path.isdir(fragments):
-                for fname in sorted(os.listdir(fragments)):
-                    if fname.endswith(".json"):
-                        found.append(os.path.join(fragments, fname))
-            for ext in (".json", ".py"):
-                path = os.path.join(directory, base + ext)
-                if os.path.isfile(path):
-                    found.append(path)
-    return found
-
-
-def _load_one(path: str) -> Config:
-    directory, name = os.path.split(os.path.abspath(path))
-    loader = PyFileConfigLoader if name.endswith(".py") else JSONFileConfigLoader
-    return loader(name, directory).load_config()
+#: Existing config files that :func:`load_jupyter_config` reads, lowest priority first.
+candidate_files = config_files
 
 
 def _describe_error(path: str, err: BaseException) -> str:
@@ -83,7 +61,7 @@ def load_admin_config(config_file: str = "", paths: list[str] | None = None) -> 
     except Exception as err:  # find the culprit so the admin gets its name
         for path in files:
             try:
-                _load_one(path)
+                load_config_file(path)
             except Exception as inner:
                 raise ConfigLoadError(_describe_error(path, inner)) from None
         raise ConfigLoadError(_describe_error("the Jupyter config", err)) from None
@@ -93,7 +71,7 @@ def load_admin_config(config_file: str = "", paths: list[str] | None = None) -> 
         if not config_file.endswith((".py", ".json")):
             raise ConfigLoadError(f"Config file {config_file} must end in .py or .json.")
         try:
-            config.merge(_load_one(config_file))
+            config.merge(load_config_file(config_file))
         except Exception as err:
             raise ConfigLoadError(_describe_error(config_file, err)) from None
         files.append(os.path.abspath(config_file))

@@ -34,6 +34,13 @@ def _backend_classes() -> list[type]:
         return []
 
 
+def effective_store(settings: ITBridge) -> str:
+    """The store the server uses: ``c.ITBridge.store_path`` or the per-user default."""
+    from ..server.store import default_store_path
+
+    return settings.store_path or default_store_path()
+
+
 class _Base(JupyterApp):
     """Config loading and error exits shared by every subcommand."""
 
@@ -76,9 +83,7 @@ class _Base(JupyterApp):
             )
 
     def store_path(self) -> str:
-        from ..server.store import default_store_path
-
-        return self.settings().store_path or default_store_path()
+        return effective_store(self.settings())
 
 
 # -- doctor -----------------------------------------------------------------------------------
@@ -121,11 +126,8 @@ class DoctorApp(_Base):
         found = ac.config_problems(self.config, backends, ALWAYS_SECRET)
         clean = ac.without(self.config, found)
 
-        def build(cls: type) -> Any:
-            return cls(config=clean)
-
-        settings = build(ITBridge)
-        policy = build(ITBridgePolicy)
+        settings = ITBridge(config=clean)
+        policy = ITBridgePolicy(config=clean)
         problems = [p.message for p in found]
         problems += ac.settings_problems(settings) + ac.policy_problems(policy)
         report.add(
@@ -137,7 +139,7 @@ class DoctorApp(_Base):
             report.add("config", False, extra)
 
         out += ["", "Settings (c.ITBridge):"]
-        store = settings.store_path or self._default_store()
+        store = effective_store(settings)
         out += [f"  {k} = {v}" for k, v in ac.trait_lines(settings, self.config, ALWAYS_SECRET)]
         out.append(f"  (effective store: {store})")
         out += ["", "Policy (c.ITBridgePolicy, as users see it):"]
@@ -176,11 +178,6 @@ class DoctorApp(_Base):
                 first += f" ({more} more problem{'s' if more > 1 else ''} listed above.)"
             self.fail(first)
         print("\nAll checks passed.")
-
-    def _default_store(self) -> str:
-        from ..server.store import default_store_path
-
-        return default_store_path()
 
 
 # -- requests ---------------------------------------------------------------------------------

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jupyter_itbridge.policy import ITBridgePolicy, normalize_name
+from jupyter_itbridge.pep503 import normalize_name
+from jupyter_itbridge.policy import ITBridgePolicy
 
 from .engine import Hit
 from .names import distribution_for
+from .packages import pip_install_command
 
 _SIMPLE_PAGE = re.compile(r"/simple/(?P<name>[^/#?]+)/?(?:[#?].*)?$")
 _FILE = re.compile(r"/(?P<file>[^/#?]+\.(?:whl|tar\.gz|zip|tar\.bz2|egg))(?:[#?].*)?$")
@@ -37,13 +39,9 @@ def _entry_finding(dist: str, entry: dict[str, str] | None, policy: ITBridgePoli
 
 
 def alternative_self_service(alt: str, policy: ITBridgePolicy) -> dict[str, Any]:
-    if policy.install_mode == "self-service":
-        index = f"--index-url {policy.package_index_url} " if policy.package_index_url else ""
-        return {
-            "title": f"Use the approved alternative '{alt}'",
-            "command": f"%pip install {index}{alt}",
-        }
-    return {"title": f"Use the approved alternative '{alt}'", "command": None}
+    """Point to the approved alternative; with the install command only in self-service."""
+    command = pip_install_command(alt, policy) if policy.install_mode == "self-service" else None
+    return {"title": f"Use the approved alternative '{alt}'", "command": command}
 
 
 def from_guard(hit: Hit) -> dict[str, Any] | None:
@@ -97,8 +95,8 @@ def from_pip(hit: Hit) -> dict[str, Any] | None:
         return {
             "kind": "network_blocked",
             "subject": "package-index",
-            "title": "The package index refused this server (HTTP 403).",
-            "explanation": "pip could not read the organisation's package index.",
+            "title": "Your organisation's package repository refused this server.",
+            "explanation": "pip could not read the package repository (HTTP 403).",
             "evidence": {"url": _host_only(url)} if url else {},
         }
     out = _entry_finding(dist, hit.policy.blocked_entry(dist), hit.policy)

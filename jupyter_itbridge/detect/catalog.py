@@ -18,6 +18,23 @@ from typing import Any
 
 _SO = r"cannot open shared object file"
 
+# What two signatures (a class name, a message) report alike.
+_NO_JAVA: dict[str, Any] = {
+    "kind": "missing_driver",
+    "subject": "java-runtime",
+    "title": "No Java runtime (JVM) is installed or configured on this server.",
+    "explanation": "JDBC access through JPype/JayDeBeApi (and Spark) needs a Java runtime; "
+    "JAVA_HOME must point to it.",
+}
+_PROXY_REFUSED: dict[str, Any] = {
+    "kind": "network_blocked",
+    "subject": "proxy",
+    "title": "The organisation's web proxy refused the connection{to_host}.",
+    "explanation": "Traffic from this server goes through a proxy, and the proxy did not "
+    "allow this destination. Access to a new site is granted by {it_contact}.",
+    "check": "network.proxy",
+}
+
 SIGNATURES: list[dict[str, Any]] = [
     # ------------------------------------------------------------------ blocked packages
     {
@@ -52,9 +69,9 @@ SIGNATURES: list[dict[str, Any]] = [
         r"[^\n]*?)?requested item is quarantined(?: for url: (?P<url>\S+))?",
         "kind": "blocked_package",
         "subject": "{dist}",
-        "title": "The package firewall quarantined '{dist}': the download was refused.",
-        "explanation": "The organisation's package repository (e.g. Sonatype Nexus Firewall) "
-        "holds '{dist}' in quarantine, usually for a security or licence review. "
+        "title": "Your organisation's package repository is holding back '{dist}' for review.",
+        "explanation": "The package repository refused the download: '{dist}' is on hold "
+        "(in quarantine), usually for a security or licence review. "
         "Only {it_contact} can release it or suggest an approved version.",
         "check": "blocked.from_pip",
         "example": "ERROR: Could not install requirement okpkg from https://nexus/.../okpkg-1.0"
@@ -68,9 +85,9 @@ SIGNATURES: list[dict[str, Any]] = [
         r"(?P<url>\S+) because of HTTP error 403|HTTP error 403 while getting (?P<url2>\S+))",
         "kind": "blocked_package",
         "subject": "{dist}",
-        "title": "The package repository refused to download '{dist}' (HTTP 403).",
-        "explanation": "Your organisation's package index answered 403 Forbidden for '{dist}'. "
-        "A package firewall usually does this for packages that are not approved.",
+        "title": "Your organisation's package repository refused to download '{dist}'.",
+        "explanation": "The package repository forbids downloading '{dist}' (HTTP 403). It "
+        "usually does this for packages that are not approved.",
         "check": "blocked.from_pip",
         "example": "ERROR: HTTP error 403 while getting https://pypi.corp/packages/x/x-1.0.tar.gz",
     },
@@ -81,9 +98,9 @@ SIGNATURES: list[dict[str, Any]] = [
         "message": r"Could not fetch URL (?P<url>\S+?): 403\b",
         "kind": "blocked_package",
         "subject": "{dist}",
-        "title": "The package index refused to list '{dist}' (HTTP 403).",
-        "explanation": "The organisation's package index answered 403 Forbidden for '{dist}': "
-        "a package firewall blocks it or the index refuses this server.",
+        "title": "Your organisation's package repository refused to list '{dist}'.",
+        "explanation": "The package repository forbids access to '{dist}' (HTTP 403): the "
+        "package is not approved, or the repository refuses this server.",
         "check": "blocked.from_pip",
         "example": "Could not fetch URL https://idx/simple/x/: 403 Client Error: Forbidden",
     },
@@ -186,11 +203,7 @@ SIGNATURES: list[dict[str, Any]] = [
         "family": "drivers",
         "types": ["JVMNotFoundException"],
         "message": r"",
-        "kind": "missing_driver",
-        "subject": "java-runtime",
-        "title": "No Java runtime (JVM) is installed or configured on this server.",
-        "explanation": "JDBC access through JPype/JayDeBeApi (and Spark) needs a Java runtime; "
-        "JAVA_HOME must point to it.",
+        **_NO_JAVA,
         "example": "JVMNotFoundException: No JVM shared library file (libjvm.so) found. Try "
         "setting up the JAVA_HOME environment variable properly.",
     },
@@ -199,11 +212,7 @@ SIGNATURES: list[dict[str, Any]] = [
         "family": "drivers",
         "message": r"No JVM shared library file \(libjvm\.\w+\) found|JAVA_HOME is not set|"
         r"Java gateway process exited before sending its port number",
-        "kind": "missing_driver",
-        "subject": "java-runtime",
-        "title": "No Java runtime (JVM) is installed or configured on this server.",
-        "explanation": "JDBC access through JPype/JayDeBeApi (and Spark) needs a Java runtime; "
-        "JAVA_HOME must point to it.",
+        **_NO_JAVA,
         "confidence": "medium",
         "example": "JAVA_HOME is not set",
     },
@@ -305,8 +314,8 @@ SIGNATURES: list[dict[str, Any]] = [
         "kind": "network_blocked",
         "subject": "proxy",
         "title": "The web proxy requires authentication that this server does not have.",
-        "explanation": "The organisation's proxy answered 407: the request needs proxy "
-        "credentials configured for this environment.",
+        "explanation": "The organisation's proxy asks for a login (proxy credentials) that "
+        "is not configured for this environment.",
         "check": "network.proxy",
         "example": "ProxyError('Unable to connect to proxy', OSError('Tunnel connection failed: "
         "407 Proxy Authentication Required'))",
@@ -317,12 +326,7 @@ SIGNATURES: list[dict[str, Any]] = [
         "scope": "both",
         "message": r"Tunnel connection failed: (?P<status>\d{3})[^'\")\n]*|"
         r"ProxyError\(['\"](?:Unable to connect to proxy|Cannot connect to proxy)",
-        "kind": "network_blocked",
-        "subject": "proxy",
-        "title": "The organisation's web proxy refused the connection{to_host}.",
-        "explanation": "Traffic from this server goes through a proxy, and the proxy did not "
-        "allow this destination. Access to a new site is granted by {it_contact}.",
-        "check": "network.proxy",
+        **_PROXY_REFUSED,
         "example": "ProxyError: HTTPSConnectionPool(host='api.example.com', port=443): Max "
         "retries exceeded (Caused by ProxyError('Unable to connect to proxy', OSError('Tunnel "
         "connection failed: 403 Forbidden')))",
@@ -332,12 +336,7 @@ SIGNATURES: list[dict[str, Any]] = [
         "family": "network",
         "types": ["ProxyError"],
         "message": r"",
-        "kind": "network_blocked",
-        "subject": "proxy",
-        "title": "The organisation's web proxy refused the connection{to_host}.",
-        "explanation": "Traffic from this server goes through a proxy, and the proxy did not "
-        "allow this destination. Access to a new site is granted by {it_contact}.",
-        "check": "network.proxy",
+        **_PROXY_REFUSED,
         "example": "httpx.ProxyError: 403 Forbidden",
     },
     {
@@ -349,8 +348,8 @@ SIGNATURES: list[dict[str, Any]] = [
         r"problem confirming the ssl certificate",
         "kind": "network_blocked",
         "subject": "tls-ca",
-        "title": "A secure (HTTPS) connection failed because the server's certificate is not "
-        "trusted here{to_host}.",
+        "title": "A secure (HTTPS) connection{to_host} failed: its certificate is not trusted "
+        "here.",
         "explanation": "Corporate networks often inspect HTTPS traffic and re-sign it with the "
         "organisation's own certificate authority. Python does not trust that authority "
         "until its CA bundle is installed (or REQUESTS_CA_BUNDLE / SSL_CERT_FILE point to it). "
@@ -496,8 +495,8 @@ SIGNATURES: list[dict[str, Any]] = [
         "kind": "access_denied",
         "subject": "externally-managed-environment",
         "title": "This Python environment is managed by the system; pip may not install into it.",
-        "explanation": "The environment is marked EXTERNALLY-MANAGED (PEP 668), so pip refuses "
-        "to change it. Packages are added by {it_contact}, or in a separate virtual "
+        "explanation": "The environment is marked as managed by the operating system, so pip "
+        "refuses to change it. Packages are added by {it_contact}, or in a separate virtual "
         "environment/kernel.",
         "example": "error: externally-managed-environment",
     },

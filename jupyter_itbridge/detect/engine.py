@@ -100,7 +100,7 @@ def default_policy() -> ITBridgePolicy:
     return _DEFAULT_POLICY
 
 
-_ADMIN_CACHE: dict[str, tuple[list[Any], list[_Compiled]]] = {}
+_ADMIN_CACHE: dict[str, list[_Compiled]] = {}
 
 
 def _admin_signatures(policy: ITBridgePolicy) -> list[_Compiled]:
@@ -112,7 +112,7 @@ def _admin_signatures(policy: ITBridgePolicy) -> list[_Compiled]:
     key = repr(sigs)
     cached = _ADMIN_CACHE.get(key)
     if cached is not None:
-        return cached[1]
+        return cached
     out = []
     for i, raw in enumerate(sigs):
         if not isinstance(raw, dict) or not raw.get("kind") or not raw.get("subject"):
@@ -137,7 +137,7 @@ def _admin_signatures(policy: ITBridgePolicy) -> list[_Compiled]:
         out.append(_Compiled(-1000 + i, data, regex, None, None, "both", None, policy_rule=rule))
     if len(_ADMIN_CACHE) > 32:
         _ADMIN_CACHE.clear()
-    _ADMIN_CACHE[key] = (sigs, out)
+    _ADMIN_CACHE[key] = out
     return out
 
 
@@ -163,16 +163,16 @@ def _applies(sig: _Compiled, record: ErrorRecord) -> Iterable[re.Match[str] | No
 
 
 def _self_service_from_policy(subject: str, policy: ITBridgePolicy) -> dict[str, Any] | None:
+    """The admin's instructions for ``subject``, else for its family (``odbc-driver:X`` ->
+    ``odbc-driver``); the first `backquoted` part is the command to copy."""
     table = policy.driver_self_service or {}
-    text = table.get(subject) or table.get(subject.split(":", 1)[0])
+    key = subject if table.get(subject) else subject.split(":", 1)[0]
+    text = table.get(key)
     if not text:
         return None
-    command = None
     m = re.search(r"`([^`]+)`", text)
-    if m:
-        command = m.group(1)
-    rule_key = subject if subject in table else subject.split(":", 1)[0]
-    return {"title": "Fix it yourself", "text": text, "command": command, "rule": rule_key}
+    command = m.group(1) if m else None
+    return {"title": "Fix it yourself", "text": text, "command": command, "rule": key}
 
 
 def _build(sig: _Compiled, record: ErrorRecord, match: re.Match[str] | None, policy) -> Any:
@@ -269,6 +269,8 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 
 def diagnose(exc: BaseException, policy: ITBridgePolicy | None = None) -> list[Finding]:
+    """Findings for a live exception (its ``__cause__``/``__context__`` chain included),
+    deduplicated by fingerprint, most confident and most specific first."""
     policy = policy or default_policy()
     hits: list[tuple[int, Finding]] = []
     for item in _chain(exc):
@@ -282,6 +284,7 @@ def diagnose_text(
     traceback: list[str] | str | None = None,
     policy: ITBridgePolicy | None = None,
 ) -> list[Finding]:
+    """Findings for an error as published on IOPub (bare class name, message, ANSI traceback)."""
     policy = policy or default_policy()
     hits: list[tuple[int, Finding]] = []
     for record in records_from_text(ename, evalue, traceback):
@@ -290,6 +293,7 @@ def diagnose_text(
 
 
 def diagnose_output(text: str, policy: ITBridgePolicy | None = None) -> list[Finding]:
+    """Findings in stream output, e.g. ``%pip install`` errors (pip prints, it does not raise)."""
     policy = policy or default_policy()
     if not text:
         return []

@@ -230,7 +230,7 @@ DIALECT_TO_DIST: dict[str, str] = {
 
 def import_names_for(distribution: str, overrides: dict[str, str] | None = None) -> set[str]:
     """Top-level import names that load ``distribution`` (used by the blocked-import finder)."""
-    from jupyter_itbridge.policy import normalize_name
+    from jupyter_itbridge.pep503 import normalize_name
 
     wanted = normalize_name(distribution)
     names = {distribution.replace("-", "_"), wanted.replace("-", "_")}

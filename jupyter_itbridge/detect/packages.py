@@ -26,24 +26,37 @@ from .names import DIALECT_TO_DIST, distribution_for
 _LIBRARY_DIRS = ("site-packages", "dist-packages")
 
 
+def pip_install_command(dist: str, policy: ITBridgePolicy) -> str:
+    """The ``%pip install`` line for ``dist``, from the organisation's index when one is set."""
+    index = f"--index-url {policy.package_index_url} " if policy.package_index_url else ""
+    return f"%pip install {index}{dist}"
+
+
 def pip_self_service(dist: str, policy: ITBridgePolicy) -> dict[str, Any] | None:
     """``%pip install`` command when the policy lets users install packages themselves."""
     if policy.install_mode != "self-service":
         return None
-    index = f"--index-url {policy.package_index_url} " if policy.package_index_url else ""
-    return {"title": f"Install {dist} yourself", "command": f"%pip install {index}{dist}"}
+    return {"title": f"Install {dist} yourself", "command": pip_install_command(dist, policy)}
 
 
-def _missing(dist: str, policy: ITBridgePolicy, **extra: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"fmt": {"dist": dist}, "self_service": pip_self_service(dist, policy)}
-    for key, value in extra.items():
-        if key == "fmt":
-            out["fmt"].update(value)
-        else:
-            out[key] = value
+def _missing(
+    dist: str, policy: ITBridgePolicy, fmt: dict[str, str] | None = None, **extra: Any
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "fmt": {"dist": dist, **(fmt or {})},
+        "self_service": pip_self_service(dist, policy),
+        **extra,
+    }
     if out["self_service"] is not None:
         out.setdefault("policy_rule", "install_mode.self-service")
     return out
+
+
+def _not_a_request(name: str, policy: ITBridgePolicy, module: str, decision: str) -> dict:
+    """Low confidence (no card): most likely the user's own typo or a broken install."""
+    return _missing(
+        name, policy, {"module": module}, confidence="low", evidence={"decision": decision}
+    )
 
 
 def known_module(hit: Hit) -> dict[str, Any] | None:
@@ -142,63 +155,45 @@ def module_not_found(hit: Hit) -> dict[str, Any] | None:
     top = module.split(".")[0]
     if top in ("__main__", "") or module.startswith("_"):
         return None
-    imported_as = {"module": module}
+    overrides = policy.import_name_overrides
     full = _full_import_name(record, module)
-    if full and distribution_for(full, policy.import_name_overrides):
+    if full and distribution_for(full, overrides):
         module = full  # `import google.cloud.bigquery` failed at 'google.cloud'
-        imported_as = {"module": module}
-    dist = distribution_for(module, policy.import_name_overrides)
-    user_dirs = _user_dirs(record.last_file)
-    local = set().union(*(_local_modules(d) for d in user_dirs))
+    dist = distribution_for(module, overrides)
+    local = set().union(*(_local_modules(d) for d in _user_dirs(record.last_file)))
     if top in local:
-        return _missing(
-            top,
-            policy,
-            confidence="low",
-            fmt=imported_as,
-            evidence={"decision": f"'{top}' is a module next to your code"},
-        )
-    same_dist = dist == distribution_for(top, policy.import_name_overrides)
-    if "." in module and same_dist and _importable(top):
+        return _not_a_request(top, policy, module, f"'{top}' is a module next to your code")
+    if "." in module and dist == distribution_for(top, overrides) and _importable(top):
         # 'numpy' is there but 'numpy.core._multiarray_umath' is not: a broken or mismatched
         # install (or a wrong submodule name), not a package IT must install. No card.
         # Namespace packages (google.cloud.bigquery vs google) have their own mapping: skipped.
-        return _missing(
-            dist or top,
-            policy,
-            confidence="low",
-            fmt=imported_as,
-            evidence={"decision": f"'{top}' is installed; only '{module}' inside it is missing"},
-        )
+        decision = f"'{top}' is installed; only '{module}' inside it is missing"
+        return _not_a_request(dist or top, policy, module, decision)
     if dist is not None:
-        fmt = {**imported_as, "imported_as": f" (imported as '{module}')" if dist != module else ""}
+        fmt = {
+            "module": module,
+            "imported_as": f" (imported as '{module}')" if dist != module else "",
+        }
         source = (
-            "policy override"
-            if module in policy.import_name_overrides or top in policy.import_name_overrides
-            else "known import name"
+            "policy override" if module in overrides or top in overrides else "known import name"
         )
-        return _missing(dist, policy, fmt=fmt, evidence={"import_name": module, "decision": source})
+        return _missing(dist, policy, fmt, evidence={"import_name": module, "decision": source})
     near_local = difflib.get_close_matches(top, local, n=1, cutoff=0.75)
     if near_local:
-        return _missing(
-            top,
-            policy,
-            confidence="low",
-            fmt=imported_as,
-            evidence={"decision": f"looks like a typo of your module '{near_local[0]}'"},
-        )
+        decision = f"looks like a typo of your module '{near_local[0]}'"
+        return _not_a_request(top, policy, module, decision)
     if _in_library(record.last_file):
         return _missing(
             top,
             policy,
+            {"module": module},
             confidence="medium",
-            fmt=imported_as,
             evidence={"import_name": module, "decision": "imported by an installed library"},
         )
     known = set(sys.stdlib_module_names) | _installed_top_levels()
     near = difflib.get_close_matches(top, known, n=1, cutoff=0.8)
     decision = f"looks like a typo of '{near[0]}'" if near else "unknown name imported by your code"
-    return _missing(top, policy, confidence="low", fmt=imported_as, evidence={"decision": decision})
+    return _not_a_request(top, policy, module, decision)
 
 
 def pip_requirement(hit: Hit) -> dict[str, Any] | None:

@@ -9,9 +9,9 @@ import builtins
 import re
 from dataclasses import dataclass, field
 
+from jupyter_itbridge.redact import redact
+
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07")
-_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@'\"]+(?::[^/\s@'\"]*)?@")
-_SECRET_PAIR = re.compile(r"(?i)\b(password|passwd|pwd|token|secret|api_key)=([^;&\s'\"]+)")
 _ERRNO = re.compile(r"\[(?:Errno|WinError) (-?\d+)\]")
 _QUOTED_PATH = re.compile(r": '(/[^']*|[^']*[/\\][^']*)'\s*$")
 _CHAINED = re.compile(
@@ -23,6 +23,7 @@ _LOCATION = re.compile(r'File "(?P<a>[^"]+)"|File (?P<b>[^\s,]+?):\d+|(?P<c>Cell
 
 MAX_MESSAGE = 500
 TAIL_LINES = 4
+MAX_TEXT_RECORDS = 12  # the published error plus the chained ones read from its traceback
 
 
 def strip_ansi(text: str) -> str:
@@ -31,13 +32,13 @@ def strip_ansi(text: str) -> str:
 
 
 def safe_message(text: str, limit: int = MAX_MESSAGE) -> str:
-    """Short message with URL credentials and ``password=`` values removed.
+    """Short message with secrets redacted, by the same rules the server applies again before
+    a request is stored: a finding's evidence also lands in the notebook's outputs.
 
-    A local belt-and-braces helper: the full redaction (``jupyter_itbridge.redact``) runs again
-    before a request is previewed or stored.
+    Only a bounded head is redacted: nothing past it can reach the ``limit`` characters kept,
+    and a huge message (a DataFrame repr) must not make every failing cell slow.
     """
-    text = _URL_USERINFO.sub(r"\1***@", text)
-    text = _SECRET_PAIR.sub(r"\1=***", text)
+    text = redact(text[: limit * 4])
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return text
@@ -125,37 +126,29 @@ def records_from_text(
     last_file = None
     for m in _LOCATION.finditer(tb_text):
         last_file = m.group("a") or m.group("b") or m.group("c")
-    first = ErrorRecord(
-        type_names=_type_names_for(ename or ""),
-        type_label=ename or "",
-        message=evalue,
-        origin="text",
-        errno=_errno_from(evalue),
-        filename=_filename_from(evalue),
-        last_file=last_file,
-        tb_tail=tail,
-    )
-    out = [first]
+
+    def record(type_label: str, message: str) -> ErrorRecord:
+        return ErrorRecord(
+            type_names=_type_names_for(type_label),
+            type_label=type_label,
+            message=message,
+            origin="text",
+            errno=_errno_from(message),
+            filename=_filename_from(message),
+            last_file=last_file,
+            tb_tail=tail,
+        )
+
+    ename = ename or ""
+    out = [record(ename, evalue)]
     seen = {(ename.rsplit(".", 1)[-1], evalue.strip())}
     for m in _CHAINED.finditer(tb_text):
         key = (m.group("type").rsplit(".", 1)[-1], m.group("msg").strip())
         if key in seen:
             continue
         seen.add(key)
-        msg = m.group("msg")
-        out.append(
-            ErrorRecord(
-                type_names=_type_names_for(m.group("type")),
-                type_label=m.group("type"),
-                message=msg,
-                origin="text",
-                errno=_errno_from(msg),
-                filename=_filename_from(msg),
-                last_file=last_file,
-                tb_tail=tail,
-            )
-        )
-        if len(out) >= 12:
+        out.append(record(m.group("type"), m.group("msg")))
+        if len(out) >= MAX_TEXT_RECORDS:
             break
     return out
 

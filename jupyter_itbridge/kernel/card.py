@@ -21,7 +21,7 @@ import html
 import uuid
 from typing import Any
 
-from ..findings import MIME_TYPE, Finding, RequestDraft, render_body
+from ..findings import MIME_TYPE, URGENCIES, Finding, RequestDraft, render_body
 
 #: What IT will ask for each kind: the justification placeholder says it up front.
 JUSTIFICATION_HINTS: dict[str, str] = {
@@ -54,14 +54,6 @@ JUSTIFICATION_HINTS: dict[str, str] = {
 }
 FREE_FORM_HINT = "Required. What do you need, what is it for, and by when?"
 
-URGENCIES = ("low", "normal", "high")
-
-
-def _redact_text(text: str) -> str:
-    from ..redact import redact
-
-    return redact(text)
-
 
 def _redact_obj(obj: Any) -> Any:
     from ..redact import redact_obj
@@ -86,8 +78,9 @@ def self_service_parts(finding: Finding | None, policy: Any) -> tuple[str, str]:
         and finding.kind == "missing_package"
         and getattr(policy, "install_mode", "request") == "self-service"
     ):
-        index = getattr(policy, "package_index_url", "")
-        command = f"%pip install {finding.subject}" + (f" --index-url {index}" if index else "")
+        from ..detect.packages import pip_install_command  # one format, shared with detection
+
+        command = pip_install_command(finding.subject, policy)
         text = "Your organisation lets you install packages yourself:"
     return text, command
 
@@ -204,6 +197,10 @@ class CardState:
             if r.get("ticket_url"):
                 text += f" Ticket: {r['ticket_url']}"
             return text
+        contact_url = getattr(self.policy, "it_contact_url", "")
+        if self.status in ("error", "saved_offline") and contact_url:
+            contact = getattr(self.policy, "it_contact", "") or "IT"
+            return f"{self.message} You can also reach {contact} at {contact_url}."
         return self.message
 
     def text_plain(self) -> str:
@@ -220,7 +217,8 @@ class CardState:
             lines.append("A prefilled request to IT is available in the card (Send to IT).")
         return "\n".join(lines)
 
-    def text_html(self) -> str:
+    def text_html(self, preview: str | None = None) -> str:
+        """``preview``: the rendered body when the caller has it already (saves a redaction)."""
         e = html.escape
         ss_text, ss_command = self_service_parts(self.finding, self.policy)
         parts = [
@@ -239,15 +237,16 @@ class CardState:
             parts.append(f'<div class="jp-ITBridge-status">{e(status)}</div>')
         parts.append(
             '<details class="jp-ITBridge-preview"><summary>What will be sent</summary>'
-            f"<pre>{e(self.preview())}</pre></details></div>"
+            f"<pre>{e(self.preview() if preview is None else preview)}</pre></details></div>"
         )
         return "\n".join(parts)
 
     def bundle(self) -> dict[str, Any]:
+        payload = self.payload()
         return {
-            MIME_TYPE: self.payload(),
+            MIME_TYPE: payload,
             "text/plain": self.text_plain(),
-            "text/html": self.text_html(),
+            "text/html": self.text_html(payload["preview"]),
         }
 
     # -------------------------------------------------------------------- send
@@ -270,14 +269,18 @@ class CardState:
             self.status, self.response, self.message = "filed", result.response, ""
         elif result.saved_path:
             self.status, self.saved_path = "saved_offline", result.saved_path
+            # The technical detail (result.error) is in the saved file, for IT.
             self.message = (
-                f"The Jupyter server could not be reached ({result.error}). Your request was "
-                f"saved to {result.saved_path}; it will be filed when the Jupyter server "
-                "next starts."
+                f"Could not send to IT right now: {result.hint}. Your request was saved to "
+                f"{result.saved_path}; it will be filed when the Jupyter server next starts."
             )
         else:
             self.status = "error"
-            self.message = f"The server did not accept the request: {result.error}"
+            reason = (result.error or "").rstrip(".")
+            self.message = (
+                f"The request was not filed: {reason}. Please correct it and press Send to IT "
+                "again."
+            )
         return True
 
 
@@ -292,9 +295,7 @@ def _card_widget_class() -> type:
             data = super()._repr_mimebundle_(**kwargs)
             if data is None or self._itbridge_state is None:
                 return data
-            bundle = self._itbridge_state.bundle()
-            data.update({k: v for k, v in bundle.items() if k != "text/plain"})
-            data["text/plain"] = bundle["text/plain"]
+            data.update(self._itbridge_state.bundle())  # our text/plain replaces the widget's
             return data
 
     return CardWidget
@@ -420,7 +421,10 @@ class Card:
             self.state.send(self.client)
         except Exception as err:  # never leave the button stuck
             self.state.status = "error"
-            self.state.message = f"Sending failed: {type(err).__name__}: {err}"
+            self.state.message = (
+                f"Sending failed because of an error in jupyter-itbridge ({type(err).__name__}: "
+                f"{err}). Use Copy as text to send the request to IT another way."
+            )
         if self.state.status in ("filed", "saved_offline"):
             self.send_button.description = (
                 "Sent" if self.state.status == "filed" else "Saved offline"
@@ -507,19 +511,18 @@ def make_card(state: CardState) -> Card | StaticCard:
     return Card(state)
 
 
-def show_card(finding: Finding, bridge: Any = None) -> Card | StaticCard:
-    """Build and display the card for one finding (called by the hook)."""
-    policy = getattr(bridge, "policy", None)
-    state = CardState(finding, build_draft(finding, bridge), policy)
+def _show(finding: Finding | None, bridge: Any, text: str = "") -> Card | StaticCard:
+    state = CardState(finding, build_draft(finding, bridge, text), getattr(bridge, "policy", None))
     card = make_card(state)
     card.display()
     return card
+
+
+def show_card(finding: Finding, bridge: Any = None) -> Card | StaticCard:
+    """Build and display the card for one finding (called by the hook)."""
+    return _show(finding, bridge)
 
 
 def show_request_card(bridge: Any = None, text: str = "") -> Card | StaticCard:
     """``%itbridge request [text]``: a free-form request prefilled with the environment."""
-    policy = getattr(bridge, "policy", None)
-    state = CardState(None, build_draft(None, bridge, text), policy)
-    card = make_card(state)
-    card.display()
-    return card
+    return _show(None, bridge, text)

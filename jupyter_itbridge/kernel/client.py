@@ -1,9 +1,9 @@
 """Kernel -> server client: read the policy, file requests; offline drafts when unreachable.
 
-Uses ``http.client`` (ipykernel has it imported already, so this costs no start-up time) with
-short timeouts: a notebook must never hang because the Jupyter server is slow. The kernel only
-ever holds the per-process kernel token (``JUPYTER_ITBRIDGE_TOKEN``), never a ticket-system
-credential.
+Uses ``http.client`` with short timeouts: a notebook must never hang because the Jupyter server
+is slow. Imported by the policy thread (only when a server URL is set) or on Send, never on the
+kernel's main thread at start-up. The kernel only ever holds the per-process kernel token
+(``JUPYTER_ITBRIDGE_TOKEN``), never a ticket-system credential.
 """
 
 from __future__ import annotations
@@ -25,13 +25,22 @@ REQUEST_TIMEOUT = 5.0
 
 
 class ServerUnavailable(Exception):
-    """The server could not be reached (or refused the kernel token): keep the draft offline."""
+    """The server could not be reached (or refused the kernel token): keep the draft offline.
+
+    ``str(err)`` is the technical detail (kept in the saved draft for IT); ``hint`` says what
+    happened in words a notebook user understands (shown on the card).
+    """
+
+    def __init__(self, detail: str, hint: str = "the Jupyter server did not answer") -> None:
+        super().__init__(detail)
+        self.hint = hint
 
 
 class ServerRejected(Exception):
     """The server answered with a 4xx about the content: the user has to change something."""
 
     def __init__(self, status: int, message: str) -> None:
+        message = message or f"the Jupyter server refused it without saying why (HTTP {status})"
         super().__init__(f"HTTP {status}: {message}")
         self.status = status
         self.message = message
@@ -44,7 +53,8 @@ class SubmitResult:
     filed: bool
     response: dict[str, Any] = field(default_factory=dict)
     saved_path: str | None = None
-    error: str | None = None
+    error: str | None = None  # technical detail (offline) or the server's message (rejected)
+    hint: str = ""  # offline: why, in plain words
 
 
 class ServerClient:
@@ -69,10 +79,16 @@ class ServerClient:
     ) -> Any:
         """One JSON call. Raises ServerUnavailable or ServerRejected; returns the parsed body."""
         if not self.configured:
-            raise ServerUnavailable(f"{ENV_URL} / {ENV_TOKEN} are not set in this kernel")
+            raise ServerUnavailable(
+                f"{ENV_URL} / {ENV_TOKEN} are not set in this kernel",
+                "this kernel was not started by a Jupyter server that runs jupyter-itbridge",
+            )
         target = urlsplit(urljoin(self.url, path))
         if target.scheme not in ("http", "https"):
-            raise ServerUnavailable(f"unsupported URL scheme in {ENV_URL}: {target.scheme!r}")
+            raise ServerUnavailable(
+                f"unsupported URL scheme in {ENV_URL}: {target.scheme!r}",
+                "the server address given to this kernel is not valid",
+            )
         conn_cls = (
             http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
         )
@@ -92,10 +108,11 @@ class ServerClient:
             raise ServerUnavailable(f"{type(err).__name__}: {err}") from None
         finally:
             conn.close()
-        if status in (401, 403) or status >= 500 or status == 404:
-            # 401/403: the server restarted with a new token; 404: extension not enabled;
-            # 5xx: server trouble. In all cases the draft is safer on disk.
-            raise ServerUnavailable(f"HTTP {status} from the Jupyter server: {_message(raw)}")
+        if status in (401, 403, 404) or status >= 500:
+            # In all these cases the draft is safer on disk.
+            raise ServerUnavailable(
+                f"HTTP {status} from the Jupyter server: {_message(raw)}", _unavailable_hint(status)
+            )
         if status >= 400:
             raise ServerRejected(status, _message(raw))
         if not raw.strip():
@@ -103,7 +120,10 @@ class ServerClient:
         try:
             return json.loads(raw)
         except ValueError:
-            raise ServerUnavailable("the server answered something that is not JSON") from None
+            raise ServerUnavailable(
+                "the server answered something that is not JSON",
+                "the Jupyter server gave an unexpected answer",
+            ) from None
 
     def get_policy(self) -> dict[str, Any]:
         data = self.call("GET", "policy", timeout=POLICY_TIMEOUT)
@@ -118,6 +138,15 @@ class ServerClient:
     def get_request(self, request_id: Any) -> dict[str, Any]:
         data = self.call("GET", f"requests/{request_id}")
         return data if isinstance(data, dict) else {"response": data}
+
+
+def _unavailable_hint(status: int) -> str:
+    """What an HTTP status that keeps the draft offline means, for the card."""
+    if status in (401, 403):  # the kernel token changed: the server restarted since
+        return "the Jupyter server was restarted after this kernel started"
+    if status == 404:
+        return "jupyter-itbridge is not enabled on this Jupyter server"
+    return "the Jupyter server had an internal error"
 
 
 def _message(raw: bytes) -> str:
@@ -147,8 +176,8 @@ def submit(
     try:
         response = client.file_request(body)
     except ServerRejected as err:
-        return SubmitResult(filed=False, error=err.message or str(err))
+        return SubmitResult(filed=False, error=err.message)
     except ServerUnavailable as err:
         path = save_draft(draft_body, request_uuid, reason=str(err))
-        return SubmitResult(filed=False, saved_path=path, error=str(err))
+        return SubmitResult(filed=False, saved_path=path, error=str(err), hint=err.hint)
     return SubmitResult(filed=True, response=response)

@@ -35,9 +35,7 @@ def _version(dist: str) -> str | None:
 
     try:
         return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
-    except Exception:
+    except Exception:  # not installed (PackageNotFoundError) or broken metadata
         return None
 
 
@@ -70,15 +68,32 @@ def packages_involved(finding: dict[str, Any] | None) -> dict[str, str]:
     return out
 
 
-def limits_in_force() -> dict[str, Any]:
-    """Memory limit (cgroup v2/v1, MEM_LIMIT) and RLIMITs, formatted for a human."""
-    try:
-        from ..limits import memory_evidence
-    except ImportError:
-        return {}
+#: The keys of ``limits.memory_evidence()``: a memory finding's evidence already holds them.
+LIMIT_KEYS = (
+    "memory_limit",
+    "memory_limit_source",
+    "memory_usage",
+    "memory_peak",
+    "oom_kill_count",
+    "RLIMIT_AS",
+    "RLIMIT_DATA",
+)
+
+
+def limits_in_force(finding: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Memory limit (cgroup v2/v1, MEM_LIMIT) and RLIMITs, formatted for a human.
+
+    A memory finding read them when the error happened: those values are reused rather than
+    reading the cgroup files and RLIMITs a second time.
+    """
+    evidence = (finding or {}).get("evidence") or {}
+    if "memory_limit_source" in evidence:
+        return {key: evidence[key] for key in LIMIT_KEYS if key in evidence}
+    from ..limits import memory_evidence
+
     try:
         return memory_evidence()
-    except Exception:
+    except Exception:  # a card without the limits beats no card
         return {}
 
 
@@ -109,6 +124,6 @@ def collect(
         env["image"] = image
     for name, version in packages_involved(finding).items():
         env[f"package {name}"] = version
-    for key, value in limits_in_force().items():
+    for key, value in limits_in_force(finding).items():
         env[f"limit {key}"] = value
     return env

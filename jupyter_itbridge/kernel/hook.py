@@ -1,9 +1,9 @@
 """The ``post_run_cell`` hook: the normal traceback stays, the finding is shown after it.
 
 IPython publishes the traceback inside ``run_cell``; ``post_run_cell`` fires afterwards, so a
-display from here lands right under the error. The success path is two attribute reads: a cell
-that does not fail pays nothing measurable. Everything else (policy, detection, widgets) is
-loaded on demand, and no error of ours ever reaches the user's cell.
+display from here lands right under the error. The success path is one attribute read and a
+comparison: a cell that does not fail pays nothing measurable. Everything else (policy,
+detection, widgets) is loaded on demand, and no error of ours ever reaches the user's cell.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ class KernelBridge:
         self._policy_thread: threading.Thread | None = None
         self._guard_installed = False
         self._original_pip: Any = None
+        self._original_system: Any = None
+        self.in_pip_magic = False  # set by the %pip wrapper so its shell.system is not re-watched
         self.timings: dict[str, float] = {}  # seconds; shown by ``%itbridge status``
 
     # ----------------------------------------------------------------- lifecycle
@@ -99,9 +101,7 @@ class KernelBridge:
             if thread is not None and thread.is_alive():
                 thread.join(POLICY_WAIT)
             if self._policy is None:
-                from .policy_source import load_policy
-
-                self.set_policy(*load_policy())
+                self.reload_policy()
         return self._policy
 
     def set_policy(self, policy: Any, origin: str) -> None:
@@ -116,13 +116,10 @@ class KernelBridge:
         return self._policy
 
     def _install_guard(self, policy: Any) -> None:
+        """(Re)build the blocked-import finder; ``install`` replaces any previous one."""
         try:
             from . import import_guard
-        except ImportError:  # the guard module is optional at this stage
-            return
-        try:
-            if self._guard_installed:
-                import_guard.uninstall()
+
             import_guard.install(policy)
             self._guard_installed = True
         except Exception as err:
@@ -131,12 +128,9 @@ class KernelBridge:
     def _uninstall_guard(self) -> None:
         if not self._guard_installed:
             return
-        try:
-            from . import import_guard
+        from . import import_guard
 
-            import_guard.uninstall()
-        except Exception:
-            pass
+        import_guard.uninstall()
         self._guard_installed = False
 
     # ------------------------------------------------------------------ the hook
@@ -159,7 +153,7 @@ class KernelBridge:
         except Exception as err:  # detection must never make a failing cell worse
             self.last_internal_error = f"diagnose: {type(err).__name__}: {err}"
             return
-        self.show_findings(findings, source=f"{type(error).__name__}")
+        self.show_findings(findings, source=type(error).__name__)
 
     def handle_output(self, text: str, source: str) -> None:
         """Diagnose command output (``%pip``) that failed without raising."""
@@ -176,26 +170,15 @@ class KernelBridge:
 
     def is_shown(self, finding: Any) -> bool:
         """The show rule: high/medium always; low only if the policy asks for it."""
-        if finding.confidence != "low":
-            return True
-        return bool(getattr(self._policy, "show_low_confidence", False))
-
-    @staticmethod
-    def once_key(finding: Any) -> str:
-        """The "same problem" key: the fingerprint, with package names PEP 503-normalised so
-        ``some_pkg`` (from a wheel URL) and ``some-pkg`` (from the requirement) show once."""
-        if finding.kind in ("missing_package", "blocked_package"):
-            from ..findings import fingerprint
-            from ..policy import normalize_name
-
-            return fingerprint(finding.kind, normalize_name(finding.subject))
-        return finding.fingerprint
+        return finding.shown or bool(getattr(self._policy, "show_low_confidence", False))
 
     def show_findings(self, findings: list[Any], source: str) -> None:
+        """Show a card per new finding: once per fingerprint, which PEP 503-normalises package
+        names, so ``some_pkg`` (wheel URL) and ``some-pkg`` (requirement) count as one."""
         self.last_findings = list(findings)
         self.last_source = source
         for finding in findings:
-            key = self.once_key(finding)
+            key = finding.fingerprint
             if not self.is_shown(finding) or key in self.shown:
                 continue
             self.shown.add(key)

@@ -78,7 +78,7 @@ def wrap_system(ipython: Any, bridge: Any) -> Callable[..., Any] | None:
 
     def system(cmd: str, *args: Any, **kwargs: Any) -> Any:
         watched = isinstance(cmd, str) and _PIP_COMMAND.match(cmd) is not None
-        if not watched or getattr(bridge, "in_pip_magic", False):
+        if not watched or bridge.in_pip_magic:
             return original(cmd, *args, **kwargs)
         run = lambda: original(cmd, *args, **kwargs)  # noqa: E731
         return _watched(ipython, bridge, f"!{cmd}", cmd, run)

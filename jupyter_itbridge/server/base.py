@@ -20,10 +20,11 @@ from jupyter_server.auth.identity import User
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
+from ..kernel.client import TOKEN_HEADER as KERNEL_TOKEN_HEADER  # one contract, both sides
+
 if TYPE_CHECKING:
     from .extension import ITBridgeApp
 
-KERNEL_TOKEN_HEADER = "X-ITBridge-Token"
 AUTH_RESOURCE = "itbridge"
 
 

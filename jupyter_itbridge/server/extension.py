@@ -1,26 +1,28 @@
 """Wire jupyter-itbridge into a running jupyter-server.
 
-Builds one :class:`ITBridgeApp` (config, policy, backend, request service), stores it in the
-tornado settings under ``"itbridge"`` (the jupyterlab-git "service object in settings" model),
-registers the REST routes, and hands kernels the URL and per-process token they use to file
+Builds one :class:`ITBridgeApp` (config, policy, request service, events, watchers), stores it
+in the tornado settings under ``"itbridge"`` (the jupyterlab-git "service object in settings"
+model), registers the REST routes, and hands kernels the URL and per-process token they use to file
 requests.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from jupyter_server.utils import url_path_join
 
 from ..config import ITBridge
+from ..kernel.client import ENV_TOKEN, ENV_URL  # what kernels read, set here
 from ..policy import ITBridgePolicy
 
 API_PREFIX = "itbridge/api"
-ENV_URL = "JUPYTER_ITBRIDGE_URL"
-ENV_TOKEN = "JUPYTER_ITBRIDGE_TOKEN"
 
 
 @dataclass
@@ -31,11 +33,9 @@ class ITBridgeApp:
     policy: ITBridgePolicy
     kernel_token: str
     api_url: str
-    backend: Any = None
     service: Any = None
     events: Any = None
     watchers: Any = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def owner(self) -> str:
@@ -46,12 +46,10 @@ def route_table(base_url: str) -> list[tuple[str, type]]:
     """All REST routes, absolute (``{base_url}itbridge/api/...``)."""
     from . import health, requests_api
 
-    tables = [health.HANDLERS, requests_api.HANDLERS]
-    routes = []
-    for table in tables:
-        for path, handler in table:
-            routes.append((url_path_join(base_url, API_PREFIX, path), handler))
-    return routes
+    return [
+        (url_path_join(base_url, API_PREFIX, path), handler)
+        for path, handler in [*health.HANDLERS, *requests_api.HANDLERS]
+    ]
 
 
 def kernel_api_url(serverapp: Any) -> str:
@@ -77,9 +75,16 @@ def load(serverapp: Any) -> ITBridgeApp:
     if api_url:
         os.environ[ENV_URL] = api_url
 
-    _attach_service(app, serverapp)
-    _attach_events(app, serverapp)
-    _attach_watchers(app, serverapp)
+    from .events import setup_events
+    from .service import build_service
+    from .watchers import setup_watchers
+
+    service = build_service(app, serverapp)  # backend, store, outbox
+    setup_events(app, serverapp)  # request state changes and incidents on the event bus
+    watchers = setup_watchers(app, serverapp)  # kernel deaths and memory pressure
+    _start_soon(serverapp, service.start)
+    if watchers is not None:
+        _start_soon(serverapp, watchers.start)
     _stop_with_server(app, serverapp)
 
     web_app = serverapp.web_app
@@ -116,25 +121,20 @@ def _merge_itbridge_config_files(serverapp: Any) -> None:
         serverapp.update_config(Config({k: v for k, v in ours.items() if k in extra}))
 
 
-def _attach_service(app: ITBridgeApp, serverapp: Any) -> None:
-    """Create the backend and the request service (store + outbox)."""
-    from .service import build_service
+def _start_soon(serverapp: Any, start: Callable[[], Any]) -> None:
+    """Run ``start`` (sync or async) on the server's event loop at its next turn.
 
-    build_service(app, serverapp)
+    Tests load the extension inside the running loop; a real server loads it before its loop
+    runs, so the callback waits for it.
+    """
+    from tornado.ioloop import IOLoop
 
-
-def _attach_events(app: ITBridgeApp, serverapp: Any) -> None:
-    """Register our jupyter_events schemas and emit request state changes and incidents."""
-    from .events import setup_events
-
-    setup_events(app, serverapp)
-
-
-def _attach_watchers(app: ITBridgeApp, serverapp: Any) -> None:
-    """Kernel-death and memory-pressure watchers (they record incidents)."""
-    from .watchers import setup_watchers
-
-    setup_watchers(app, serverapp)
+    try:
+        asyncio.get_running_loop()
+        io_loop = IOLoop.current()
+    except RuntimeError:
+        io_loop = getattr(serverapp, "io_loop", None) or IOLoop.current()
+    io_loop.add_callback(start)  # tornado awaits a coroutine result and logs its errors
 
 
 def _stop_with_server(app: ITBridgeApp, serverapp: Any) -> None:
@@ -144,8 +144,6 @@ def _stop_with_server(app: ITBridgeApp, serverapp: Any) -> None:
     ``cleanup_extensions`` (on the instance only). Nothing is lost if this never runs: every
     request is committed before delivery, so a kill only delays it.
     """
-    import inspect
-
     original = getattr(serverapp, "cleanup_extensions", None)
     if original is None:
         return

@@ -122,10 +122,22 @@ class RequestHandler(_Base):
         self.write_json(self.call(self.service.get, self.owner, request_id))
 
 
-class RetryHandler(_Base):
+class _ActionHandler(_Base):
+    """``POST requests/{id}/<action>``: the service method of that name, no body needed."""
+
+    action = ""
+
     @endpoint()
     async def post(self, request_id: str) -> None:
-        self.write_json(self.call(self.service.retry, self.owner, request_id))
+        self.write_json(self.call(getattr(self.service, self.action), self.owner, request_id))
+
+
+class RetryHandler(_ActionHandler):
+    action = "retry"
+
+
+class CancelHandler(_ActionHandler):
+    action = "cancel"
 
 
 class CommentHandler(_Base):
@@ -133,12 +145,6 @@ class CommentHandler(_Base):
     async def post(self, request_id: str) -> None:
         data = self.body_object()
         self.write_json(self.call(self.service.comment, self.owner, request_id, data.get("text")))
-
-
-class CancelHandler(_Base):
-    @endpoint()
-    async def post(self, request_id: str) -> None:
-        self.write_json(self.call(self.service.cancel, self.owner, request_id))
 
 
 class IncidentsHandler(_Base):

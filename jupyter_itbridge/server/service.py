@@ -6,7 +6,6 @@ the CLI, offline-draft import and the tests, and it can be exercised without HTT
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import json
 import logging
@@ -52,7 +51,11 @@ STATE_TEXT: dict[str, str] = {
     "failed": "not delivered yet - retrying automatically",
     "cancelled": "cancelled",
 }
-COMMENT_STATES = {PENDING: "pending", DELIVERED: "delivered", 2: "not supported by the backend"}
+COMMENT_STATES = {
+    PENDING: "pending",
+    DELIVERED: "delivered",
+    2: "not supported by the ticket system",
+}
 
 
 class ServiceError(Exception):
@@ -152,11 +155,7 @@ def validate_draft(data: Any) -> tuple[RequestDraft, list[str]]:
         if bounded != finding:
             notices.append("'finding' was too large and was shortened.")
         fields["finding"] = bounded
-    try:
-        draft = RequestDraft(**fields)
-    except (TypeError, ValueError) as err:
-        raise ServiceError(400, str(err)) from None
-    return draft, notices
+    return RequestDraft(**fields), notices  # every field was checked above: cannot raise
 
 
 class RequestService:
@@ -168,7 +167,7 @@ class RequestService:
         self.outbox = outbox
         self.listeners: list[Callable[[dict[str, Any], str | None], Any]] = []
         if outbox is not None:
-            outbox.on_change = self._outbox_changed
+            outbox.on_change = self._notify
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -193,9 +192,6 @@ class RequestService:
                 callback(record, old_state)
             except Exception:
                 log.exception("jupyter-itbridge: listener failed")
-
-    def _outbox_changed(self, row: dict[str, Any], old_state: str) -> None:
-        self._notify(row, old_state)
 
     def _wake(self) -> None:
         if self.outbox is not None:
@@ -240,9 +236,8 @@ class RequestService:
         request_uuid: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
         if isinstance(draft, RequestDraft):
-            draft, notices = validate_draft(draft.to_dict())
-        else:
-            draft, notices = validate_draft(draft)
+            draft = draft.to_dict()
+        draft, notices = validate_draft(draft)
         if request_uuid is not None and not _UUID_RE.fullmatch(str(request_uuid)):
             raise ServiceError(400, "'uuid' must be 8-64 letters, digits or dashes.")
         redacted = redact_obj(_fields(draft))  # new containers: no deep copy needed first
@@ -353,36 +348,51 @@ class RequestService:
         kernel_id: str | None = None,
         notebook_path: str | None = None,
         details: dict[str, Any] | None = None,
-        request_uuid: str | None = None,
     ) -> dict[str, Any]:
-        """For the kernel-death and memory watchers: store an incident (details redacted)."""
+        """For the kernel-death and memory watchers: store an incident (details redacted).
+
+        A request filed for it later is linked through ``file(..., incident_id=...)``.
+        """
         row = self.store.add_incident(
             user=owner,
             kind=kind,
             kernel_id=kernel_id,
             notebook_path=notebook_path,
             details=redact_obj(details or {}),
-            request_uuid=request_uuid,
         )
         return self._incident_json(row)
 
     # -- follow-ups ---------------------------------------------------------------------------
 
+    def _transition(
+        self,
+        owner: str,
+        id_or_uuid: str | int,
+        new_state: str,
+        allowed: frozenset[str] | set[str],
+        refused: str,
+        **fields: Any,
+    ) -> tuple[str, dict[str, Any]]:
+        """Move the owner's request to ``new_state`` when its state is ``allowed`` (checked
+        atomically by the store); else 409 "Request #5 is resolved; ``refused``"."""
+        row = self._row_for(owner, id_or_uuid)
+        try:
+            return self.store.transition(row["uuid"], new_state, expect=allowed, **fields)
+        except TransitionError:
+            state = (self.store.get_request(row["uuid"]) or row)["state"]
+            raise ServiceError(409, f"Request #{row['id']} is {state}; {refused}.") from None
+
     def retry(self, owner: str, id_or_uuid: str | int) -> dict[str, Any]:
         """Try a queued/failed request again now (after the admin fixed the config)."""
-        row = self._row_for(owner, id_or_uuid)
-        if row["state"] not in ("queued", "failed"):
-            raise ServiceError(409, f"Request #{row['id']} is {row['state']}; nothing to retry.")
-        try:
-            old, row = self.store.transition(
-                row["uuid"],
-                "queued",
-                note="retry requested by the user",
-                expect={"queued", "failed"},
-                next_attempt_at=time.time(),
-            )
-        except TransitionError as err:
-            raise ServiceError(409, str(err)) from None
+        old, row = self._transition(
+            owner,
+            id_or_uuid,
+            "queued",
+            {"queued", "failed"},
+            "nothing to retry",
+            note="retry requested by the user",
+            next_attempt_at=time.time(),
+        )
         self._wake()
         if old != row["state"]:
             self._notify(row, old)
@@ -401,17 +411,14 @@ class RequestService:
         return self.to_json(self.store.get_request(row["uuid"]), detail=True, notices=notices)  # type: ignore[arg-type]
 
     def cancel(self, owner: str, id_or_uuid: str | int) -> dict[str, Any]:
-        row = self._row_for(owner, id_or_uuid)
-        if row["state"] not in OPEN_STATES:
-            raise ServiceError(
-                409, f"Request #{row['id']} is {row['state']}; it cannot be cancelled."
-            )
-        try:
-            old, new = self.store.transition(
-                row["uuid"], "cancelled", note="cancelled by the user", expect=set(OPEN_STATES)
-            )
-        except TransitionError as err:
-            raise ServiceError(409, str(err)) from None
+        old, new = self._transition(
+            owner,
+            id_or_uuid,
+            "cancelled",
+            OPEN_STATES,
+            "it cannot be cancelled",
+            note="cancelled by the user",
+        )
         if new.get("ticket_id"):
             self.store.add_comment(
                 new["uuid"], owner, "system", "The requester cancelled this request."
@@ -460,7 +467,8 @@ class RequestService:
         elif state == "sent" and row.get("ticket_id"):
             detail_text = f"sent to IT as {row['ticket_id']}"
         if state == "failed" and row.get("next_attempt_at"):
-            detail_text += f" (next try {iso(row['next_attempt_at'])})"
+            when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(row["next_attempt_at"]))
+            detail_text += f"; next try {when}"
         ticket = None
         if row.get("ticket_id"):
             ticket = {"id": row["ticket_id"], "url": row.get("ticket_url")}
@@ -546,34 +554,25 @@ class UnavailableBackend(Backend):
 
 
 def load_backend(name: str, parent: Any = None) -> Backend:
-    """Resolve ``c.ITBridge.backend``: built-in name, entry point, or ``module:Class``."""
-    from importlib.metadata import entry_points
+    """Resolve ``c.ITBridge.backend``: a registry name (built-in or entry point) or a
+    ``module:Class`` / ``module.Class`` path for a backend that is not registered."""
+    if name in ("", "local"):  # the default: no need to import every built-in
+        from ..backends.local import LocalBackend
 
-    from ..backends.local import LocalBackend
-
-    if name in ("", "local"):
         return LocalBackend(parent=parent)
-    cls: Any = None
-    for ep in entry_points(group="jupyter_itbridge.backends"):
-        if ep.name == name:
-            cls = ep.load()
-            break
-    if cls is None and ":" not in name and "." not in name:
-        module = importlib.import_module(f"jupyter_itbridge.backends.{name}")
-        for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Backend) and value.name == name:
-                cls = value
-                break
-    if cls is None and (":" in name or "." in name):
+    if ":" in name or "." in name:
         module_name, _, attr = name.replace(":", ".").rpartition(".")
-        cls = getattr(importlib.import_module(module_name), attr)
-    if cls is None:
-        raise LookupError(f"no backend named {name!r}")
-    return cls(parent=parent)
+        return getattr(importlib.import_module(module_name), attr)(parent=parent)
+    from ..backends.registry import make_backend
+
+    return make_backend(name, parent=parent)
 
 
 def build_service(app: Any, serverapp: Any) -> RequestService:
-    """Create backend, store, outbox and service; attach them to the ITBridgeApp; start soon."""
+    """Create backend, store, outbox and service and attach the service to the ITBridgeApp.
+
+    The caller starts it (``service.start``) once the server's event loop runs.
+    """
     cfg = app.config
     try:
         backend = load_backend(cfg.backend, parent=serverapp)
@@ -591,10 +590,8 @@ def build_service(app: Any, serverapp: Any) -> RequestService:
         concurrency=cfg.outbox_concurrency,
     )
     service = RequestService(store, backend, outbox)
-    app.backend = backend
     app.service = service
     _import_offline_drafts(service, app.owner, serverapp)
-    _start_soon(service, serverapp)
     return service
 
 
@@ -623,18 +620,3 @@ def _import_offline_drafts(service: RequestService, owner: str, serverapp: Any) 
             len(report.imported),
             len(report.failed),
         )
-
-
-def _start_soon(service: RequestService, serverapp: Any) -> None:
-    """Start the outbox on the server's loop (running already under tests, later otherwise)."""
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        io_loop = getattr(serverapp, "io_loop", None)
-        if io_loop is None:
-            from tornado.ioloop import IOLoop
-
-            io_loop = IOLoop.current()
-        io_loop.add_callback(service.start)
-    else:
-        service._start_task = loop.create_task(service.start())  # type: ignore[attr-defined]

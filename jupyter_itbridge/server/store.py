@@ -160,6 +160,17 @@ class Store:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
 
+    def _one(self, sql: str, args: tuple[Any, ...]) -> dict[str, Any] | None:
+        rows = self._query(sql, args)
+        return _row(rows[0]) if rows else None
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, table: str, values: dict[str, Any]) -> int:
+        """INSERT one row inside the caller's transaction; returns its rowid."""
+        cols, marks = ", ".join(values), ", ".join("?" * len(values))
+        cur = db.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(values.values()))
+        return int(cur.lastrowid)  # type: ignore[arg-type]
+
     @property
     def schema_version(self) -> int:
         return int(self._query("PRAGMA user_version")[0][0])
@@ -217,28 +228,28 @@ class Store:
             body = body_factory(request_uuid)
         with self.transaction() as db:
             next_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM requests").fetchone()[0]
-            db.execute(
-                """INSERT INTO requests (uuid, id, user, state, kind, subject, fingerprint,
-                   urgency, summary, body, draft, notices, backend, attempts, next_attempt_at,
-                   created_at, updated_at)
-                   VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)""",
-                (
-                    request_uuid,
-                    next_id,
-                    user,
-                    kind,
-                    subject,
-                    fingerprint,
-                    urgency,
-                    summary,
-                    body,
-                    json.dumps(draft),
-                    json.dumps(notices or []),
-                    backend,
-                    now,
-                    now,
-                    now,
-                ),
+            self._insert(
+                db,
+                "requests",
+                {
+                    "uuid": request_uuid,
+                    "id": next_id,
+                    "user": user,
+                    "state": "queued",
+                    "kind": kind,
+                    "subject": subject,
+                    "fingerprint": fingerprint,
+                    "urgency": urgency,
+                    "summary": summary,
+                    "body": body,
+                    "draft": json.dumps(draft),
+                    "notices": json.dumps(notices or []),
+                    "backend": backend,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                },
             )
             self._event(db, request_uuid, None, "queued", "filed", now)
         return self.get_request(request_uuid)  # type: ignore[return-value]
@@ -254,12 +265,10 @@ class Store:
         )
 
     def get_request(self, request_uuid: str) -> dict[str, Any] | None:
-        rows = self._query("SELECT * FROM requests WHERE uuid = ?", (request_uuid,))
-        return _row(rows[0]) if rows else None
+        return self._one("SELECT * FROM requests WHERE uuid = ?", (request_uuid,))
 
     def get_request_by_id(self, request_id: int) -> dict[str, Any] | None:
-        rows = self._query("SELECT * FROM requests WHERE id = ?", (request_id,))
-        return _row(rows[0]) if rows else None
+        return self._one("SELECT * FROM requests WHERE id = ?", (request_id,))
 
     def list_requests(
         self, user: str | None = None, *, states: list[str] | None = None, limit: int = 1000
@@ -278,12 +287,11 @@ class Store:
     def find_open(self, user: str, fingerprint: str) -> dict[str, Any] | None:
         """The user's oldest open request for this fingerprint (dedupe target)."""
         states = sorted(OPEN_STATES)
-        rows = self._query(
+        return self._one(
             f"SELECT * FROM requests WHERE user = ? AND fingerprint = ? "
             f"AND state IN ({','.join('?' * len(states))}) ORDER BY id LIMIT 1",
             (user, fingerprint, *states),
         )
-        return _row(rows[0]) if rows else None
 
     def history(self, request_uuid: str) -> list[dict[str, Any]]:
         rows = self._query(
@@ -387,14 +395,21 @@ class Store:
     ) -> dict[str, Any]:
         now = time.time()
         with self.transaction() as db:
-            cur = db.execute(
-                "INSERT INTO comments (request_uuid, user, kind, text, delivered, next_attempt_at,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (request_uuid, user, kind, text, delivered, now, now),
+            comment_id = self._insert(
+                db,
+                "comments",
+                {
+                    "request_uuid": request_uuid,
+                    "user": user,
+                    "kind": kind,
+                    "text": text,
+                    "delivered": delivered,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                },
             )
             db.execute("UPDATE requests SET updated_at = ? WHERE uuid = ?", (now, request_uuid))
-            comment_id = cur.lastrowid
-        return dict(self._query("SELECT * FROM comments WHERE id = ?", (comment_id,))[0])
+        return self._one("SELECT * FROM comments WHERE id = ?", (comment_id,))  # type: ignore[return-value]
 
     def comments(self, request_uuid: str) -> list[dict[str, Any]]:
         rows = self._query(
@@ -429,29 +444,25 @@ class Store:
         kernel_id: str | None = None,
         notebook_path: str | None = None,
         details: dict[str, Any] | None = None,
-        request_uuid: str | None = None,
     ) -> dict[str, Any]:
-        now = time.time()
+        """Store an incident; a request filed for it is linked later (``link_incident``)."""
         with self.transaction() as db:
-            cur = db.execute(
-                "INSERT INTO incidents (user, kind, kernel_id, notebook_path, details, created_at,"
-                " request_uuid) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    user,
-                    kind,
-                    kernel_id,
-                    notebook_path,
-                    json.dumps(details or {}),
-                    now,
-                    request_uuid,
-                ),
+            incident_id = self._insert(
+                db,
+                "incidents",
+                {
+                    "user": user,
+                    "kind": kind,
+                    "kernel_id": kernel_id,
+                    "notebook_path": notebook_path,
+                    "details": json.dumps(details or {}),
+                    "created_at": time.time(),
+                },
             )
-            incident_id = cur.lastrowid
-        return _row(self._query("SELECT * FROM incidents WHERE id = ?", (incident_id,))[0])  # type: ignore[return-value]
+        return self.get_incident(incident_id)  # type: ignore[return-value]
 
     def get_incident(self, incident_id: int) -> dict[str, Any] | None:
-        rows = self._query("SELECT * FROM incidents WHERE id = ?", (incident_id,))
-        return _row(rows[0]) if rows else None
+        return self._one("SELECT * FROM incidents WHERE id = ?", (incident_id,))
 
     def link_incident(self, incident_id: int, request_uuid: str) -> None:
         with self.transaction() as db:

@@ -113,7 +113,7 @@ class Watchers:
 
     def snapshot(self) -> MemorySnapshot:
         """The memory limit/usage/oom counter for this server's cgroup (or ``MEM_LIMIT``)."""
-        env = dict(os.environ if self.environ is None else self.environ)
+        env = None if self.environ is None else dict(self.environ)  # None: os.environ, no copy
         snap = memory_snapshot(
             self.cgroup_root, os.path.join(self.proc_root, "self", "cgroup"), env
         )
@@ -513,7 +513,10 @@ class Watchers:
 
 
 def setup_watchers(app: Any, serverapp: Any) -> Watchers | None:
-    """Build the watchers from ``c.ITBridge.*``, hook the kernel manager, start sampling."""
+    """Build the watchers from ``c.ITBridge.*`` and hook the kernel manager.
+
+    The caller starts sampling (``watchers.start``) once the server's event loop runs.
+    """
     cfg = app.config
     if not getattr(cfg, "watchers_enabled", True):
         return None
@@ -543,17 +546,6 @@ def setup_watchers(app: Any, serverapp: Any) -> Watchers | None:
         serverapp.log.exception("jupyter-itbridge: watchers not started")
         return None
     app.watchers = watchers
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        io_loop = getattr(serverapp, "io_loop", None)
-        if io_loop is None:
-            from tornado.ioloop import IOLoop
-
-            io_loop = IOLoop.current()
-        io_loop.add_callback(watchers.start)
-    else:
-        watchers.start()
     snap = watchers.snapshot()
     serverapp.log.info(
         "jupyter-itbridge: watching kernels; memory limit %s (source %s)",

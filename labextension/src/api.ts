@@ -1,4 +1,57 @@
-import { requestAPI } from './request';
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+/** Server settings (base URL, XSRF token): read once, they do not change while the page lives. */
+let settings: ServerConnection.ISettings | null = null;
+
+/**
+ * What a failed call means when the server sent no message of its own (an HTML error page, a
+ * proxy's answer): a sentence for the sidebar and dialogs, not a bare HTTP status.
+ */
+function statusMessage(status: number): string {
+  if (status === 404) {
+    return 'the jupyter-itbridge server extension is not running on this Jupyter server';
+  }
+  if (status === 401 || status === 403) {
+    return 'the Jupyter server did not accept this session; reload the page or log in again';
+  }
+  if (status >= 500) {
+    return 'the Jupyter server had an internal problem; try again later';
+  }
+  return 'the Jupyter server refused the request';
+}
+
+/**
+ * Call the jupyter-itbridge REST API (`{base_url}itbridge/api/`, authenticated and
+ * XSRF-protected by jupyter-server). Errors carry the server's own message when it sent one.
+ */
+async function requestAPI<T>(
+  endPoint: string,
+  init: RequestInit = {}
+): Promise<T> {
+  settings ??= ServerConnection.makeSettings();
+  const url = URLExt.join(settings.baseUrl, 'itbridge/api', endPoint);
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, init, settings);
+  } catch {
+    throw new Error('the Jupyter server cannot be reached');
+  }
+  const text = await response.text();
+  let data: any = text;
+  if (text.length > 0) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      // not JSON (an HTML error page): reported below if the status is an error
+    }
+  }
+  if (!response.ok) {
+    const message = data && typeof data === 'object' && data.message;
+    throw new Error(message ? String(message) : statusMessage(response.status));
+  }
+  return data as T;
+}
 
 /** The request shape of the REST API (`Request` in openapi.yaml). */
 export interface IRequest {

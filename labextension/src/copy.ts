@@ -14,7 +14,7 @@ const SETTLE_MS = 300;
 const FEEDBACK_MS = 2500;
 
 /** The request text a card shows in its preview, or null when it has none. */
-export function previewText(card: Element): string | null {
+function previewText(card: Element): string | null {
   const pre = card.querySelector(PREVIEW_TEXT);
   if (pre?.textContent) {
     return pre.textContent;
@@ -24,7 +24,7 @@ export function previewText(card: Element): string | null {
 }
 
 /** The async Clipboard API, else JupyterLab's `execCommand('copy')` helper. */
-export async function writeClipboard(text: string): Promise<void> {
+async function writeClipboard(text: string): Promise<void> {
   try {
     if (!navigator.clipboard?.writeText) {
       throw new Error('no async clipboard');

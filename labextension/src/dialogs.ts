@@ -8,7 +8,8 @@ import {
   isMemoryIncident,
   isPressure,
   memoryFacts,
-  notebookName
+  notebookName,
+  urgencyLabels
 } from './format';
 
 const URGENCIES = ['low', 'normal', 'high'];
@@ -34,27 +35,11 @@ export interface IRequestPrefill {
 
 let counter = 0;
 
-/** The SHA-256 fingerprint the server uses to dedupe (`findings.fingerprint`), or null. */
-export async function fingerprint(
-  kind: string,
-  subject: string
-): Promise<string | null> {
-  const subtle = window.crypto?.subtle;
-  if (!subtle) {
-    return null; // not a secure context: the server simply does not dedupe this one
-  }
-  const data = new TextEncoder().encode(`${kind}\x1f${subject.toLowerCase()}`);
-  const digest = new Uint8Array(await subtle.digest('SHA-256', data));
-  return Array.from(digest, b => b.toString(16).padStart(2, '0'))
-    .join('')
-    .slice(0, 16);
-}
-
 /**
  * The body of the request dialog: labelled fields, and the environment that will be
  * attached shown as text. Send stays disabled until a justification is given.
  */
-export class RequestForm extends Widget {
+class RequestForm extends Widget {
   constructor(
     readonly prefill: IRequestPrefill,
     private _trans: TranslationBundle
@@ -89,11 +74,7 @@ export class RequestForm extends Widget {
       _trans.__('Urgency'),
       document.createElement('select')
     );
-    const labels: Record<string, string> = {
-      low: _trans.__('low'),
-      normal: _trans.__('normal'),
-      high: _trans.__('high')
-    };
+    const labels = urgencyLabels(_trans);
     for (const value of URGENCIES) {
       const option = document.createElement('option');
       option.value = value;
@@ -185,12 +166,26 @@ export class RequestForm extends Widget {
   readonly urgency: HTMLSelectElement;
 }
 
-/** Show the request dialog; resolves to the request to file, or null when cancelled. */
-export async function askForRequest(
+/**
+ * Show the request dialog and file what the user sends with ``submit``; resolves to what
+ * ``submit`` returned, or null when cancelled. The dialog comes back, with everything typed
+ * and the reason, when a field is missing or filing failed: nothing typed is lost. (The
+ * server computes the dedupe fingerprint from kind and subject when none is given.)
+ */
+export async function askForRequest<T>(
   prefill: IRequestPrefill,
-  trans: TranslationBundle
-): Promise<IRequestInput | null> {
+  trans: TranslationBundle,
+  submit: (input: IRequestInput) => Promise<T>
+): Promise<T | null> {
   let current = prefill;
+  const again = (value: IRequestInput, error: string) => ({
+    ...current,
+    summary: value.summary ?? '',
+    description: value.description ?? '',
+    justification: value.justification ?? '',
+    urgency: value.urgency,
+    error
+  });
   for (;;) {
     const form = new RequestForm(current, trans);
     const result = await showDialog<IRequestInput>({
@@ -208,22 +203,22 @@ export async function askForRequest(
     const value = result.value;
     if (!value.summary || !value.justification) {
       // Enter in a field accepts the dialog: ask again, keeping everything typed.
-      current = {
-        ...current,
-        summary: value.summary ?? '',
-        description: value.description ?? '',
-        justification: value.justification ?? '',
-        urgency: value.urgency,
-        error: trans.__(
+      current = again(
+        value,
+        trans.__(
           'Please give a summary and a justification: IT needs them to act.'
         )
-      };
+      );
       continue;
     }
-    if (!value.fingerprint && value.kind && value.subject) {
-      value.fingerprint = await fingerprint(value.kind, value.subject);
+    try {
+      return await submit(value);
+    } catch (error) {
+      current = again(
+        value,
+        trans.__('The request was not filed: %1', (error as Error).message)
+      );
     }
-    return value;
   }
 }
 

@@ -4,6 +4,37 @@ import { IIncident } from './api';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
+/** Plain names of the urgencies (the request dialog's choices and the detail view). */
+export function urgencyLabels(
+  trans: TranslationBundle
+): Record<string, string> {
+  return {
+    low: trans.__('low'),
+    normal: trans.__('normal'),
+    high: trans.__('high')
+  };
+}
+
+/** What a finding or incident kind means, in words (never the internal slug). */
+export function kindLabel(
+  kind: string | null | undefined,
+  trans: TranslationBundle
+): string {
+  const labels: Record<string, string> = {
+    blocked_package: trans.__('blocked package'),
+    missing_package: trans.__('missing package'),
+    missing_driver: trans.__('missing driver or system library'),
+    resource_limit: trans.__('memory, disk or other resource limit'),
+    network_blocked: trans.__('blocked network access'),
+    access_denied: trans.__('access or permission'),
+    kernel_died: trans.__('kernel stopped'),
+    memory_pressure: trans.__('kernel close to its memory limit')
+  };
+  return kind
+    ? (labels[kind] ?? kind.replace(/_/g, ' '))
+    : trans.__('free-form request');
+}
+
 /** 4294967296 -> "4 GiB", 4187593113 -> "3.9 GiB" (binary units, as limits are set). */
 export function formatBytes(bytes: number): string {
   let value = bytes;
@@ -47,7 +78,7 @@ export function formatAge(
 }
 
 /** The first finite number among the given keys of an incident's details. */
-export function detailNumber(
+function detailNumber(
   details: Record<string, any> | undefined,
   ...keys: string[]
 ): number | null {

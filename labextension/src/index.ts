@@ -10,7 +10,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import { api, IIncident, IRequest, IRequestInput, linkedRequest } from './api';
+import { api, IIncident, IRequest, linkedRequest } from './api';
 import type { IRequestPrefill } from './dialogs';
 // The model, notifier and panel are needed as soon as the plugin activates (the sidebar
 // shows at once); the request dialog loads on first use.
@@ -26,7 +26,7 @@ import { RequestsPanel } from './panel';
 const PLUGIN_ID = 'jupyter-itbridge:plugin';
 
 /** Command ids (palette, Help menu, panel buttons, toasts). */
-export namespace CommandIDs {
+namespace CommandIDs {
   export const requestHelp = 'itbridge:request-help';
   export const showRequests = 'itbridge:show-requests';
 }
@@ -36,7 +36,7 @@ const ICON_SVG =
   '<path class="jp-icon3" fill="#616161" d="M4 4h16v11H8l-4 4V4zm3 3v2h10V7H7zm0 4v2h7v-2H7z"/>' +
   '</svg>';
 
-export const itbridgeIcon = new LabIcon({
+const itbridgeIcon = new LabIcon({
   name: 'jupyter-itbridge:requests',
   svgstr: ICON_SVG
 });
@@ -92,28 +92,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     };
     const fileFrom = async (prefill: IRequestPrefill) => {
       const { askForRequest } = await import('./dialogs');
-      let input: IRequestInput | null = await askForRequest(prefill, trans);
-      while (input) {
-        try {
-          filed(await api.file(input));
-          return;
-        } catch (error) {
-          // keep what the user typed and let them try again
-          input = await askForRequest(
-            {
-              ...prefill,
-              summary: input.summary,
-              description: input.description ?? '',
-              justification: input.justification,
-              urgency: input.urgency,
-              error: trans.__(
-                'The request was not filed: %1',
-                (error as Error).message
-              )
-            },
-            trans
-          );
-        }
+      const request = await askForRequest(prefill, trans, api.file);
+      if (request) {
+        filed(request);
       }
     };
     const requestMemory = async (incident: IIncident) => {

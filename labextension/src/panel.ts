@@ -25,7 +25,9 @@ import {
   formatAge,
   formatBytes,
   incidentActionLabel,
-  isPressure
+  isPressure,
+  kindLabel,
+  urgencyLabels
 } from './format';
 import { RequestsModel } from './model';
 
@@ -69,6 +71,11 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+/** A server timestamp in the user's locale. */
+function when(iso: string): string {
+  return new Date(iso).toLocaleString();
+}
+
 /**
  * The "IT requests" side panel: connection line, the user's requests, incidents, and a
  * detail view of one request (exactly what was sent, follow-up actions).
@@ -109,16 +116,6 @@ export class RequestsPanel extends Widget {
     this._body = el('div', 'jp-ITBridge-body');
     this.node.append(header, this._status, this._body);
     this.model.changed.connect(this._render, this);
-  }
-
-  /** Connection state: `connecting`, `connected` or `disconnected`. */
-  get connectionState(): string {
-    return this._status.dataset.state ?? 'connecting';
-  }
-
-  /** Read the server again (requests, incidents, health). */
-  async refresh(): Promise<void> {
-    await this.model.refresh();
   }
 
   /** Open the detail view of a request (from a toast or a command). */
@@ -165,7 +162,7 @@ export class RequestsPanel extends Widget {
     this._status.dataset.state = model.connection;
     if (model.connection === 'connected' && model.health) {
       const h = model.health;
-      let text = trans.__('Connected · backend: %1', h.backend);
+      let text = trans.__('Connected · ticket system: %1', h.backend);
       if (h.outbox_depth) {
         text += ' · ' + trans.__('%1 waiting to be sent', h.outbox_depth);
       }
@@ -234,14 +231,57 @@ export class RequestsPanel extends Widget {
     }
   }
 
-  private _requestItem(request: IRequest): HTMLLIElement {
-    const trans = this._trans;
-    const li = el('li', 'jp-ITBridge-item');
-    li.dataset.requestId = String(request.id);
-    li.dataset.state = request.state;
+  /**
+   * A list row: an item whose main button (icon, title, meta line) opens the detail view.
+   * Extra nodes (ticket link, incident action) are appended by the caller.
+   */
+  private _item(row: {
+    className: string;
+    focusKey: string;
+    icon: LabIcon;
+    iconTitle: string;
+    title: string;
+    meta: HTMLElement[];
+    onOpen: () => void;
+  }): { li: HTMLLIElement; open: HTMLButtonElement } {
+    const { className, focusKey, icon, iconTitle, title, meta, onOpen } = row;
+    const li = el('li', className);
     const open = el('button', 'jp-ITBridge-itemMain');
     open.type = 'button';
-    open.dataset.focusKey = `request-${request.id}`;
+    open.dataset.focusKey = focusKey;
+    open.addEventListener('click', onOpen);
+    const metaLine = el('span', 'jp-ITBridge-itemMeta');
+    metaLine.append(...meta);
+    open.append(
+      icon.element({
+        className: 'jp-ITBridge-kindIcon',
+        tag: 'span',
+        title: iconTitle
+      }),
+      el('span', 'jp-ITBridge-itemTitle', title),
+      metaLine
+    );
+    li.append(open);
+    return { li, open };
+  }
+
+  private _requestItem(request: IRequest): HTMLLIElement {
+    const trans = this._trans;
+    const { li, open } = this._item({
+      className: 'jp-ITBridge-item',
+      focusKey: `request-${request.id}`,
+      icon: KIND_ICONS[request.kind ?? ''] ?? infoIcon,
+      iconTitle: kindLabel(request.kind, trans),
+      title: request.summary,
+      meta: [
+        this._badge(request.state),
+        el('span', 'jp-ITBridge-id', `#${request.id}`),
+        el('span', 'jp-ITBridge-age', formatAge(request.created_at, trans))
+      ],
+      onOpen: () => void this.showRequest(request.id)
+    });
+    li.dataset.requestId = String(request.id);
+    li.dataset.state = request.state;
     open.setAttribute(
       'aria-label',
       trans.__(
@@ -251,21 +291,6 @@ export class RequestsPanel extends Widget {
         this._stateLabel(request.state)
       )
     );
-    open.addEventListener('click', () => void this.showRequest(request.id));
-    const icon = (KIND_ICONS[request.kind ?? ''] ?? infoIcon).element({
-      className: 'jp-ITBridge-kindIcon',
-      tag: 'span',
-      title: request.kind ?? trans.__('free-form request')
-    });
-    const title = el('span', 'jp-ITBridge-itemTitle', request.summary);
-    const meta = el('span', 'jp-ITBridge-itemMeta');
-    meta.append(
-      this._badge(request.state),
-      el('span', 'jp-ITBridge-id', `#${request.id}`),
-      el('span', 'jp-ITBridge-age', formatAge(request.created_at, this._trans))
-    );
-    open.append(icon, title, meta);
-    li.append(open);
     const link = this._ticketLink(request);
     if (link) {
       li.append(link);
@@ -275,31 +300,24 @@ export class RequestsPanel extends Widget {
 
   private _incidentItem(incident: IIncident): HTMLLIElement {
     const trans = this._trans;
-    const li = el('li', 'jp-ITBridge-item jp-ITBridge-incident');
-    li.dataset.incidentId = String(incident.id);
-    li.dataset.kind = incident.kind;
-    const open = el('button', 'jp-ITBridge-itemMain');
-    open.type = 'button';
-    open.dataset.focusKey = `incident-${incident.id}`;
-    open.addEventListener('click', () => this.showIncident(incident.id));
-    const icon = (isPressure(incident) ? kernelIcon : stopIcon).element({
-      className: 'jp-ITBridge-kindIcon',
-      tag: 'span'
-    });
-    const text = el(
-      'span',
-      'jp-ITBridge-itemTitle',
-      describeIncident(incident, trans)
-    );
-    const meta = el('span', 'jp-ITBridge-itemMeta');
+    const meta: HTMLElement[] = [];
     if (incident.notebook_path) {
-      meta.append(el('span', 'jp-ITBridge-path', incident.notebook_path));
+      meta.push(el('span', 'jp-ITBridge-path', incident.notebook_path));
     }
-    meta.append(
+    meta.push(
       el('span', 'jp-ITBridge-age', formatAge(incident.created_at, trans))
     );
-    open.append(icon, text, meta);
-    li.append(open);
+    const { li } = this._item({
+      className: 'jp-ITBridge-item jp-ITBridge-incident',
+      focusKey: `incident-${incident.id}`,
+      icon: isPressure(incident) ? kernelIcon : stopIcon,
+      iconTitle: kindLabel(incident.kind, trans),
+      title: describeIncident(incident, trans),
+      meta,
+      onOpen: () => this.showIncident(incident.id)
+    });
+    li.dataset.incidentId = String(incident.id);
+    li.dataset.kind = incident.kind;
     li.append(this._incidentAction(incident));
     return li;
   }
@@ -375,13 +393,16 @@ export class RequestsPanel extends Widget {
         facts.append(el('dt', '', name), el('dd', '', value));
       }
     };
-    fact(trans.__('Filed'), new Date(detail.created_at).toLocaleString());
-    fact(trans.__('Updated'), new Date(detail.updated_at).toLocaleString());
-    fact(trans.__('Urgency'), detail.urgency);
+    fact(trans.__('Filed'), when(detail.created_at));
+    fact(trans.__('Updated'), when(detail.updated_at));
+    fact(
+      trans.__('Urgency'),
+      urgencyLabels(trans)[detail.urgency] ?? detail.urgency
+    );
     fact(trans.__('Delivered to'), detail.backend);
     fact(trans.__('Ticket'), detail.ticket_id);
     fact(trans.__('Attempts'), String(detail.attempts));
-    fact(trans.__('Last error'), detail.last_error);
+    fact(trans.__('Last delivery error'), detail.last_error);
     article.append(facts);
     if (detail.admin_hint) {
       article.append(el('p', 'jp-ITBridge-hint', detail.admin_hint));
@@ -456,7 +477,7 @@ export class RequestsPanel extends Widget {
           el(
             'div',
             'jp-ITBridge-muted',
-            `${new Date(c.created_at).toLocaleString()} · ${c.user} · ${c.delivery}`
+            `${when(c.created_at)} · ${c.user} · ${c.delivery}`
           ),
           el('div', 'jp-ITBridge-commentText', c.text)
         );
@@ -470,7 +491,8 @@ export class RequestsPanel extends Widget {
       history.append(el('h4', '', trans.__('History')));
       const ul = el('ul', 'jp-ITBridge-plainList');
       for (const h of detail.history) {
-        const line = `${new Date(h.at).toLocaleString()} · ${h.from ?? '–'} → ${h.to}${h.note ? ' · ' + h.note : ''}`;
+        const from = h.from ? this._stateLabel(h.from) : '–';
+        const line = `${when(h.at)} · ${from} → ${this._stateLabel(h.to)}${h.note ? ' · ' + h.note : ''}`;
         ul.append(el('li', '', line));
       }
       history.append(ul);
@@ -502,8 +524,8 @@ export class RequestsPanel extends Widget {
         facts.append(el('dt', '', name), el('dd', '', text));
       }
     };
-    add(trans.__('When'), new Date(incident.created_at).toLocaleString());
-    add(trans.__('Kind'), incident.kind);
+    add(trans.__('When'), when(incident.created_at));
+    add(trans.__('Kind'), kindLabel(incident.kind, trans));
     add(trans.__('Notebook'), incident.notebook_path);
     add(trans.__('Kernel'), incident.kernel_id);
     const details = incident.details ?? {};

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import requests
 from backends import rt_server  # tests/ is on sys.path (pyproject pythonpath)
+from backends.fakes.base import FakeAPI
 from backends.fakes.github import FakeGitHub
 from backends.fakes.gitlab import FakeGitLab
 from backends.fakes.jira import FakeJira
 from backends.fakes.servicenow import FakeServiceNow
+
+FakeT = TypeVar("FakeT", bound=FakeAPI)
 
 
 @pytest.fixture(scope="session")
@@ -45,29 +49,27 @@ def rt_admin(rt_up: rt_server.RTServer) -> requests.Session:
     return session
 
 
-@pytest.fixture
-def fake_servicenow() -> Iterator[FakeServiceNow]:
-    fake = FakeServiceNow().start()
+def _served(fake: FakeT) -> Iterator[FakeT]:
+    fake.start()
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def fake_servicenow() -> Iterator[FakeServiceNow]:
+    yield from _served(FakeServiceNow())
 
 
 @pytest.fixture
 def fake_jira() -> Iterator[FakeJira]:
-    fake = FakeJira().start()
-    yield fake
-    fake.stop()
+    yield from _served(FakeJira())
 
 
 @pytest.fixture
 def fake_github() -> Iterator[FakeGitHub]:
-    fake = FakeGitHub().start()
-    yield fake
-    fake.stop()
+    yield from _served(FakeGitHub())
 
 
 @pytest.fixture
 def fake_gitlab() -> Iterator[FakeGitLab]:
-    fake = FakeGitLab().start()
-    yield fake
-    fake.stop()
+    yield from _served(FakeGitLab())

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from loopback import free_port  # type: ignore[import-not-found]
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from system_deps import apt_install
@@ -100,12 +101,6 @@ def _www_uid() -> int:
     import pwd
 
     return pwd.getpwnam("www-data").pw_uid
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from backends.helpers import make_request
-from backends.rt_server import free_port
+from loopback import free_port  # type: ignore[import-not-found]
 
 from jupyter_itbridge.backends.base import BackendError
 from jupyter_itbridge.backends.email import EmailBackend

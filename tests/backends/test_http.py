@@ -16,6 +16,7 @@ from jupyter_itbridge.backends.http import (
     USER_AGENT,
     error_from_response,
     make_session,
+    network_error,
     parse_retry_after,
 )
 
@@ -109,3 +110,19 @@ def test_post_is_never_resent_after_a_read_error_but_get_is():
     time.sleep(0.2)
     assert seen == [b"POST", b"GET", b"GET", b"GET"]
     srv.close()
+
+
+def test_network_errors_are_one_retryable_sentence_naming_the_host_only():
+    url = "https://rt.example/REST/2.0/queue/secret-path"
+    cases = {
+        requests.ConnectionError(): "Could not connect to https://rt.example while trying to "
+        "read the queue; will retry",
+        requests.ConnectTimeout(): "https://rt.example timed out while trying to read the "
+        "queue; will retry",
+        requests.exceptions.SSLError(): "The TLS certificate of https://rt.example was not "
+        "trusted while trying to read the queue (behind a corporate CA? set "
+        "RTBackend.ca_bundle); will retry",
+    }
+    for exc, sentence in cases.items():
+        err = network_error(exc, url, "read the queue", "RTBackend.ca_bundle")
+        assert err.admin_message == sentence and err.retryable

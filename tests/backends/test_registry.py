@@ -46,3 +46,26 @@ def test_every_trait_has_help_and_secrets_stay_hidden(name: str, monkeypatch):
     shown = repr(be.describe())
     for value in kwargs.values():
         assert value not in shown
+
+
+def test_empty_name_is_local_and_module_paths_resolve():
+    from jupyter_itbridge.backends.local import LocalBackend
+    from jupyter_itbridge.backends.rt import RTBackend
+
+    assert type(make_backend("")) is LocalBackend
+    assert type(make_backend("jupyter_itbridge.backends.rt:RTBackend")) is RTBackend
+    with pytest.raises(ValueError, match="does not name a Backend subclass"):
+        make_backend("jupyter_itbridge.backends.base:TicketRef")
+
+
+def test_choosing_local_imports_no_other_backend():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from jupyter_itbridge.backends.registry import make_backend; "
+        "make_backend('local'); print('requests' in sys.modules, "
+        "'jupyter_itbridge.backends.rt' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from loopback import free_port  # type: ignore[import-not-found]
 from system_deps import require_apt  # type: ignore[import-not-found]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,12 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -148,19 +142,53 @@ def lab_server(tmp_path_factory) -> Iterator[LabServer]:
     stop_lab(server)
 
 
+ACTIVATED = "jupyter-itbridge: activated"  # what our plugin logs at the end of activate()
+
+# Console errors that are not ours, matched exactly. Notebook 7.6 raises both with
+# jupyter-itbridge disabled too (checked with page_config disabledExtensions; the second one
+# after the same file was open in JupyterLab).
+UPSTREAM_ERRORS = {
+    "Cannot read properties of undefined (reading 'schema')",
+    "Command 'filebrowser:open-path' not registered.",
+}
+# JupyterLab's debugger logs this when a kernel dies under it (the kernel-death test): upstream.
+KERNEL_DEATH_UPSTREAM_PREFIX = "Could not restore the debugger state"
+
+
 class ConsoleLog:
     """Console messages and page errors seen by a page."""
 
     def __init__(self, page) -> None:
         self.messages: list[tuple[str, str]] = []
-        page.on("console", lambda msg: self.messages.append((msg.type, msg.text)))
+        self.error_urls: list[tuple[str, str]] = []  # (text, source URL) of console errors
+        page.on("console", self._on_console)
         page.on("pageerror", lambda err: self.messages.append(("pageerror", str(err))))
+
+    def _on_console(self, msg) -> None:
+        self.messages.append((msg.type, msg.text))
+        if msg.type == "error":
+            self.error_urls.append((msg.text, msg.location.get("url", "")))
 
     def errors(self) -> list[str]:
         return [text for kind, text in self.messages if kind in {"error", "pageerror"}]
 
     def texts(self) -> list[str]:
         return [text for _, text in self.messages]
+
+    def ours(self) -> list[str]:
+        """Errors minus the upstream ones listed above (each with the reason it is not ours)."""
+        return [
+            e
+            for e in self.errors()
+            if e not in UPSTREAM_ERRORS and not e.startswith(KERNEL_DEATH_UPSTREAM_PREFIX)
+        ]
+
+
+def load_page(page, server: LabServer, path: str, ready: str = "#jp-main-dock-panel") -> None:
+    """Open ``path`` on the server; return once our plugin has activated and ``ready`` shows."""
+    with page.expect_console_message(lambda msg: msg.text == ACTIVATED):
+        page.goto(server.page_url(path))
+    page.wait_for_selector(ready, state="visible")
 
 
 @pytest.fixture
@@ -176,7 +204,8 @@ def screenshot(page, name: str) -> Path:
     """Save a screenshot as a test artifact (artifacts/browser/NAME.png)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path))
+    # finite CSS animations (a toast sliding in) are completed first: no sleep before a shot
+    page.screenshot(path=str(path), animations="disabled")
     return path
 
 

@@ -205,8 +205,8 @@ def test_unreachable_ticket_system(cli) -> None:
     res = cli.run("doctor")
     assert res.returncode == 1
     assert _last_error_line(res.stderr) == (
-        f"jupyter itbridge doctor: http://127.0.0.1:{port} could not connect while trying to "
-        "read the queue; will retry."
+        f"jupyter itbridge doctor: Could not connect to http://127.0.0.1:{port} while trying "
+        "to read the queue; will retry."
     )
 
 
@@ -232,3 +232,14 @@ def test_store_that_cannot_be_created(cli, tmp_path) -> None:
         f"jupyter itbridge doctor: The request store {blocker}/itbridge.sqlite3 cannot be "
         f"created: {blocker} is not a directory."
     )
+
+
+def test_config_files_are_listed_in_load_order(tmp_path) -> None:
+    """The listing must match what load_jupyter_config merges: .py first, then .json wins."""
+    from jupyter_itbridge.cli.adminconfig import candidate_files, load_admin_config
+
+    (tmp_path / "jupyter_server_config.py").write_text("c.ITBridge.backend = 'rt'\n")
+    (tmp_path / "jupyter_server_config.json").write_text('{"ITBridge": {"backend": "email"}}')
+    files = candidate_files([str(tmp_path)])
+    assert [p.rsplit(".", 1)[1] for p in files] == ["py", "json"]
+    assert load_admin_config(paths=[str(tmp_path)]).config.ITBridge.backend == "email"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import socket
 import ssl
 import subprocess
 import sys
@@ -94,12 +93,6 @@ def run_child() -> Callable[..., dict[str, Any]]:
         return result
 
     return run
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Server:

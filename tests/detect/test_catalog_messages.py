@@ -224,3 +224,28 @@ def test_catalog_is_well_formed() -> None:
         assert sig.get("scope", "exception") in {"exception", "output", "both"}
         assert sig["title"] and sig.get("example"), sig["id"]
         re.compile(sig.get("message") or "")
+
+
+def test_evidence_is_redacted_by_the_shared_rules() -> None:
+    """The evidence message goes through ``redact`` (one rule set): a bearer token or an API
+    key in an error message never reaches a card, and the URL's user name stays as context."""
+    msg = (
+        "ProxyError('Unable to connect to proxy', OSError('Tunnel connection failed: 403')) "
+        "proxy=http://ana:hunter2@proxy.corp:3128 Authorization: Bearer abcdef123456789 "
+        "api_key=sk_live_0123456789abcdefXYZ"
+    )
+    f = only(diagnose_text("ProxyError", msg, None))
+    text = repr(f.to_dict())
+    for secret in ("hunter2", "abcdef123456789", "sk_live_0123456789abcdefXYZ"):
+        assert secret not in text
+    assert "http://ana:[REDACTED]@proxy.corp:3128" in f.evidence["message"]
+
+
+def test_one_package_name_normalisation() -> None:
+    from jupyter_itbridge import findings, policy
+
+    assert policy.normalize_name is findings.normalize_name
+    assert findings.normalize_name("Foo__Bar.-baz") == "foo-bar-baz"
+    assert findings.fingerprint("missing_package", "My_Pkg") == findings.fingerprint(
+        "missing_package", "my-pkg"
+    )

@@ -21,7 +21,8 @@ def both(exc: BaseException, policy: ITBridgePolicy | None = None):
 
 
 def test_oracledb_thick_mode_dpi_1047() -> None:
-    oracledb = pytest.importorskip("oracledb")
+    import oracledb
+
     with pytest.raises(oracledb.DatabaseError) as info:
         oracledb.init_oracle_client(lib_dir="/nonexistent/instantclient")
     assert "DPI-1047" in str(info.value)  # the genuine error
@@ -34,7 +35,8 @@ def test_oracledb_thick_mode_dpi_1047() -> None:
 
 
 def test_oracle_driver_self_service_from_policy() -> None:
-    oracledb = pytest.importorskip("oracledb")
+    import oracledb
+
     policy = ITBridgePolicy(
         driver_self_service={"oracle-client": "run `module load oracle-instantclient`"}
     )
@@ -51,7 +53,8 @@ def test_oracle_driver_self_service_from_policy() -> None:
 
 def test_pyodbc_missing_driver_cant_open_lib() -> None:
     require_apt("unixodbc")
-    pyodbc = pytest.importorskip("pyodbc")
+    import pyodbc
+
     with pytest.raises(pyodbc.Error) as info:
         pyodbc.connect(
             "DRIVER={ODBC Driver 18 for SQL Server};SERVER=db.corp;UID=ana;PWD=hunter2",
@@ -67,7 +70,8 @@ def test_pyodbc_missing_driver_cant_open_lib() -> None:
 
 def test_pyodbc_im002_dsn_not_found() -> None:
     require_apt("unixodbc")
-    pyodbc = pytest.importorskip("pyodbc")
+    import pyodbc
+
     with pytest.raises(pyodbc.Error) as info:
         pyodbc.connect("DSN=warehouse_prod", timeout=2)
     assert "IM002" in str(info.value)
@@ -113,7 +117,7 @@ def test_psycopg_no_pq_wrapper(run_child) -> None:
 
 
 def test_sqlalchemy_missing_dialect_package() -> None:
-    sqlalchemy = pytest.importorskip("sqlalchemy")
+    import sqlalchemy
     from sqlalchemy.exc import NoSuchModuleError
 
     with pytest.raises(NoSuchModuleError) as info:
@@ -125,7 +129,7 @@ def test_sqlalchemy_missing_dialect_package() -> None:
 
 def test_sqlalchemy_unknown_dialect_is_not_shown() -> None:
     """``nosuchdialect://`` is most likely a typo: recorded with low confidence, no card."""
-    sqlalchemy = pytest.importorskip("sqlalchemy")
+    import sqlalchemy
     from sqlalchemy.exc import NoSuchModuleError
 
     with pytest.raises(NoSuchModuleError) as info:

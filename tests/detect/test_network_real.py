@@ -24,7 +24,8 @@ def both(exc: BaseException):
 
 
 def test_requests_proxy_refusal(refusing_proxy: int) -> None:
-    requests = pytest.importorskip("requests")
+    import requests
+
     proxy = f"http://ana:s3cret@127.0.0.1:{refusing_proxy}"
     with pytest.raises(requests.exceptions.ProxyError) as info:
         requests.get("https://api.example.com/v1", proxies={"https": proxy}, timeout=5)
@@ -37,7 +38,8 @@ def test_requests_proxy_refusal(refusing_proxy: int) -> None:
 
 
 def test_httpx_proxy_refusal(refusing_proxy: int) -> None:
-    httpx = pytest.importorskip("httpx")
+    import httpx
+
     with (
         pytest.raises(httpx.ProxyError) as info,
         httpx.Client(proxy=f"http://127.0.0.1:{refusing_proxy}", timeout=5) as client,
@@ -60,7 +62,8 @@ def test_urllib_proxy_refusal(refusing_proxy: int) -> None:
 
 
 def test_certificate_verify_failed_self_signed(tls_server: int) -> None:
-    requests = pytest.importorskip("requests")
+    import requests
+
     with pytest.raises(requests.exceptions.SSLError) as info:
         requests.get(f"https://127.0.0.1:{tls_server}/", timeout=5)
     assert "CERTIFICATE_VERIFY_FAILED" in str(info.value)
@@ -80,7 +83,8 @@ def test_urllib_certificate_verify_failed(tls_server: int) -> None:
 
 
 def test_dns_failure_for_external_host() -> None:
-    requests = pytest.importorskip("requests")
+    import requests
+
     with pytest.raises(requests.exceptions.ConnectionError) as info:
         requests.get("https://data.example.invalid/api", timeout=5)
     assert "NameResolutionError" in str(info.value) or "resolve" in str(info.value)

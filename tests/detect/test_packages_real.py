@@ -99,8 +99,8 @@ def test_missing_dependency_of_installed_library_is_medium(tmp_path, run_child) 
 
 def test_pandas_read_excel_without_openpyxl(run_child, tmp_path) -> None:
     """Genuine pandas ImportError with openpyxl hidden from the child interpreter."""
-    pytest.importorskip("pandas")
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
+
     path = tmp_path / "book.xlsx"
     book = openpyxl.Workbook()
     book.active["A1"] = "sales"
@@ -117,7 +117,6 @@ def test_pandas_read_excel_without_openpyxl(run_child, tmp_path) -> None:
 
 
 def test_pandas_read_parquet_without_engine(run_child, tmp_path) -> None:
-    pytest.importorskip("pandas")
     res = run_child(
         f"import pandas as pd\npd.read_parquet({str(tmp_path / 'x.parquet')!r})",
         setup=HIDE_MODULE.format(names={"pyarrow", "fastparquet"}),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from collections import Counter
 from typing import ClassVar
 
@@ -76,7 +75,3 @@ class FlakyBackend(Backend):
             raise BackendError("comment failed: HTTP 502", status=502)
         with self.lock:
             self.comments.append((ref.id, text))
-
-
-def slow_down(seconds: float) -> None:
-    time.sleep(seconds)

@@ -125,13 +125,14 @@ async def test_status_sync_and_comments(tmp_path: Path) -> None:
 
 
 async def test_cancel_while_delivering_keeps_ticket_and_tells_it(tmp_path: Path) -> None:
-    gate = threading.Event()
+    entered, gate = threading.Event(), threading.Event()
 
     class Slow(Backend):
         name: ClassVar[str] = "slow"
         comments: ClassVar[list[str]] = []
 
         def create(self, request: OutgoingRequest) -> TicketRef:
+            entered.set()
             gate.wait(5)
             return TicketRef(id="S-1")
 
@@ -141,7 +142,7 @@ async def test_cancel_while_delivering_keeps_ticket_and_tells_it(tmp_path: Path)
     service = _service(tmp_path, Slow())
     rec, _ = service.file("alice", {"summary": "s"})
     task = asyncio.create_task(service.outbox.run_once())
-    await asyncio.sleep(0.1)
+    assert await asyncio.to_thread(entered.wait, 5), "the backend was never called"
     service.cancel("alice", rec["id"])
     gate.set()
     await task

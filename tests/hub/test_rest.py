@@ -99,10 +99,12 @@ async def test_cancel_and_comment(api: Any) -> None:
     assert any(c["kind"] == "system" for c in cancelled["comments"])
     code, err = await api("POST", f"requests/{rec['id']}/cancel", {})
     assert code == 409 and "cancelled" in err["message"]
+    assert err["message"] == f"Request #{rec['id']} is cancelled; it cannot be cancelled."
     code, err = await api("POST", f"requests/{rec['id']}/comment", {"text": "x"})
     assert code == 409
     code, err = await api("POST", f"requests/{rec['id']}/retry", {})
     assert code == 409
+    assert err["message"] == f"Request #{rec['id']} is cancelled; nothing to retry."
     # once cancelled, the same problem can be requested again
     code, fresh = await api("POST", "requests", _draft())
     assert code == 201 and fresh["id"] != rec["id"]

@@ -129,6 +129,9 @@ def test_wrong_token_saves_draft_not_lost(server: FakeServer) -> None:
     client = ServerClient(server.client.url, "stale-token-from-old-server")
     result = submit({"summary": "x"}, "uuid-stale-01", client)
     assert not result.filed and result.saved_path and "403" in (result.error or "")
+    assert result.hint == "the Jupyter server was restarted after this kernel started"
+    # the technical detail stays in the draft file, for IT
+    assert "403" in json.loads(Path(result.saved_path).read_text())["reason"]
 
 
 def test_4xx_is_shown_not_saved(server: FakeServer, tmp_path: Path) -> None:
@@ -136,6 +139,18 @@ def test_4xx_is_shown_not_saved(server: FakeServer, tmp_path: Path) -> None:
     result = submit({"summary": "x"}, "uuid-bad-0001", server.client)
     assert not result.filed and result.saved_path is None
     assert result.error == "summary is required"
+
+
+def test_4xx_card_message_says_what_to_do(server: FakeServer) -> None:
+    server.status = 400
+    state = _state()
+    state.draft.justification = "x"
+    state.send(server.client)
+    assert state.status == "error"
+    assert state.message == (
+        "The request was not filed: summary is required. Please correct it and press Send to "
+        "IT again."
+    )
 
 
 def _state(finding: Finding | None = None, policy: Any = None) -> card_mod.CardState:
@@ -209,6 +224,51 @@ def test_offline_card_tells_where(tmp_path: Path) -> None:
     assert card.state.status == "saved_offline"
     assert str(tmp_path / "itbridge" / "outbox-drafts") in card.status.value
     assert "it will be filed when the Jupyter server next starts" in card.status.value
+    # plain words for the user, no socket error text
+    assert card.status.value.startswith("Could not send to IT right now: the Jupyter server did")
+    assert "Errno" not in card.status.value and "Error" not in card.status.value
+
+
+def test_offline_card_offers_the_admins_contact_url(tmp_path: Path) -> None:
+    """`c.ITBridgePolicy.it_contact_url` is shown when the request could not be sent."""
+    policy = ITBridgePolicy(
+        it_contact="the Data Platform team", it_contact_url="https://help.corp/ds"
+    )
+    card = card_mod.Card(
+        _state(policy=policy), client=ServerClient("http://127.0.0.1:9/itbridge/api/", "t")
+    )
+    card.justification.value = "x"
+    card.send_button.click()
+    assert card.state.status == "saved_offline"
+    assert "You can also reach the Data Platform team at https://help.corp/ds." in (
+        card.state.status_text()
+    )
+    assert "https://help.corp/ds" in card.state.text_plain()
+
+
+def test_environment_reuses_limits_of_a_memory_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A memory finding read cgroups/RLIMITs at the error: the card does not read them again."""
+    from jupyter_itbridge import limits
+    from jupyter_itbridge.kernel import environment
+
+    def _no_second_read() -> dict[str, Any]:
+        raise AssertionError("limits read twice")
+
+    monkeypatch.setattr(limits, "memory_evidence", _no_second_read)
+    finding = Finding(
+        kind="resource_limit",
+        subject="memory",
+        title="Out of memory",
+        evidence={
+            "memory_limit": "4.0 GiB",
+            "memory_limit_source": "cgroup2",
+            "RLIMIT_AS": "1.0 GiB",
+        },
+    )
+    env = environment.collect(finding.to_dict())
+    assert env["limit memory_limit"] == "4.0 GiB"
+    assert env["limit memory_limit_source"] == "cgroup2"
+    assert env["limit RLIMIT_AS"] == "1.0 GiB"
 
 
 def test_self_service_first_when_policy_allows() -> None:
@@ -218,7 +278,7 @@ def test_self_service_first_when_policy_allows() -> None:
     finding = Finding(kind="missing_package", subject="scikit-learn", title="scikit-learn missing")
     state = _state(finding, policy)
     ss = state.payload()["self_service"]
-    assert ss["command"] == "%pip install scikit-learn --index-url https://pypi.corp/simple"
+    assert ss["command"] == "%pip install --index-url https://pypi.corp/simple scikit-learn"
     card = card_mod.Card(state)
     assert card.command.value == ss["command"]
     assert "Fix it yourself" in state.text_plain()
@@ -238,3 +298,16 @@ def test_static_card_without_widgets(server: FakeServer) -> None:
     static.send()
     assert state.status == "filed"
     assert state.bundle()["text/plain"].endswith("Request #1 filed - state: queued.")
+
+
+def test_same_package_shown_once_whatever_its_spelling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``some_pkg`` (wheel URL) and ``Some-Pkg`` (requirement) are one problem: one card."""
+    from jupyter_itbridge.kernel.hook import KernelBridge
+
+    shown: list[str] = []
+    monkeypatch.setattr(card_mod, "show_card", lambda f, _bridge: shown.append(f.subject))
+    bridge = KernelBridge(ipython=None)
+    for subject in ("some_internal_pkg", "Some-Internal.Pkg"):
+        finding = Finding(kind="missing_package", subject=subject, title=f"{subject} missing")
+        bridge.show_findings([finding], source="pip")
+    assert shown == ["some_internal_pkg"]

@@ -6,21 +6,17 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hub.server_proc import ServerProcess  # type: ignore[import-not-found]
 from jupyter_client import BlockingKernelClient
-from kernel_harness import REPO, Kernel, error_then_card, kernel_env  # type: ignore[import-not-found]
+from kernel_harness import Kernel, error_then_card, kernel_env  # type: ignore[import-not-found]
+from loopback import free_port  # type: ignore[import-not-found]
 
 from jupyter_itbridge.findings import MIME_TYPE
 
@@ -34,64 +30,18 @@ SEND = (
     "print(c.state.status, c.state.response.get('id'), c.state.request_uuid)"
 )
 
-pytestmark = pytest.mark.skipif(
-    not (REPO / "jupyter_itbridge" / "server" / "requests_api.py").exists(),
-    reason="server REST (requests_api.py) not there yet",
-)
+#: In the server's config only. The kernel could read the same file, so the test also asserts
+#: "policy from: server": the blocked card then proves the policy came through GET policy.
+POLICY = "\nc.ITBridgePolicy.blocked_packages = {'PyMySQL': 'Ask the data platform team.'}\n"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """``python -m jupyter_server`` on 127.0.0.1, the extension enabled, stopped by the test."""
-
-    def __init__(self, env: dict[str, str], root: Path) -> None:
-        self.port = _free_port()
-        self.token = "e2e-" + os.urandom(8).hex()
-        self.base = f"http://127.0.0.1:{self.port}/"
-        root.mkdir(exist_ok=True)
-        self.log = open(root.parent / f"server-{self.port}.log", "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "jupyter_server",
-                f"--port={self.port}",
-                "--ip=127.0.0.1",
-                "--no-browser",
-                "--allow-root",
-                f"--IdentityProvider.token={self.token}",
-                f"--ServerApp.root_dir={root}",
-                "--ServerApp.jpserver_extensions={'jupyter_itbridge': True}",
-                # given on the command line only: the kernel can learn it only from GET policy
-                "--ITBridgePolicy.blocked_packages=PyMySQL=Ask the data platform team.",
-            ],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_text()}")
-            try:
-                self.api("GET", "api/status")
-                return
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.2)
-        raise RuntimeError(f"server did not start: {self.log_text()}")
-
-    def log_text(self) -> str:
-        self.log.flush()
-        return Path(self.log.name).read_text(errors="replace")[-3000:]
+class Server(ServerProcess):
+    """The hub tests' ``jupyter server`` process, plus jupyter-server's own REST API."""
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
+        """``path`` relative to the server root (``api/sessions``), not to ``itbridge/api/``."""
         req = urllib.request.Request(
-            self.base + path,
+            f"http://127.0.0.1:{self.port}/{path}",
             method=method,
             data=None if body is None else json.dumps(body).encode(),
             headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
@@ -100,15 +50,8 @@ class Server:
             raw = resp.read()
         return json.loads(raw) if raw else None
 
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self.log.close()
+    def log_text(self) -> str:
+        return (self.root / "server.log").read_text(errors="replace")[-3000:]
 
 
 class ServerKernel(Kernel):
@@ -147,11 +90,13 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def start_server(env: dict[str, str], tmp_path: Path) -> Iterator[Any]:
+    """Servers sharing the kernels' config, data and runtime dirs (``kernel_env``)."""
     servers: list[Server] = []
 
     def start() -> Server:
-        s = Server(env, tmp_path / "notebooks")
+        s = Server(tmp_path, {}, extra_config=POLICY)
         servers.append(s)
+        s.start(env=env, timeout=60)
         return s
 
     yield start
@@ -189,7 +134,7 @@ def test_card_send_files_request_in_server(start_server: Any, tmp_path: Path) ->
         assert state["status"] == "filed" and str(state["request"]["id"]) == request_id
         assert f"#{request_id}" in updates[-1]["data"]["text/plain"]
 
-        listed = server.api("GET", "itbridge/api/requests")["requests"]
+        listed = server.get("requests")["requests"]
         mine = [r for r in listed if r["uuid"] == request_uuid]
         assert len(mine) == 1, listed  # double click filed once
         assert mine[0]["fingerprint"] == payload["finding"]["fingerprint"]
@@ -214,7 +159,7 @@ def test_card_send_files_request_in_server(start_server: Any, tmp_path: Path) ->
 def test_offline_draft_imported_at_next_server_start(
     env: dict[str, str], start_server: Any, tmp_path: Path
 ) -> None:
-    dead = f"http://127.0.0.1:{_free_port()}/itbridge/api/"
+    dead = f"http://127.0.0.1:{free_port()}/itbridge/api/"
     kernel = Kernel({**env, "JUPYTER_ITBRIDGE_URL": dead, "JUPYTER_ITBRIDGE_TOKEN": "old"})
     try:
         payload = error_then_card(kernel.run(ORACLE))
@@ -229,6 +174,6 @@ def test_offline_draft_imported_at_next_server_start(
     assert [p.name for p in drafts_dir.iterdir()] == [f"{payload['request_uuid']}.json"]
 
     server = start_server()
-    listed = server.api("GET", "itbridge/api/requests")["requests"]
+    listed = server.get("requests")["requests"]
     assert [r["uuid"] for r in listed] == [payload["request_uuid"]]
     assert list(drafts_dir.iterdir()) == []

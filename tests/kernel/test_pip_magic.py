@@ -30,24 +30,33 @@ def refusing_index() -> Iterator[Recorder]:
     server.close()
 
 
-def test_pip_403_from_index_gives_a_card(kernel: Any, refusing_index: Recorder) -> None:
-    out = kernel.run(
-        f"%pip install --isolated --index-url {refusing_index.url}simple/ --no-cache-dir "
-        "--disable-pip-version-check --retries 0 some-internal-pkg",
-        timeout=180,
+def _install_args(index: Recorder) -> str:
+    """``install`` from the refusing index, quick and isolated (no cache, config or retries)."""
+    return (
+        f"install --isolated --index-url {index.url}simple/ --no-cache-dir "
+        "--disable-pip-version-check --retries 0 some-internal-pkg"
     )
-    assert any(WHEEL in c["path"] for c in refusing_index.calls), refusing_index.calls
+
+
+def _assert_firewall_card(kernel: Any, index: Recorder, out: list[dict[str, Any]]) -> None:
+    """pip reached the index, its output streamed live, one blocked_package card followed."""
+    assert any(WHEEL in c["path"] for c in index.calls), index.calls
     streamed = "".join(o.get("text", "") for o in out if o["output_type"] == "stream")
     assert "403" in streamed, "pip's own output must still be shown live"
-    assert not any(o["output_type"] == "error" for o in out)  # %pip raises nothing
+    assert not any(o["output_type"] == "error" for o in out)  # %pip and ! raise nothing
     cards = findings(out)
     assert len(cards) == 1, out
     finding = cards[0]["finding"]
     assert finding["kind"] == "blocked_package"
     assert normalize_name(finding["subject"]) == "some-internal-pkg"
     assert finding["evidence"].get("source") == "stream output"
-    # the magic still behaves like %pip: exit code recorded for the user
+    # pip still behaves as without the extension: exit code recorded for the user
     assert kernel.value("_exit_code") != 0
+
+
+def test_pip_403_from_index_gives_a_card(kernel: Any, refusing_index: Recorder) -> None:
+    out = kernel.run(f"%pip {_install_args(refusing_index)}", timeout=180)
+    _assert_firewall_card(kernel, refusing_index, out)
 
 
 def test_pip_success_path_untouched(kernel: Any) -> None:
@@ -62,18 +71,8 @@ def test_pip_success_path_untouched(kernel: Any) -> None:
 def test_shell_escape_pip_403_gives_a_card(kernel: Any, refusing_index: Recorder) -> None:
     """`!pip install ...` is a shell escape, not the magic: it is watched the same way."""
     kernel.run("import sys")
-    out = kernel.run(
-        f"!{{sys.executable}} -m pip install --isolated --index-url {refusing_index.url}simple/ "
-        "--no-cache-dir --disable-pip-version-check --retries 0 some-internal-pkg",
-        timeout=180,
-    )
-    assert any(WHEEL in c["path"] for c in refusing_index.calls), refusing_index.calls
-    streamed = "".join(o.get("text", "") for o in out if o["output_type"] == "stream")
-    assert "403" in streamed, "pip's own output must still be shown live"
-    cards = findings(out)
-    assert len(cards) == 1, out
-    assert cards[0]["finding"]["kind"] == "blocked_package"
-    assert normalize_name(cards[0]["finding"]["subject"]) == "some-internal-pkg"
+    out = kernel.run(f"!{{sys.executable}} -m pip {_install_args(refusing_index)}", timeout=180)
+    _assert_firewall_card(kernel, refusing_index, out)
 
 
 def test_other_shell_escapes_are_untouched(kernel: Any) -> None:

@@ -82,6 +82,15 @@ async def wait_until(predicate: Callable[[], Any], timeout: float = 30.0, what: 
         await asyncio.sleep(0.05)
 
 
+async def recordings_done(watchers: Any) -> None:
+    """Wait until every incident the watchers started recording is stored and announced.
+
+    A death is decided synchronously in the restarter callback; only the recording is a task.
+    So once the callback ran, this replaces "sleep and hope nothing else arrives".
+    """
+    await wait_until(lambda: not watchers._pending, what="incident recordings to finish")
+
+
 async def start_session(jp_fetch: Fetch, path: str) -> str:
     """Open a notebook session with a real python3 kernel (as JupyterLab does); its kernel id."""
     resp = await jp_fetch(
@@ -132,3 +141,24 @@ async def incidents(api: Any) -> list[dict[str, Any]]:
     code, body = await api("GET", "incidents")
     assert code == 200, body
     return body["incidents"]
+
+
+async def kernels_settled(serverapp: Any, killed: dict[str, int] | None = None) -> None:
+    """Wait until no kernel is half-way through an (auto-)restart.
+
+    The restarter brings a killed kernel back; if the test ended mid-restart, the server's
+    teardown ``shutdown_all`` would meet a kernel whose ``ready`` future is not done yet.
+    ``killed`` maps kernel ids to the PIDs the test killed: those must have a new process.
+    """
+    mkm = serverapp.kernel_manager
+
+    def settled() -> bool:
+        kms = {kid: mkm.get_kernel(kid) for kid in mkm.list_kernel_ids()}
+        if mkm._pending_kernels or not all(km.ready.done() for km in kms.values()):
+            return False
+        return all(
+            kid in kms and kms[kid].provisioner is not None and kms[kid].provisioner.pid != pid
+            for kid, pid in (killed or {}).items()
+        )
+
+    await wait_until(settled, what="kernels to finish restarting")

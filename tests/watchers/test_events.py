@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from jupyter_events import EventLogger
-from watchers.helpers import OWNER, wait_until  # type: ignore[import-not-found]
+from watchers.helpers import wait_until  # type: ignore[import-not-found]
 
 from jupyter_itbridge.server.events import (
     INCIDENT,
@@ -171,4 +171,3 @@ async def test_incident_reaches_the_events_websocket(
     assert message["schema_id"] == INCIDENT
     assert message["incident_id"] == incident["id"] and message["kernel_id"] == "k-9"
     assert message["signal"] == 9 and message["notebook_path"] == "nb.ipynb"
-    assert itbridge.owner == OWNER

@@ -13,6 +13,8 @@ from typing import Any
 
 from watchers.helpers import (  # type: ignore[import-not-found]
     incidents,
+    kernels_settled,
+    recordings_done,
     run_code,
     start_kernel,
     start_session,
@@ -65,6 +67,7 @@ async def test_sigkilled_kernel_is_an_incident_with_event(
     # the restarter brought the kernel back with a new process, which is watched again
     new_pid = await watched_pid(jp_serverapp, itbridge, kernel_id)
     assert new_pid != pid
+    await kernels_settled(jp_serverapp, {kernel_id: pid})
 
 
 async def test_user_shutdown_and_restart_are_not_incidents(
@@ -93,11 +96,13 @@ async def test_user_shutdown_and_restart_are_not_incidents(
     await asyncio.sleep(2.0)
     pid = await watched_pid(jp_serverapp, itbridge, control)
     os.kill(pid, signal.SIGKILL)
-    found = await wait_until(lambda: incidents(api), what="the control incident")
-    await asyncio.sleep(1.0)  # anything else would have arrived by now
+    await wait_until(lambda: incidents(api), what="the control incident")
+    await recordings_done(watchers)
     found = await incidents(api)
     assert [i["kernel_id"] for i in found] == [control]
+    assert watchers.incidents_recorded == 1
     assert [d["kernel_id"] for s, d in events if s == INCIDENT] == [control]
+    await kernels_settled(jp_serverapp, {control: pid})
 
 
 async def test_clean_exit_is_not_an_incident_but_a_crash_is(
@@ -110,15 +115,18 @@ async def test_clean_exit_is_not_an_incident_but_a_crash_is(
     crashed_pid = await watched_pid(jp_serverapp, itbridge, crashed)
     await run_code(jp_serverapp, quiet, "import os; os._exit(0)")
     await run_code(jp_serverapp, crashed, "import os; os._exit(3)")
-    found = await wait_until(lambda: incidents(api), what="the crash incident")
+    await wait_until(lambda: incidents(api), what="the crash incident")
     # both processes are gone and were replaced by the restarter
     await wait_until(lambda: not os.path.exists(f"/proc/{quiet_pid}"), what="quiet exit")
     await wait_until(lambda: not os.path.exists(f"/proc/{crashed_pid}"), what="crash exit")
+    # the quiet kernel runs again: its restart callback (which decides) ran before the restart
     await watched_pid(jp_serverapp, itbridge, quiet)
-    await asyncio.sleep(1.0)
+    await recordings_done(itbridge.watchers)
     found = await incidents(api)
     assert [i["kernel_id"] for i in found] == [crashed]
+    assert itbridge.watchers.incidents_recorded == 1
     details = found[0]["details"]
     assert details["exit_code"] == 3 and details["signal"] is None
     assert details["cause"] == "exit"
     assert details["message"].startswith("Your kernel stopped unexpectedly (exit code 3).")
+    await kernels_settled(jp_serverapp, {quiet: quiet_pid, crashed: crashed_pid})

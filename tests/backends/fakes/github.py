@@ -47,9 +47,6 @@ class FakeGitHub(FakeAPI):
             200, {"full_name": self.repo, "has_issues": True}
         )
 
-    def _issue(self, num: int) -> dict[str, Any]:
-        return self.issues[num]
-
     def create_issue(self, req: Recorded, owner: str, name: str) -> Reply:
         if denied := self._repo_ok(owner, name):
             return denied
