@@ -110,3 +110,34 @@ def test_thread_safe_concurrent_inserts(tmp_path: Path) -> None:
     assert not errors
     ids = [r["id"] for r in store.list_requests(limit=10_000)]
     assert sorted(ids) == list(range(1, 401))
+
+
+def test_wal_is_checkpointed_by_the_background_thread(tmp_path, monkeypatch) -> None:
+    """Automatic checkpoints are off (they stalled the event loop); the store's own thread
+    copies the WAL into the database file instead."""
+    import sqlite3
+    import time
+
+    from jupyter_itbridge.server import store as store_mod
+
+    monkeypatch.setattr(store_mod, "CHECKPOINT_INTERVAL", 0.05)
+    path = tmp_path / "s.sqlite3"
+    st = store_mod.Store(str(path))
+    assert st._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    st.add_incident(user="alice", kind="kernel_died", kernel_id="k-1")
+
+    def in_main_file() -> int:
+        # immutable=1 ignores the WAL: only checkpointed rows are visible this way
+        ro = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+        try:
+            return ro.execute("SELECT count(*) FROM incidents").fetchone()[0]
+        except sqlite3.OperationalError:  # not even the schema is checkpointed yet
+            return 0
+        finally:
+            ro.close()
+
+    deadline = time.monotonic() + 10
+    while in_main_file() == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert in_main_file() == 1
+    st.close()
