@@ -17,6 +17,8 @@ from jupyter_itbridge.policy import ITBridgePolicy
 
 from .record import (
     ErrorRecord,
+    Hit,
+    bounded,
     record_from_exception,
     record_from_output,
     records_from_text,
@@ -34,15 +36,7 @@ class _Fmt(dict):
         return ""
 
 
-@dataclass
-class Hit:
-    """What a family check receives: the record, the regex groups, the policy, the signature."""
-
-    record: ErrorRecord
-    groups: dict[str, str]
-    policy: ITBridgePolicy
-    signature: dict[str, Any]
-
+__all__ = ["Hit", "catalog", "default_policy", "diagnose", "diagnose_output", "diagnose_text"]
 
 Check = Callable[[Hit], "dict[str, Any] | None"]
 
@@ -179,7 +173,8 @@ def _build(sig: _Compiled, record: ErrorRecord, match: re.Match[str] | None, pol
     groups = {k: v for k, v in (match.groupdict() if match else {}).items() if v is not None}
     over: dict[str, Any] = {}
     if sig.check is not None:
-        result = sig.check(Hit(record, groups, policy, sig.data))
+        span = match.span() if match else (0, 0)
+        result = sig.check(Hit(record, groups, policy, sig.data, span))
         if result is None:
             return None
         over = result
@@ -272,9 +267,15 @@ def diagnose(exc: BaseException, policy: ITBridgePolicy | None = None) -> list[F
     """Findings for a live exception (its ``__cause__``/``__context__`` chain included),
     deduplicated by fingerprint, most confident and most specific first."""
     policy = policy or default_policy()
+    records = [record_from_exception(item) for item in _chain(exc)]
+    if len(records) > 1:
+        context = bounded("\n".join(r.message for r in records))
+        for record in records:
+            record.context = context
+            record.root = exc
     hits: list[tuple[int, Finding]] = []
-    for item in _chain(exc):
-        hits.extend(_match_record(record_from_exception(item), policy, first_only=True))
+    for record in records:
+        hits.extend(_match_record(record, policy, first_only=True))
     return _merge(hits)
 
 

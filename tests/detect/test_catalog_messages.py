@@ -72,7 +72,7 @@ TEXT_CASES = [
     (
         "ImportError",
         "libGL.so.1: cannot open shared object file: No such file or directory",
-        ("missing_driver", "system-library:libGL.so.1"),
+        ("missing_driver", "system-library:libGL"),  # keyed by name (issue #14)
     ),
     (
         "OperationalError",
