@@ -15,6 +15,7 @@ from typing import Any
 from jupyter_itbridge.findings import Finding
 from jupyter_itbridge.policy import ITBridgePolicy
 
+from .gates import gates_for, opened
 from .record import (
     ErrorRecord,
     Hit,
@@ -51,6 +52,7 @@ class _Compiled:
     scope: str
     check: Check | None
     policy_rule: str | None = None
+    gates: tuple[tuple[str, ...], bool] | None = None
 
 
 _CATALOG: list[_Compiled] | None = None
@@ -74,6 +76,7 @@ def _compile(sig: dict[str, Any], index: int) -> _Compiled:
         errno=frozenset(sig["errno"]) if sig.get("errno") else None,
         scope=sig.get("scope", "exception"),
         check=_resolve_check(sig.get("check")),
+        gates=(tuple(sig["gate"]), True) if sig.get("gate") else gates_for(pattern or ""),
     )
 
 
@@ -140,7 +143,9 @@ def _applies(sig: _Compiled, record: ErrorRecord) -> Iterable[re.Match[str] | No
     if record.origin == "output":
         if sig.scope == "exception" or sig.types or sig.data.get("_type_re"):
             return ()
-        return sig.regex.finditer(record.message) if sig.regex else ()
+        if sig.regex is None or not opened(sig.gates, record.message):
+            return ()
+        return sig.regex.finditer(record.message)
     if sig.scope == "output":
         return ()
     type_re = sig.data.get("_type_re")
@@ -148,7 +153,9 @@ def _applies(sig: _Compiled, record: ErrorRecord) -> Iterable[re.Match[str] | No
         return ()
     if sig.types is not None and not (sig.types & record.type_names):
         return ()
-    match = sig.regex.search(record.message) if sig.regex else None
+    match = None
+    if sig.regex is not None and opened(sig.gates, record.message):
+        match = sig.regex.search(record.message)
     if sig.errno is not None and record.errno is not None:
         return (match,) if record.errno in sig.errno else ()
     if sig.regex is not None and match is None:
@@ -188,9 +195,8 @@ def _build(sig: _Compiled, record: ErrorRecord, match: re.Match[str] | None, pol
     kind = over.get("kind", data["kind"])
     evidence: dict[str, Any] = {
         "exception_type": record.type_label or None,
-        "message": safe_message(
-            match.group(0) if record.origin == "output" and match else record.message
-        ),
+        # redacted in _merge, once per finding kept (an error chain can match many times)
+        "message": match.group(0) if record.origin == "output" and match else record.message,
         "traceback_tail": record.tb_tail,
         "signature": data["id"],
     }
@@ -239,7 +245,12 @@ def _merge(hits: list[tuple[int, Finding]]) -> list[Finding]:
         if prev is None or _CONF_RANK[finding.confidence] < _CONF_RANK[prev[2].confidence]:
             best[finding.fingerprint] = (index, order if prev is None else prev[1], finding)
     ranked = sorted(best.values(), key=lambda t: (_CONF_RANK[t[2].confidence], t[0], t[1]))
-    return [f for _, _, f in ranked]
+    out = [f for _, _, f in ranked]
+    for finding in out:
+        # Every finding leaves detection through here: its evidence message is redacted by the
+        # same rules the server applies again (it also lands in the notebook's outputs).
+        finding.evidence["message"] = safe_message(finding.evidence.get("message") or "")
+    return out
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

@@ -130,11 +130,23 @@ class _KnownNames:
 KNOWN_NAMES = _KnownNames()
 
 
-def _local_modules(directory: str) -> set[str]:
+_LOCAL_CACHE: dict[str, tuple[int, frozenset[str]]] = {}
+
+
+def _local_modules(directory: str) -> frozenset[str]:
+    """Module names in ``directory`` (cached until the directory changes: one ``stat`` per
+    failing import instead of listing a big notebook folder every time)."""
+    try:
+        mtime = os.stat(directory).st_mtime_ns
+    except OSError:
+        return frozenset()
+    cached = _LOCAL_CACHE.get(directory)
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
     try:
         entries = os.listdir(directory)
     except OSError:
-        return set()
+        return frozenset()
     out = set()
     for name in entries[:5000]:
         stem, ext = os.path.splitext(name)
@@ -142,7 +154,10 @@ def _local_modules(directory: str) -> set[str]:
             not ext and os.path.isdir(os.path.join(directory, name))
         ):
             out.add(stem)
-    return out
+    if len(_LOCAL_CACHE) > 64:
+        _LOCAL_CACHE.clear()
+    _LOCAL_CACHE[directory] = (mtime, frozenset(out))
+    return _LOCAL_CACHE[directory][1]
 
 
 def _full_import_name(record: Any, module: str) -> str | None:
@@ -208,7 +223,7 @@ def module_not_found(hit: Hit) -> dict[str, Any] | None:
     if full and distribution_for(full, overrides):
         module = full  # `import google.cloud.bigquery` failed at 'google.cloud'
     dist = distribution_for(module, overrides)
-    local = set().union(*(_local_modules(d) for d in _user_dirs(record)))
+    local = frozenset().union(*(_local_modules(d) for d in _user_dirs(record)))
     if top in local:
         return _not_a_request(top, policy, module, f"'{top}' is a module next to your code")
     # Python 3 names the FIRST missing part, so "No module named 'a.b'" means 'a' was

@@ -36,19 +36,22 @@ _IMPORT_LINE = re.compile(r"^\s{0,80}(?:from|import)\s{1,10}(?P<mod>[\w.]{1,200}
 MAX_MESSAGE = 500
 TAIL_LINES = 4
 MAX_TEXT_RECORDS = 12  # the published error plus the chained ones read from its traceback
-#: What is examined of a message or stream: its head and its tail (where the cause usually is).
-HEAD_CHARS = 6000
-TAIL_CHARS = 2000
+#: What is examined of a message: its head and its tail (where a chained cause usually is).
+HEAD_CHARS = 3000
+TAIL_CHARS = 1000
+#: Of stream output (``%pip``, a library's stderr): pip writes its ERROR lines last.
+OUTPUT_HEAD_CHARS = 3000
+OUTPUT_TAIL_CHARS = 3000
 #: Traceback lines examined (the last ones) and the length of each.
 MAX_TB_LINES = 200
 MAX_LINE = 2000
 
 
-def bounded(text: str) -> str:
+def bounded(text: str, head: int = HEAD_CHARS, tail: int = TAIL_CHARS) -> str:
     """The head and tail of a long text, joined by a line break (patterns do not span it)."""
-    if len(text) <= HEAD_CHARS + TAIL_CHARS:
+    if len(text) <= head + tail:
         return text
-    return f"{text[:HEAD_CHARS]}\n...\n{text[-TAIL_CHARS:]}"
+    return f"{text[:head]}\n...\n{text[-tail:]}"
 
 
 def strip_ansi(text: str) -> str:
@@ -171,7 +174,7 @@ def records_from_text(
     else:
         raw = (traceback or "")[-(MAX_TB_LINES * 200) :]
     tb_text = strip_ansi(raw)
-    evalue = bounded(strip_ansi(evalue or ""))
+    evalue = strip_ansi(bounded(evalue or ""))
     lines = [ln.rstrip()[:MAX_LINE] for ln in tb_text.splitlines() if ln.strip()]
     lines = lines[-MAX_TB_LINES:]
     tb_text = "\n".join(lines)
@@ -212,5 +215,5 @@ def records_from_text(
 
 
 def record_from_output(text: str) -> ErrorRecord:
-    text = bounded(strip_ansi(text or ""))
+    text = strip_ansi(bounded(text or "", OUTPUT_HEAD_CHARS, OUTPUT_TAIL_CHARS))
     return ErrorRecord(type_names=frozenset(), type_label="", message=text, origin="output")

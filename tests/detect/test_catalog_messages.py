@@ -226,6 +226,29 @@ def test_catalog_is_well_formed() -> None:
         re.compile(sig.get("message") or "")
 
 
+_EXAMPLE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit)\w*): (.*)$", re.S)
+
+
+@pytest.mark.parametrize("sig", SIGNATURES, ids=[s["id"] for s in SIGNATURES])
+def test_every_catalog_example_is_recognised_by_its_signature(sig) -> None:
+    """Each signature's own ``example`` opens its gate and is diagnosed BY that signature."""
+    from jupyter_itbridge.detect.engine import catalog
+    from jupyter_itbridge.detect.gates import contains_gate
+    from jupyter_itbridge.policy import DEMO_BLOCKED
+
+    compiled = next(c for c in catalog() if c.data["id"] == sig["id"])
+    example = sig["example"]
+    assert contains_gate(compiled.gates, example)
+    policy = ITBridgePolicy(blocked_packages=DEMO_BLOCKED)
+    m = _EXAMPLE.match(example)
+    ename, evalue = (m.group(1), m.group(2)) if m else ("Error", example)
+    if sig.get("scope") == "output":
+        findings = diagnose_output(example, policy)
+    else:
+        findings = diagnose_text(ename, evalue, None, policy)
+    assert sig["id"] in [f.evidence.get("signature") for f in findings]
+
+
 def test_evidence_is_redacted_by_the_shared_rules() -> None:
     """The evidence message goes through ``redact`` (one rule set): a bearer token or an API
     key in an error message never reaches a card, and the URL's user name stays as context."""

@@ -6,6 +6,8 @@ values, a ``message`` regex (searched in ``str(exc)``), and what to report: ``ki
 ``subject``, ``title``, ``explanation``, ``confidence``. ``{group}`` placeholders are filled from
 the regex's named groups (and from ``{it_contact}``). ``scope`` is ``exception`` (default),
 ``output`` (stream text such as ``%pip`` output or a native library's stderr) or ``both``.
+``gate`` (optional) lists lower-case words one of which the text must contain before the regex
+is run; without it the gate is derived from the regex itself (:mod:`..gates`).
 ``check`` names a family function (``module.function``) that can refine the finding or veto it
 (return None) using evidence that a regex cannot see (the policy, the path, the host, the
 library-name table).

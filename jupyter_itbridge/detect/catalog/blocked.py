@@ -30,14 +30,15 @@ SIGNATURES: list[dict[str, Any]] = [
         "title": "The package '{dist}' is blocked by your organisation's policy.",
         "explanation": "'{module}' is not installed because the package is blocked. {reason}",
         "check": "blocked.from_policy",
-        "example": "ModuleNotFoundError: No module named 'openai' (openai in blocked_packages)",
+        "example": "ModuleNotFoundError: No module named 'openai'",  # with 'openai' blocked
     },
     {
         "id": "blocked.pip_quarantined",
         "family": "blocked",
         "scope": "both",
-        "message": r"(?i)(?:Could not install requirement (?P<req>[A-Za-z0-9][A-Za-z0-9._-]{0,200})"
-        r"[^\n]{0,1000}?)?requested item is quarantined(?: for url: (?P<url>\S{1,2000}))?",
+        "message": r"(?i)(?:Could not install requirement "
+        r"(?P<req>[A-Za-z0-9][A-Za-z0-9._-]{0,200}) [^\n]{0,1000}?)?"
+        r"requested item is quarantined(?: for url: (?P<url>\S{1,2000}))?",
         "kind": "blocked_package",
         "subject": "{dist}",
         "title": "Your organisation's package repository is holding back '{dist}' for review.",
@@ -45,6 +46,7 @@ SIGNATURES: list[dict[str, Any]] = [
         "(in quarantine), usually for a security or licence review. "
         "Only {it_contact} can release it or suggest an approved version.",
         "check": "blocked.from_pip",
+        "gate": ["requested item is quarantined"],
         "example": "ERROR: Could not install requirement okpkg from https://nexus/.../okpkg-1.0"
         ".tar.gz because of HTTP error 403 Client Error: Requested item is quarantined for url",
     },

@@ -75,14 +75,14 @@ SIGNATURES: list[dict[str, Any]] = [
         "id": "drivers.oracle_client",
         "family": "drivers",
         "scope": "both",
-        "message": r"\b(?P<code>DPI-10(?:47|49|50|72|05)|DPY-30(?:01|10|15))\b|"
-        r"(?i:Cannot locate a (?:\d{2}-bit )?Oracle Client library|"
-        r"\d{2}-bit Oracle Client library cannot be loaded)",
+        "message": r"(?P<code>DPI-10(?:47|49|50|72|05)|DPY-30(?:01|10|15))\b|"
+        r"(?i:Oracle Client library)",
         "kind": "missing_driver",
         "subject": "oracle-client",
         "title": ORACLE_CODES["DPI-1047"]["title"],
         "explanation": ORACLE_CODES["DPI-1047"]["explanation"],
         "check": "drivers.oracle",
+        "gate": ["dpi-10", "dpy-30", "oracle client library"],
         "example": 'DPI-1047: Cannot locate a 64-bit Oracle Client library: "libclntsh.so: '
         'cannot open shared object file: No such file or directory"',
     },
