@@ -249,6 +249,29 @@ def test_every_catalog_example_is_recognised_by_its_signature(sig) -> None:
     assert sig["id"] in [f.evidence.get("signature") for f in findings]
 
 
+def test_gates_never_hide_a_match() -> None:
+    """A gate derived from a regex is a necessary condition of it: on every example and every
+    real report, whenever the regex matches, the gate is open."""
+    import json
+    from pathlib import Path
+
+    from jupyter_itbridge.detect.engine import catalog
+    from jupyter_itbridge.detect.gates import contains_gate
+
+    corpus = Path(__file__).with_name("corpus") / "real_errors.jsonl"
+    texts = [s["example"] for s in SIGNATURES]
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        case = json.loads(line)
+        texts.append(case.get("output") or case["evalue"])
+        texts.extend(case.get("traceback") or [])
+    for compiled in catalog():
+        if compiled.regex is None:
+            continue
+        for text in texts:
+            if compiled.regex.search(text):
+                assert contains_gate(compiled.gates, text), (compiled.data["id"], text[:80])
+
+
 def test_evidence_is_redacted_by_the_shared_rules() -> None:
     """The evidence message goes through ``redact`` (one rule set): a bearer token or an API
     key in an error message never reaches a card, and the URL's user name stays as context."""
