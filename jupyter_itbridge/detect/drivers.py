@@ -23,7 +23,9 @@ def oracle(hit: Hit) -> dict[str, Any] | None:
     text = ORACLE_CODES[code]
     evidence: dict[str, Any] = {"oracle_code": code}
     out: dict[str, Any] = {"title": text["title"], "explanation": text["explanation"]}
-    if code == "DPI-1047" and _WRONG_ARCH.search(hit.record.message):
+    start = hit.span[0]
+    near = hit.record.message[max(0, start - 100) : start + 600]  # this message's own words
+    if code == "DPI-1047" and _WRONG_ARCH.search(near):
         evidence["decision"] = "an Oracle Client of the wrong architecture was found"
         out["title"] = (
             "The Oracle Client libraries found on this server are of the wrong architecture "

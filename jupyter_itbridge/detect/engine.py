@@ -28,6 +28,8 @@ from .record import (
 
 _CONF_RANK = {"high": 0, "medium": 1, "low": 2}
 MAX_CHAIN = 16
+#: Matches of one signature read from one stream (distinct problems in one pip run are few).
+MAX_MATCHES = 8
 
 
 class _Fmt(dict):
@@ -228,7 +230,9 @@ def _match_record(
 ) -> list[tuple[int, Finding]]:
     found: list[tuple[int, Finding]] = []
     for sig in (*_admin_signatures(policy), *catalog()):
-        for match in _applies(sig, record):
+        for n, match in enumerate(_applies(sig, record)):
+            if n >= MAX_MATCHES:  # a stream repeating one line thousands of times
+                break
             finding = _build(sig, record, match, policy)
             if finding is not None:
                 found.append((sig.index, finding))
