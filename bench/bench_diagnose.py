@@ -2,6 +2,8 @@
 the same run: ``traceback.format_exception`` of the same exception (what IPython does anyway).
 
 Run: python bench/bench_diagnose.py
+(``ITB_BENCH_REPO=/path/to/other/checkout`` measures another checkout's package, e.g. main, for
+a before/after comparison on the same machine.)
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import sys
 import time
 import traceback
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(
+    0,
+    os.environ.get("ITB_BENCH_REPO") or os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+)
 
 from jupyter_itbridge.detect import diagnose, diagnose_text
 from jupyter_itbridge.policy import DEMO_BLOCKED, ITBridgePolicy
@@ -27,10 +32,16 @@ def _raise(kind: str) -> BaseException:
             {}["revenue"]
         elif kind == "ModuleNotFoundError sklearn":
             import sklearn  # noqa: F401
+        elif kind == "ModuleNotFoundError unknown name":
+            import my_team_helpers_xyz  # noqa: F401  # no installed distribution provides it
         elif kind == "DPI-1047 (oracledb)":
             import oracledb
 
             oracledb.init_oracle_client(lib_dir="/nonexistent")
+        elif kind == "libpq.so.5 (shared library)":
+            raise ImportError(
+                "libpq.so.5: cannot open shared object file: No such file or directory"
+            )
         elif kind == "ProxyError text (chained)":
             try:
                 raise OSError("Tunnel connection failed: 403 Forbidden")
@@ -58,7 +69,9 @@ def main() -> None:
     kinds = [
         "KeyError (ordinary, no finding)",
         "ModuleNotFoundError sklearn",
+        "ModuleNotFoundError unknown name",
         "DPI-1047 (oracledb)",
+        "libpq.so.5 (shared library)",
         "ProxyError text (chained)",
     ]
     print(f"{'exception':36} {'diagnose':>12} {'diag_text':>12} {'format_exc':>12} {'ratio':>7}")

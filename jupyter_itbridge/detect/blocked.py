@@ -13,12 +13,12 @@ from typing import Any
 from jupyter_itbridge.pep503 import normalize_name
 from jupyter_itbridge.policy import ITBridgePolicy
 
-from .engine import Hit
 from .names import distribution_for
 from .packages import pip_install_command
+from .record import Hit
 
-_SIMPLE_PAGE = re.compile(r"/simple/(?P<name>[^/#?]+)/?(?:[#?].*)?$")
-_FILE = re.compile(r"/(?P<file>[^/#?]+\.(?:whl|tar\.gz|zip|tar\.bz2|egg))(?:[#?].*)?$")
+_SIMPLE_PAGE = re.compile(r"/simple/(?P<name>[^/#?]{1,300})/?(?:[#?].{0,2000})?$")
+_FILE = re.compile(r"/(?P<file>[^/#?]{1,300}\.(?:whl|tar\.gz|zip|tar\.bz2|egg))(?:[#?].{0,2000})?$")
 _INDEX_SELF_CHECK = {"pip"}  # pip asks the index about itself; a 403 there is not the user's
 
 

@@ -15,8 +15,11 @@ from typing import Any
 from jupyter_itbridge.findings import Finding
 from jupyter_itbridge.policy import ITBridgePolicy
 
+from .gates import gates_for, opened
 from .record import (
     ErrorRecord,
+    Hit,
+    bounded,
     record_from_exception,
     record_from_output,
     records_from_text,
@@ -25,6 +28,8 @@ from .record import (
 
 _CONF_RANK = {"high": 0, "medium": 1, "low": 2}
 MAX_CHAIN = 16
+#: Matches of one signature read from one stream (distinct problems in one pip run are few).
+MAX_MATCHES = 8
 
 
 class _Fmt(dict):
@@ -34,15 +39,7 @@ class _Fmt(dict):
         return ""
 
 
-@dataclass
-class Hit:
-    """What a family check receives: the record, the regex groups, the policy, the signature."""
-
-    record: ErrorRecord
-    groups: dict[str, str]
-    policy: ITBridgePolicy
-    signature: dict[str, Any]
-
+__all__ = ["Hit", "catalog", "default_policy", "diagnose", "diagnose_output", "diagnose_text"]
 
 Check = Callable[[Hit], "dict[str, Any] | None"]
 
@@ -57,6 +54,7 @@ class _Compiled:
     scope: str
     check: Check | None
     policy_rule: str | None = None
+    gates: tuple[tuple[str, ...], bool] | None = None
 
 
 _CATALOG: list[_Compiled] | None = None
@@ -80,6 +78,7 @@ def _compile(sig: dict[str, Any], index: int) -> _Compiled:
         errno=frozenset(sig["errno"]) if sig.get("errno") else None,
         scope=sig.get("scope", "exception"),
         check=_resolve_check(sig.get("check")),
+        gates=(tuple(sig["gate"]), True) if sig.get("gate") else gates_for(pattern or ""),
     )
 
 
@@ -146,7 +145,9 @@ def _applies(sig: _Compiled, record: ErrorRecord) -> Iterable[re.Match[str] | No
     if record.origin == "output":
         if sig.scope == "exception" or sig.types or sig.data.get("_type_re"):
             return ()
-        return sig.regex.finditer(record.message) if sig.regex else ()
+        if sig.regex is None or not opened(sig.gates, record.message):
+            return ()
+        return sig.regex.finditer(record.message)
     if sig.scope == "output":
         return ()
     type_re = sig.data.get("_type_re")
@@ -154,7 +155,9 @@ def _applies(sig: _Compiled, record: ErrorRecord) -> Iterable[re.Match[str] | No
         return ()
     if sig.types is not None and not (sig.types & record.type_names):
         return ()
-    match = sig.regex.search(record.message) if sig.regex else None
+    match = None
+    if sig.regex is not None and opened(sig.gates, record.message):
+        match = sig.regex.search(record.message)
     if sig.errno is not None and record.errno is not None:
         return (match,) if record.errno in sig.errno else ()
     if sig.regex is not None and match is None:
@@ -179,7 +182,8 @@ def _build(sig: _Compiled, record: ErrorRecord, match: re.Match[str] | None, pol
     groups = {k: v for k, v in (match.groupdict() if match else {}).items() if v is not None}
     over: dict[str, Any] = {}
     if sig.check is not None:
-        result = sig.check(Hit(record, groups, policy, sig.data))
+        span = match.span() if match else (0, 0)
+        result = sig.check(Hit(record, groups, policy, sig.data, span))
         if result is None:
             return None
         over = result
@@ -193,9 +197,8 @@ def _build(sig: _Compiled, record: ErrorRecord, match: re.Match[str] | None, pol
     kind = over.get("kind", data["kind"])
     evidence: dict[str, Any] = {
         "exception_type": record.type_label or None,
-        "message": safe_message(
-            match.group(0) if record.origin == "output" and match else record.message
-        ),
+        # redacted in _merge, once per finding kept (an error chain can match many times)
+        "message": match.group(0) if record.origin == "output" and match else record.message,
         "traceback_tail": record.tb_tail,
         "signature": data["id"],
     }
@@ -227,7 +230,9 @@ def _match_record(
 ) -> list[tuple[int, Finding]]:
     found: list[tuple[int, Finding]] = []
     for sig in (*_admin_signatures(policy), *catalog()):
-        for match in _applies(sig, record):
+        for n, match in enumerate(_applies(sig, record)):
+            if n >= MAX_MATCHES:  # a stream repeating one line thousands of times
+                break
             finding = _build(sig, record, match, policy)
             if finding is not None:
                 found.append((sig.index, finding))
@@ -244,7 +249,12 @@ def _merge(hits: list[tuple[int, Finding]]) -> list[Finding]:
         if prev is None or _CONF_RANK[finding.confidence] < _CONF_RANK[prev[2].confidence]:
             best[finding.fingerprint] = (index, order if prev is None else prev[1], finding)
     ranked = sorted(best.values(), key=lambda t: (_CONF_RANK[t[2].confidence], t[0], t[1]))
-    return [f for _, _, f in ranked]
+    out = [f for _, _, f in ranked]
+    for finding in out:
+        # Every finding leaves detection through here: its evidence message is redacted by the
+        # same rules the server applies again (it also lands in the notebook's outputs).
+        finding.evidence["message"] = safe_message(finding.evidence.get("message") or "")
+    return out
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -272,9 +282,15 @@ def diagnose(exc: BaseException, policy: ITBridgePolicy | None = None) -> list[F
     """Findings for a live exception (its ``__cause__``/``__context__`` chain included),
     deduplicated by fingerprint, most confident and most specific first."""
     policy = policy or default_policy()
+    records = [record_from_exception(item) for item in _chain(exc)]
+    if len(records) > 1:
+        context = bounded("\n".join(r.message for r in records))
+        for record in records:
+            record.context = context
+            record.root = exc
     hits: list[tuple[int, Finding]] = []
-    for item in _chain(exc):
-        hits.extend(_match_record(record_from_exception(item), policy, first_only=True))
+    for record in records:
+        hits.extend(_match_record(record, policy, first_only=True))
     return _merge(hits)
 
 

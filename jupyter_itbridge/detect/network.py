@@ -1,24 +1,34 @@
-"""Network blocks: proxy refusals, TLS interception (unknown CA), DNS and egress blocks.
+"""Network blocks: proxy refusals, TLS interception (unknown CA), DNS and egress blocks, and
+download libraries that cannot reach their service.
 
-Loopback destinations are never reported: a refused or unresolvable ``localhost`` is the user's
-own service, not IT's network.
+The user's own services are never reported: a refused, unresolvable or self-signed
+``localhost``, private address (10/8, 172.16/12, 192.168/16, link-local), single-label or
+``.local`` name is their service, not IT's network. Cloud metadata hosts
+(``metadata.google.internal``, ``169.254.169.254``) only answer on their cloud: failing to
+reach one means "not on that cloud / no credentials configured", not a network block.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import linecache
 import re
 from typing import Any
 
-from .engine import Hit
+from .record import Hit
 
 _HOST_PATTERNS = (
-    re.compile(r"Failed to resolve '(?P<h>[^']+)'"),
-    re.compile(r"host='(?P<h>[^']+)'"),
-    re.compile(r"(?:https?|wss?)://(?:[^/@\s]*@)?(?P<h>\[[^\]]+\]|[^/:\s'\"<>]+)"),
-    re.compile(r"[Cc]onnection to (?P<h>[\w.-]+) timed out"),
+    re.compile(r"Failed to resolve '(?P<h>[^'\n]{1,300})'"),
+    re.compile(r"host='(?P<h>[^'\n]{1,300})'"),
+    re.compile(
+        r"(?:https?|wss?)://(?:[^/@\s]{0,300}@)?(?P<h>\[[^\]\n]{1,100}\]|[^/:\s'\"<>]{1,300})"
+    ),
+    re.compile(r"[Cc]onnection to (?P<h>[\w.-]{1,300}) timed out"),
+    re.compile(r"server at \"(?P<h>[^\"\n]{1,300})\""),
 )
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+_METADATA_HOSTS = {"metadata.google.internal", "metadata", "169.254.169.254", "fd00:ec2::254"}
+_OWN_SUFFIXES = (".local", ".localhost", ".internal", ".lan", ".home.arpa")
 _TLS_HIGH = (
     "self-signed certificate in certificate chain",
     "self signed certificate in certificate chain",
@@ -34,11 +44,17 @@ _TLS_LOW = (
 )
 
 
+_HOSTNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9])?|[0-9A-Fa-f:.]{2,45}")
+
+
 def find_host(text: str) -> str | None:
+    """The first well-formed host name or address the text names (an f-string placeholder
+    such as ``{HOST}`` in a source line is no host)."""
     for pattern in _HOST_PATTERNS:
-        m = pattern.search(text)
-        if m:
-            return m.group("h").strip("[]")
+        for m in pattern.finditer(text):
+            host = m.group("h").strip("[]")
+            if _HOSTNAME.fullmatch(host):
+                return host
     return None
 
 
@@ -52,6 +68,27 @@ def is_loopback(host: str | None) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def is_own_service(host: str | None) -> bool:
+    """Loopback, private or link-local addresses, single-label and ``.local`` names: a
+    service of the user's own (or of their machine), never the organisation's network."""
+    if not host:
+        return False
+    host = host.lower().rstrip(".")
+    if is_loopback(host) or ("." not in host and ":" not in host):
+        return True
+    if host.endswith(_OWN_SUFFIXES):
+        return True
+    try:
+        addr = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return addr.is_private or addr.is_link_local
+
+
+def is_metadata_host(host: str | None) -> bool:
+    return bool(host) and host.lower().rstrip(".") in _METADATA_HOSTS
 
 
 def _is_ip(host: str) -> bool:
@@ -77,7 +114,7 @@ def _host_parts(host: str | None) -> dict[str, Any]:
 
 
 def proxy(hit: Hit) -> dict[str, Any] | None:
-    out = _host_parts(find_host(hit.record.message))
+    out = _host_parts(_host_of(hit))
     status = hit.groups.get("status")
     if status:
         out["evidence"]["proxy_status"] = status
@@ -86,9 +123,37 @@ def proxy(hit: Hit) -> dict[str, Any] | None:
     return out
 
 
+def _host_of(hit: Hit) -> str | None:
+    """The destination, from this error or (a chained cause says less) the rest of its chain."""
+    return find_host(hit.record.message) or find_host(hit.record.context)
+
+
+def _host_in_source(hit: Hit) -> str | None:
+    """Last resort for a live exception that names no host (urllib's ``URLError`` does not):
+    a URL literal in the failing source lines, read with ``linecache`` (no import, no I/O
+    beyond the source files the traceback already points to)."""
+    lines = []
+    for exc in (hit.record.exc, hit.record.root):
+        tb = getattr(exc, "__traceback__", None)
+        while tb is not None and len(lines) < 64:
+            code = tb.tb_frame.f_code
+            lines.append(linecache.getline(code.co_filename, tb.tb_lineno)[:2000])
+            tb = tb.tb_next
+    for line in lines:
+        host = find_host(line)
+        if host:
+            return host
+    return None
+
+
 def tls(hit: Hit) -> dict[str, Any] | None:
     message = hit.record.message
-    out = _host_parts(find_host(message))
+    host = _host_of(hit) or _host_in_source(hit)
+    if is_own_service(host):
+        # A self-signed certificate on the user's own local service is theirs, not a sign of
+        # TLS interception (which re-signs outside hosts).
+        return {"confidence": "low", "evidence": {"host": host, "decision": "own service"}}
+    out = _host_parts(host)
     why = hit.groups.get("why") or ""
     out["evidence"]["tls_reason"] = why or None
     if any(s in message for s in _TLS_LOW):
@@ -101,14 +166,23 @@ def tls(hit: Hit) -> dict[str, Any] | None:
 
 
 def dns(hit: Hit) -> dict[str, Any] | None:
-    host = hit.groups.get("host") or find_host(hit.record.message)
-    if host and (is_loopback(host) or _is_ip(host)):
+    host = hit.groups.get("host") or _host_of(hit)
+    if host and (is_own_service(host) or _is_ip(host) or is_metadata_host(host)):
         return None
     return _host_parts(host)
 
 
 def egress(hit: Hit) -> dict[str, Any] | None:
-    host = find_host(hit.record.message)
-    if is_loopback(host):
+    host = _host_of(hit)
+    if is_loopback(host) or is_metadata_host(host):
+        return None
+    return _host_parts(host)
+
+
+def download(hit: Hit) -> dict[str, Any] | None:
+    """A download library or cloud SDK could not connect: only outside services count."""
+    url = hit.groups.get("url") or ""
+    host = find_host(url) if url else _host_of(hit)
+    if is_own_service(host) or is_metadata_host(host):
         return None
     return _host_parts(host)

@@ -5,13 +5,13 @@ table (high); the import came from inside an installed library, i.e. a missing d
 (medium); the name is, or is a near-miss of, a module next to the user's code or an installed /
 standard module (low = no card). An unknown name imported by the user's own code is low too:
 we cannot tell a missing package from a typo without asking the index, and detection never does
-network I/O.
+network I/O. A dotted name Python 3 reports missing ('tensorflow.contrib') is a submodule an
+installed package no longer has: the user's code to update, no card.
 """
 
 from __future__ import annotations
 
 import difflib
-import functools
 import linecache
 import os
 import re
@@ -20,8 +20,8 @@ from typing import Any
 
 from jupyter_itbridge.policy import ITBridgePolicy
 
-from .engine import Hit
 from .names import DIALECT_TO_DIST, distribution_for
+from .record import Hit
 
 _LIBRARY_DIRS = ("site-packages", "dist-packages")
 
@@ -80,22 +80,73 @@ def sqlalchemy_dialect(hit: Hit) -> dict[str, Any] | None:
     return _missing(dist, hit.policy, evidence={"dialect": dialect})
 
 
-@functools.lru_cache(maxsize=1)
-def _installed_top_levels() -> frozenset[str]:
-    """Import names provided by installed distributions (slow once, ~0.1 s; then cached)."""
+class _KnownNames:
+    """Standard-library and installed top-level import names, indexed by length, for the
+    "looks like a typo of ..." hint. Built once (reading every installed distribution's
+    metadata costs ~0.1 s) and rebuilt only when ``sys.path`` or one of its directories
+    changes (``%pip install`` adds a directory entry, which changes the directory's mtime)."""
+
+    def __init__(self) -> None:
+        self.state: tuple[tuple[str, int | None], ...] | None = None
+        self.by_length: dict[int, list[str]] = {}
+        self.hints: dict[str, str | None] = {}
+
+    @staticmethod
+    def _path_state() -> tuple[tuple[str, int | None], ...]:
+        out = []
+        for entry in sys.path:
+            try:
+                out.append((entry, os.stat(entry or ".").st_mtime_ns))
+            except OSError:
+                out.append((entry, None))
+        return tuple(out)
+
+    def _rebuild(self, state: tuple[tuple[str, int | None], ...]) -> None:
+        try:
+            from importlib.metadata import packages_distributions
+
+            installed = set(packages_distributions())
+        except Exception:
+            installed = set()
+        by_length: dict[int, list[str]] = {}
+        for name in set(sys.stdlib_module_names) | installed:
+            by_length.setdefault(len(name), []).append(name)
+        self.state, self.by_length, self.hints = state, by_length, {}
+
+    def near_miss(self, name: str) -> str | None:
+        state = self._path_state()
+        if state != self.state:
+            self._rebuild(state)
+        if name not in self.hints:
+            size = len(name)
+            pool = [n for k in range(size - 2, size + 3) for n in self.by_length.get(k, ())]
+            near = difflib.get_close_matches(name, pool, n=1, cutoff=0.8)
+            if len(self.hints) > 512:
+                self.hints.clear()
+            self.hints[name] = near[0] if near else None
+        return self.hints[name]
+
+
+KNOWN_NAMES = _KnownNames()
+
+
+_LOCAL_CACHE: dict[str, tuple[int, frozenset[str]]] = {}
+
+
+def _local_modules(directory: str) -> frozenset[str]:
+    """Module names in ``directory`` (cached until the directory changes: one ``stat`` per
+    failing import instead of listing a big notebook folder every time)."""
     try:
-        from importlib.metadata import packages_distributions
-
-        return frozenset(packages_distributions())
-    except Exception:
+        mtime = os.stat(directory).st_mtime_ns
+    except OSError:
         return frozenset()
-
-
-def _local_modules(directory: str) -> set[str]:
+    cached = _LOCAL_CACHE.get(directory)
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
     try:
         entries = os.listdir(directory)
     except OSError:
-        return set()
+        return frozenset()
     out = set()
     for name in entries[:5000]:
         stem, ext = os.path.splitext(name)
@@ -103,20 +154,24 @@ def _local_modules(directory: str) -> set[str]:
             not ext and os.path.isdir(os.path.join(directory, name))
         ):
             out.add(stem)
-    return out
+    if len(_LOCAL_CACHE) > 64:
+        _LOCAL_CACHE.clear()
+    _LOCAL_CACHE[directory] = (mtime, frozenset(out))
+    return _LOCAL_CACHE[directory][1]
 
 
 def _full_import_name(record: Any, module: str) -> str | None:
     """The longer dotted name the code imported, when Python reports only its first missing
     part (namespace packages: ``import google.cloud.bigquery`` -> "No module named
     'google.cloud'"). Read from the failing source lines, never by importing anything."""
-    lines: list[str] = list(record.tb_tail)
+    lines: list[str] = [*record.tb_tail, *record.imports]
     tb = getattr(record.exc, "__traceback__", None)
     while tb is not None:
         code = tb.tb_frame.f_code
         lines.append(linecache.getline(code.co_filename, tb.tb_lineno))
         tb = tb.tb_next
-    pattern = re.compile(rf"\b(?:from|import)\s+({re.escape(module)}(?:\.\w+)+)")
+    name = re.escape(module)
+    pattern = re.compile(rf"(?:\b(?:from|import)\s{{1,10}}|^)({name}(?:\.\w{{1,100}}){{1,20}})")
     for line in reversed(lines):
         match = pattern.search(line)
         if match:
@@ -140,13 +195,21 @@ def _in_library(path: str | None) -> bool:
     return bool(path) and any(d in path for d in _LIBRARY_DIRS)
 
 
-def _user_dirs(last_file: str | None) -> list[str]:
-    dirs = [os.getcwd()]
+def _user_dirs(record: Any) -> list[str]:
+    """Folders holding the user's own modules. In the kernel (a live exception) that is the
+    working directory and the failing file's folder; from text (the server) only the failing
+    file's folder: the server's working directory is not the kernel's."""
+    dirs = [os.getcwd()] if record.origin == "exception" else []
+    last_file = record.last_file
     if last_file and not _in_library(last_file) and os.path.isabs(last_file):
         parent = os.path.dirname(last_file)
         if parent not in dirs:
             dirs.append(parent)
     return dirs
+
+
+def _quoted(message: str) -> bool:
+    return any(q in message for q in ("'", "\u2018", '"'))
 
 
 def module_not_found(hit: Hit) -> dict[str, Any] | None:
@@ -160,13 +223,18 @@ def module_not_found(hit: Hit) -> dict[str, Any] | None:
     if full and distribution_for(full, overrides):
         module = full  # `import google.cloud.bigquery` failed at 'google.cloud'
     dist = distribution_for(module, overrides)
-    local = set().union(*(_local_modules(d) for d in _user_dirs(record.last_file)))
+    local = frozenset().union(*(_local_modules(d) for d in _user_dirs(record)))
     if top in local:
         return _not_a_request(top, policy, module, f"'{top}' is a module next to your code")
-    if "." in module and dist == distribution_for(top, overrides) and _importable(top):
-        # 'numpy' is there but 'numpy.core._multiarray_umath' is not: a broken or mismatched
-        # install (or a wrong submodule name), not a package IT must install. No card.
-        # Namespace packages (google.cloud.bigquery vs google) have their own mapping: skipped.
+    # Python 3 names the FIRST missing part, so "No module named 'a.b'" means 'a' was
+    # imported: an installed package lacks 'b' (removed between versions, like
+    # tensorflow.contrib, or a broken install). The user's code to update, not IT's.
+    # Namespace packages (google.cloud.bigquery) have their own mapping and pass.
+    if (
+        "." in module
+        and dist == distribution_for(top, overrides)
+        and (_quoted(record.message) or (record.origin == "exception" and _importable(top)))
+    ):
         decision = f"'{top}' is installed; only '{module}' inside it is missing"
         return _not_a_request(dist or top, policy, module, decision)
     if dist is not None:
@@ -190,9 +258,8 @@ def module_not_found(hit: Hit) -> dict[str, Any] | None:
             confidence="medium",
             evidence={"import_name": module, "decision": "imported by an installed library"},
         )
-    known = set(sys.stdlib_module_names) | _installed_top_levels()
-    near = difflib.get_close_matches(top, known, n=1, cutoff=0.8)
-    decision = f"looks like a typo of '{near[0]}'" if near else "unknown name imported by your code"
+    near = KNOWN_NAMES.near_miss(top)
+    decision = f"looks like a typo of '{near}'" if near else "unknown name imported by your code"
     return _not_a_request(top, policy, module, decision)
 
 

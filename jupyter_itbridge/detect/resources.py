@@ -1,5 +1,13 @@
-"""Resource limits: memory, disk space and quota, GPU. Evidence carries the limits in force
-(read from cgroups/RLIMITs in the kernel process; the server gets these from its watchers)."""
+"""Resource limits: memory, disk space and quota, open files. Evidence carries the limits in
+force (read from cgroups/RLIMITs in the kernel process; the server gets these from its watchers).
+
+Errno 24 (EMFILE, "Too many open files") is per process: almost always the user's own code
+holding files, threads or sockets open in a loop. It becomes a card only on evidence of a low
+limit: in the kernel, a soft RLIMIT_NOFILE below :data:`LOW_NOFILE` (the usual Linux default is
+1024, so a lower one was set on purpose, e.g. by a container runtime). Without that evidence
+(on the server, or with a normal limit) the finding is kept at low confidence: no card.
+Errno 23 (ENFILE) is the whole system's table and always IT's.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +17,10 @@ from typing import Any
 
 from jupyter_itbridge import limits
 
-from .engine import Hit
+from .record import Hit
+
+#: A soft open-files limit below this is evidence of a deliberately low limit.
+LOW_NOFILE = 1024
 
 _UNITS = {
     "B": 1,
@@ -20,7 +31,7 @@ _UNITS = {
     "PiB": 1 << 50,
     "EiB": 1 << 60,
 }
-_QUOTED = re.compile(r"'([^']+)'")
+_QUOTED = re.compile(r"'([^'\n]{1,1000})'")
 
 
 def parse_numpy_size(text: str) -> int | None:
@@ -72,4 +83,27 @@ def disk(hit: Hit) -> dict[str, Any] | None:
                 out["evidence"]["disk_free"] = limits.format_bytes(snap.free_bytes)
                 out["evidence"]["disk_total"] = limits.format_bytes(snap.total_bytes)
                 out["evidence"]["mount_probe"] = snap.path
+    return out
+
+
+def _nofile_limit() -> int | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def open_files(hit: Hit) -> dict[str, Any] | None:
+    """EMFILE: a card only when the limit in force is low (see the module's docstring)."""
+    limit = _nofile_limit() if hit.record.origin == "exception" else None
+    evidence: dict[str, Any] = {"RLIMIT_NOFILE": limit}
+    out: dict[str, Any] = {"fmt": {"limit": str(limit or "?")}, "evidence": evidence}
+    if limit is not None and limit < LOW_NOFILE:
+        out["confidence"] = "medium"
+        evidence["decision"] = f"soft limit {limit} is below {LOW_NOFILE}"
+    else:
+        out["confidence"] = "low"
+        evidence["decision"] = "no evidence of a low limit: most likely files or sockets kept open"
     return out

@@ -1,6 +1,7 @@
 """Fixtures for detection tests: run code in a child process and diagnose the REAL error there,
-and tiny loopback servers (HTTP 404, a refusing proxy, a self-signed TLS server, a package
-firewall) that the tests start on 127.0.0.1 and stop themselves."""
+and tiny loopback servers (HTTP 404, a refusing proxy, a self-signed TLS server, a proxy that
+intercepts TLS like a corporate inspection proxy, a package firewall) that the tests start on
+127.0.0.1 and stop themselves."""
 
 from __future__ import annotations
 
@@ -183,6 +184,43 @@ def package_firewall() -> Iterator[int]:
     server.close()
 
 
+def _issue(subject_cn: str, issuer_cn: str | None, san: list[Any], issuer_key: Any = None):
+    """A certificate (and its key) for ``san``; self-signed unless an issuer key is given."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject_cn)]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_cn or subject_cn)]))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+    )
+    if san:
+        builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
+    if issuer_key is None:
+        builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+    return builder.sign(issuer_key or key, hashes.SHA256()), key
+
+
+def _pem(cert: Any, key: Any) -> tuple[bytes, bytes]:
+    from cryptography.hazmat.primitives import serialization
+
+    return cert.public_bytes(serialization.Encoding.PEM), key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
 def _self_signed(tmp: str) -> tuple[str, str]:
     """A self-signed certificate for 127.0.0.1 made with ``cryptography``."""
     import datetime
@@ -232,5 +270,50 @@ def tls_server() -> Iterator[int]:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
         server = _Server(_NotFound, context=ctx)
+        yield server.port
+        server.close()
+
+
+def _interception_context(tmp: str, host: str) -> ssl.SSLContext:
+    """What an inspection proxy presents: a certificate for ``host`` signed on the fly by the
+    organisation's own CA, sent together with that CA (which this client does not trust)."""
+    from cryptography import x509
+
+    ca_cert, ca_key = _issue("Corp TLS Inspection CA", None, [])
+    leaf, leaf_key = _issue(host, "Corp TLS Inspection CA", [x509.DNSName(host)], ca_key)
+    leaf_pem, key_pem = _pem(leaf, leaf_key)
+    ca_pem, _ = _pem(ca_cert, ca_key)
+    chain, key_path = os.path.join(tmp, "chain.pem"), os.path.join(tmp, "leaf-key.pem")
+    with open(chain, "wb") as fh:
+        fh.write(leaf_pem + ca_pem)
+    with open(key_path, "wb") as fh:
+        fh.write(key_pem)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(chain, key_path)
+    return ctx
+
+
+INTERCEPTED_HOST = "pypi.example.com"
+
+
+@pytest.fixture
+def intercepting_proxy() -> Iterator[int]:
+    """An HTTP proxy that accepts CONNECT and then speaks TLS itself with a re-signed
+    certificate, as corporate TLS inspection does. It never connects anywhere."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = _interception_context(tmp, INTERCEPTED_HOST)
+
+        class Intercept(_Quiet):
+            def do_CONNECT(self) -> None:
+                self.send_response(200, "Connection established")
+                self.end_headers()
+                try:
+                    with ctx.wrap_socket(self.connection, server_side=True) as tls:
+                        tls.recv(1)
+                except (ssl.SSLError, OSError):
+                    pass  # the client rejects the certificate: that is the point
+                self.close_connection = True
+
+        server = _Server(Intercept)
         yield server.port
         server.close()

@@ -72,7 +72,7 @@ TEXT_CASES = [
     (
         "ImportError",
         "libGL.so.1: cannot open shared object file: No such file or directory",
-        ("missing_driver", "system-library:libGL.so.1"),
+        ("missing_driver", "system-library:libGL"),  # keyed by name (issue #14)
     ),
     (
         "OperationalError",
@@ -224,6 +224,52 @@ def test_catalog_is_well_formed() -> None:
         assert sig.get("scope", "exception") in {"exception", "output", "both"}
         assert sig["title"] and sig.get("example"), sig["id"]
         re.compile(sig.get("message") or "")
+
+
+_EXAMPLE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Warning|Exit)\w*): (.*)$", re.S)
+
+
+@pytest.mark.parametrize("sig", SIGNATURES, ids=[s["id"] for s in SIGNATURES])
+def test_every_catalog_example_is_recognised_by_its_signature(sig) -> None:
+    """Each signature's own ``example`` opens its gate and is diagnosed BY that signature."""
+    from jupyter_itbridge.detect.engine import catalog
+    from jupyter_itbridge.detect.gates import contains_gate
+    from jupyter_itbridge.policy import DEMO_BLOCKED
+
+    compiled = next(c for c in catalog() if c.data["id"] == sig["id"])
+    example = sig["example"]
+    assert contains_gate(compiled.gates, example)
+    policy = ITBridgePolicy(blocked_packages=DEMO_BLOCKED)
+    m = _EXAMPLE.match(example)
+    ename, evalue = (m.group(1), m.group(2)) if m else ("Error", example)
+    if sig.get("scope") == "output":
+        findings = diagnose_output(example, policy)
+    else:
+        findings = diagnose_text(ename, evalue, None, policy)
+    assert sig["id"] in [f.evidence.get("signature") for f in findings]
+
+
+def test_gates_never_hide_a_match() -> None:
+    """A gate derived from a regex is a necessary condition of it: on every example and every
+    real report, whenever the regex matches, the gate is open."""
+    import json
+    from pathlib import Path
+
+    from jupyter_itbridge.detect.engine import catalog
+    from jupyter_itbridge.detect.gates import contains_gate
+
+    corpus = Path(__file__).with_name("corpus") / "real_errors.jsonl"
+    texts = [s["example"] for s in SIGNATURES]
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        case = json.loads(line)
+        texts.append(case.get("output") or case["evalue"])
+        texts.extend(case.get("traceback") or [])
+    for compiled in catalog():
+        if compiled.regex is None:
+            continue
+        for text in texts:
+            if compiled.regex.search(text):
+                assert contains_gate(compiled.gates, text), (compiled.data["id"], text[:80])
 
 
 def test_evidence_is_redacted_by_the_shared_rules() -> None:

@@ -1,6 +1,7 @@
 """network_blocked from REAL failures against loopback servers the tests start: a proxy that
-refuses CONNECT with 403, a TLS server with a self-signed certificate, a package firewall; and a
-real DNS failure for a ``.invalid`` host (RFC 6761: guaranteed never to resolve)."""
+refuses CONNECT with 403, a proxy that intercepts TLS with the organisation's own CA, a package
+firewall; and a real DNS failure for a ``.invalid`` host (RFC 6761: guaranteed never to
+resolve). A self-signed certificate on the user's own local service is NOT reported."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from conftest import INTERCEPTED_HOST
 from itb_helpers import only
 
 from jupyter_itbridge.detect import diagnose, diagnose_output, diagnose_text
@@ -61,25 +63,45 @@ def test_urllib_proxy_refusal(refusing_proxy: int) -> None:
         assert only(findings).subject == "proxy"
 
 
-def test_certificate_verify_failed_self_signed(tls_server: int) -> None:
+def test_tls_interception_by_a_proxy(intercepting_proxy: int) -> None:
+    import requests
+
+    proxies = {"https": f"http://127.0.0.1:{intercepting_proxy}"}
+    with pytest.raises(requests.exceptions.SSLError) as info:
+        requests.get(f"https://{INTERCEPTED_HOST}/simple/", proxies=proxies, timeout=5)
+    assert "self-signed certificate in certificate chain" in str(info.value)  # the real text
+    for findings in both(info.value):
+        f = only(findings)
+        assert (f.kind, f.subject, f.confidence) == ("network_blocked", "tls-ca", "high")
+        assert f.evidence["host"] == INTERCEPTED_HOST
+        assert "certificate chain" in (f.evidence["tls_reason"] or "")
+
+
+def test_urllib_tls_interception(intercepting_proxy: int) -> None:
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({"https": f"http://127.0.0.1:{intercepting_proxy}"})
+    )
+    with pytest.raises(urllib.error.URLError) as info:
+        opener.open(f"https://{INTERCEPTED_HOST}/simple/", timeout=5)
+    assert "CERTIFICATE_VERIFY_FAILED" in str(info.value)
+    for findings in both(info.value):
+        assert only(findings).subject == "tls-ca"
+
+
+def test_self_signed_certificate_of_the_users_own_local_service(tls_server: int) -> None:
+    """Their own dev server on 127.0.0.1 with a self-signed certificate: not interception."""
     import requests
 
     with pytest.raises(requests.exceptions.SSLError) as info:
         requests.get(f"https://127.0.0.1:{tls_server}/", timeout=5)
     assert "CERTIFICATE_VERIFY_FAILED" in str(info.value)
     for findings in both(info.value):
-        f = only(findings)
-        assert (f.kind, f.subject) == ("network_blocked", "tls-ca")
-        assert "self-signed" in (f.evidence["tls_reason"] or "") or "self signed" in (
-            f.evidence["tls_reason"] or ""
-        )
-
-
-def test_urllib_certificate_verify_failed(tls_server: int) -> None:
-    with pytest.raises(urllib.error.URLError) as info:
+        assert [f for f in findings if f.shown] == []
+    with pytest.raises(urllib.error.URLError) as info2:
         urllib.request.urlopen(f"https://127.0.0.1:{tls_server}/", timeout=5)
-    for findings in both(info.value):
-        assert only(findings).subject == "tls-ca"
+    for findings in both(info2.value):
+        assert [f for f in findings if f.shown] == []
+    assert any(f.subject == "tls-ca" for f in diagnose(info2.value))  # kept, at low
 
 
 def test_dns_failure_for_external_host() -> None:
