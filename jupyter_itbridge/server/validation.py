@@ -34,8 +34,10 @@ _STRING_FIELDS = ("summary", "description", "justification", "kind", "subject", 
 
 #: A client's idempotency key: 8-64 letters, digits or dashes, starting with a letter or digit.
 UUID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]{7,63}")
-#: A request number as users write it: ``5`` or ``#5``, no leading zero, fits SQLite's INTEGER.
-REQUEST_ID_RE = re.compile(r"#?([1-9][0-9]{0,17})")
+#: A number as users write a request's: ``5`` or ``#5``, no leading zero.
+NUMBER_RE = re.compile(r"#?([1-9][0-9]*)")
+#: Longest request number looked up (SQLite's INTEGER is 64-bit).
+MAX_ID_DIGITS = 18
 
 
 class ServiceError(Exception):
@@ -52,13 +54,14 @@ def parse_request_key(key: str | int) -> int | str | None:
 
     The rule (also in openapi.yaml): ``5`` or ``#5`` - digits without a leading zero - is the
     request's number; anything else that is shaped like a UUID is looked up as one. The two are
-    never mixed: ``00000002`` is a UUID, not request #2, and a UUID cannot be a plain number
+    never mixed: ``00000002`` is a UUID, not request #2, and a UUID cannot be such a number
     (:func:`check_request_uuid`), so no key can mean two requests.
     """
     text = str(key).strip()
-    match = REQUEST_ID_RE.fullmatch(text) if text.isascii() else None
-    if match:
-        return int(match.group(1))
+    number = NUMBER_RE.fullmatch(text)
+    if number:
+        digits = number.group(1)
+        return int(digits) if len(digits) <= MAX_ID_DIGITS else None
     return text if UUID_RE.fullmatch(text) else None
 
 
@@ -66,7 +69,7 @@ def check_request_uuid(value: str) -> str:
     """A client-chosen UUID, or ServiceError(400): well-formed and never a request number."""
     if not UUID_RE.fullmatch(value):
         raise ServiceError(400, "'uuid' must be 8-64 letters, digits or dashes.")
-    if isinstance(parse_request_key(value), int):
+    if NUMBER_RE.fullmatch(value):
         raise ServiceError(
             400, "'uuid' must not be a plain number (numbers name requests by their id)."
         )
