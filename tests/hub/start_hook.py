@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from jupyter_itbridge.server.extension import SERVER_CALLS_START_HOOK
+from jupyter_itbridge.server import extension
 
 
 @pytest.fixture(name="jp_serverapp")
 def started_serverapp(jp_serverapp: Any, jp_asyncio_loop: Any) -> Any:
-    if SERVER_CALLS_START_HOOK:  # older servers: the extension schedules its own start
+    if extension.SERVER_CALLS_START_HOOK:  # older servers: the extension starts itself
         jp_asyncio_loop.run_until_complete(jp_serverapp.extension_manager.start_all_extensions())
     return jp_serverapp
