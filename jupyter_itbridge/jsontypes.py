@@ -16,8 +16,8 @@ from .contract import RequestState, Urgency
 # -- rows of the store (``server/store.py``), JSON columns decoded --------------------------------
 
 
-class StoredRequest(TypedDict):
-    """One row of ``requests``: the request as filed, plus its delivery state."""
+class _RequestCore(TypedDict):
+    """The fields a stored request and its REST record share, with the same types."""
 
     uuid: str
     id: int
@@ -35,8 +35,13 @@ class StoredRequest(TypedDict):
     ticket_id: str | None
     ticket_url: str | None
     attempts: int
-    next_attempt_at: float | None
     last_error: str | None
+
+
+class StoredRequest(_RequestCore):
+    """One row of ``requests``: the request as filed, plus its delivery state (UNIX times)."""
+
+    next_attempt_at: float | None
     created_at: float
     updated_at: float
 
@@ -115,29 +120,12 @@ HistoryJSON = TypedDict(
 )
 
 
-class _RequestJSON(TypedDict):
-    id: int
-    uuid: str
-    user: str
-    state: RequestState
+class _RequestJSON(_RequestCore):
     state_detail: str
     admin_hint: str | None
     open: bool
-    kind: str | None
-    subject: str | None
-    fingerprint: str | None
-    urgency: Urgency
-    summary: str
-    body: str
-    draft: dict[str, Any]
-    notices: list[str]
-    backend: str
     ticket: TicketJSON | None
-    ticket_id: str | None
-    ticket_url: str | None
-    attempts: int
-    next_attempt_at: str | None
-    last_error: str | None
+    next_attempt_at: str | None  # ISO 8601, like every time below
     created_at: str | None
     updated_at: str | None
     deduped: bool
