@@ -102,7 +102,8 @@ class ITBridgeExtension(ExtensionApp):
 
         store, backend = self._store_and_backend(config)
         service = RequestService(store, backend, self._outbox(store, backend, config))
-        events = server_events(getattr(serverapp, "event_logger", None), _server_loop(serverapp))
+        self._import_offline_drafts(service, config.owner)  # not announced: nobody listens yet
+        events = server_events(serverapp.event_logger, _server_loop(serverapp))
         service.add_listener(events.emit_request_state)  # state changes on the event bus
         self.context = ITBridgeContext(
             config=config,
@@ -113,7 +114,6 @@ class ITBridgeExtension(ExtensionApp):
             events=events,
         )
         self.context.watchers = self._watchers(self.context)
-        self._import_offline_drafts(service, config.owner)
         self.settings["itbridge"] = self.context
         if not SERVER_CALLS_START_HOOK:
             _start_soon(serverapp, self._start)
@@ -136,9 +136,8 @@ class ITBridgeExtension(ExtensionApp):
         context = self.context
         if context is None:
             return
-        for stop in (context.watchers.stop if context.watchers else None, context.service.stop):
-            if stop is None:
-                continue
+        stops = [context.watchers.stop] if context.watchers is not None else []
+        for stop in [*stops, context.service.stop]:
             try:
                 await stop()
             except Exception:
@@ -192,8 +191,8 @@ class ITBridgeExtension(ExtensionApp):
         serverapp = self._server()
         try:
             watchers = Watchers(
-                kernel_manager=getattr(serverapp, "kernel_manager", None),
-                session_manager=getattr(serverapp, "session_manager", None),
+                kernel_manager=serverapp.kernel_manager,
+                session_manager=serverapp.session_manager,
                 service=context.service,
                 events=context.events,
                 owner=context.owner,

@@ -138,7 +138,8 @@ class CommentHandler(_Base):
     @endpoint()
     async def post(self, request_id: str) -> None:
         data = self.body_object()
-        self.write_json(self.call(self.service.comment, self.owner, request_id, data.get("text")))
+        prepared = await self.call_off_loop(self.service.prepare_comment, data.get("text"))
+        self.write_json(self.call(self.service.commit_comment, self.owner, request_id, prepared))
 
 
 class IncidentsHandler(_Base):

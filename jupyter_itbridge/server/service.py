@@ -311,13 +311,25 @@ class RequestService:
             self._notify(row, old)
         return self.to_json(row, detail=True)
 
-    def comment(self, owner: str, id_or_uuid: str | int, text: Any) -> RequestJSON:
+    @staticmethod
+    def prepare_comment(text: Any) -> tuple[str, list[str]]:
+        """A follow-up's text checked, bounded and redacted, with its notices. Pure and
+        thread-safe, like ``prepare``."""
         notices: list[str] = []
-        checked = check_comment(text, notices)
+        return redact(check_comment(text, notices)), notices
+
+    def comment(self, owner: str, id_or_uuid: str | int, text: Any) -> RequestJSON:
+        """Add the owner's follow-up to a request (delivered to its ticket by the outbox)."""
+        return self.commit_comment(owner, id_or_uuid, self.prepare_comment(text))
+
+    def commit_comment(
+        self, owner: str, id_or_uuid: str | int, prepared: tuple[str, list[str]]
+    ) -> RequestJSON:
+        text, notices = prepared
         row = self._row_for(owner, id_or_uuid)
         if row["state"] == "cancelled":
             raise ServiceError(409, f"Request #{row['id']} is cancelled.")
-        self.store.add_comment(row["uuid"], owner, "comment", redact(checked))
+        self.store.add_comment(row["uuid"], owner, "comment", text)
         self._wake()
         return self.to_json(self._fresh(row), detail=True, notices=notices)
 
