@@ -23,7 +23,7 @@ def jp_server_config(tmp_path):
     }
 
 
-def _all_endpoints(base_url: str = "/") -> list[tuple[str, str, type]]:
+def _all_endpoints() -> list[tuple[str, str, type]]:
     """(method, concrete path relative to the API root, handler) for every route we register."""
     out = []
     prefix = API_PREFIX + "/"
