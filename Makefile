@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test install install-test build lint format bench clean
+.PHONY: lab test install install-test build lint typecheck format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,13 @@ build: $(BIN)/python
 	cd labextension && PATH="$(CURDIR)/$(BIN):$$PATH" jlpm install && PATH="$(CURDIR)/$(BIN):$$PATH" jlpm build:prod
 	$(BIN)/python -m pip install -q -e ".[test]"
 
-lint:
+lint: typecheck
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	cd labextension && PATH="$(CURDIR)/$(BIN):$$PATH" jlpm lint:check
+
+# mypy over the package, with the settings in pyproject.toml ([tool.mypy]).
+typecheck:
+	$(BIN)/mypy
 
 format:
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .

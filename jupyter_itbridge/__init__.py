@@ -18,8 +18,11 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "jupyter-itbridge"}]
 
 
-def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    return [{"module": "jupyter_itbridge.server"}]
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    """The server extension app, imported only when a Jupyter server asks for it."""
+    from .server import _jupyter_server_extension_points as points
+
+    return points()
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -1,7 +1,8 @@
 """The one vocabulary shared by kernel, server and backends: findings and request drafts.
 
 Pure data (no Jupyter imports) so that the kernel, the server, the CLI and the tests agree on
-one JSON form. See ``DESIGN.md`` for the contract.
+one JSON form. The names they share (kinds, states, MIME type, marker) are declared in
+:mod:`jupyter_itbridge.contract` and only re-exported here.
 """
 
 from __future__ import annotations
@@ -10,39 +11,27 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .contract import (
+    CONFIDENCES,
+    KINDS,
+    MARKER_PREFIX,
+    MIME_TYPE,  # re-exported: tests and nbconvert users import it from here
+    PACKAGE_KINDS,
+    URGENCIES,
+)
 from .pep503 import normalize_name
 
-MIME_TYPE = "application/vnd.jupyter.itbridge.finding+json"
-
-#: Idempotency marker line written into ticket bodies (backends search for it).
-MARKER_PREFIX = "itbridge-request-id:"
-
-KINDS: tuple[str, ...] = (
-    "blocked_package",
-    "missing_package",
-    "missing_driver",
-    "resource_limit",
-    "network_blocked",
-    "access_denied",
-    "kernel_died",
-)
-CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
-
-#: Request states, in lifecycle order. ``failed`` means "retrying", never "given up".
-STATES: tuple[str, ...] = (
-    "queued",
-    "sent",
-    "acknowledged",
-    "resolved",
-    "rejected",
-    "failed",
-    "cancelled",
-)
-OPEN_STATES: frozenset[str] = frozenset({"queued", "sent", "acknowledged", "failed"})
-URGENCIES: tuple[str, ...] = ("low", "normal", "high")
-
-
-PACKAGE_KINDS = frozenset({"blocked_package", "missing_package"})
+__all__ = [
+    "CONFIDENCES",
+    "KINDS",
+    "MARKER_PREFIX",
+    "MIME_TYPE",
+    "URGENCIES",
+    "Finding",
+    "RequestDraft",
+    "fingerprint",
+    "render_body",
+]
 
 
 def fingerprint(kind: str, subject: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from traitlets import default
 from traitlets.config import LoggingConfigurable
 
-from ..findings import MARKER_PREFIX
+from ..contract import MARKER_PREFIX
 
 
 def body_marker(request_uuid: str) -> str:
@@ -98,6 +98,15 @@ class Backend(LoggingConfigurable):
     can_find: ClassVar[bool] = False
     #: True when ``status`` reads state from the ticket system (status sync runs).
     can_sync: ClassVar[bool] = False
+    #: True when calls block on I/O: the outbox then runs them in a worker thread. A backend
+    #: without I/O (``local``) says False, since a thread hop would cost more than the call.
+    blocking: ClassVar[bool] = True
+    #: Shown to users for a delivered (``sent``) request instead of "sent to IT as <ticket>",
+    #: e.g. when delivering only records the request. None: the default text.
+    state_detail: ClassVar[str | None] = None
+    #: A sentence for admins shown with every request of this backend (e.g. how to connect a
+    #: ticket system). None: nothing to say.
+    admin_hint: ClassVar[str | None] = None
 
     def create(self, request: OutgoingRequest) -> TicketRef:
         raise NotImplementedError

@@ -87,9 +87,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         pass
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
+    except (TypeError, ValueError, IndexError):  # not a date (Python 3.10+ raises)
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 

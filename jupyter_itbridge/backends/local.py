@@ -21,13 +21,9 @@ class LocalBackend(Backend):
     """Records only. Ticket ids are ``LOCAL-<request id>``, so a retry can never duplicate."""
 
     name: ClassVar[str] = "local"
-    can_find: ClassVar[bool] = False
-    can_sync: ClassVar[bool] = False
-    #: No I/O: the outbox calls it inline instead of in a worker thread.
-    blocking: ClassVar[bool] = False
-    #: Shown by the service for delivered requests of this backend.
-    state_detail: ClassVar[str] = STATE_DETAIL
-    admin_hint: ClassVar[str] = ADMIN_HINT
+    blocking: ClassVar[bool] = False  # no I/O: the outbox calls it inline
+    state_detail: ClassVar[str | None] = STATE_DETAIL
+    admin_hint: ClassVar[str | None] = ADMIN_HINT
 
     def create(self, request: OutgoingRequest) -> TicketRef:
         number = request.extra.get("request_id") or request.uuid[:8]

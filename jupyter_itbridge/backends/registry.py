@@ -1,6 +1,8 @@
 """Backend lookup by name: the built-ins plus the ``jupyter_itbridge.backends`` entry points.
 
-Built-ins are imported lazily so that choosing ``local`` never imports ``requests``.
+The one place that turns ``c.ITBridge.backend`` into a backend: the server, ``doctor`` and the
+CLI all call :func:`make_backend`, so they always agree. Built-ins are imported lazily so that
+choosing ``local`` never imports ``requests``.
 """
 
 from __future__ import annotations
@@ -79,6 +81,23 @@ def backend_class(name: str) -> type[Backend]:
     if not (isinstance(cls, type) and issubclass(cls, Backend)):
         raise ValueError(f"c.ITBridge.backend = {name!r} does not name a Backend subclass.")
     return cls
+
+
+def registered_backend_class(name: str) -> type[Backend] | None:
+    """The class registered under ``name`` (built-in or entry point), or None; never raises.
+
+    For showing stored requests of a backend that is no longer the configured one: only
+    registered names are looked up, never a ``module:Class`` path read back from the store.
+    """
+    try:
+        if name in BUILTINS:
+            return _load(BUILTINS[name])
+        for ep in entry_points(group=ENTRY_POINT_GROUP, name=name):
+            cls = ep.load()
+            return cls if isinstance(cls, type) and issubclass(cls, Backend) else None
+    except Exception:  # a broken plugin must not break listing requests
+        return None
+    return None
 
 
 def make_backend(

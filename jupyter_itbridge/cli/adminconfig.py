@@ -186,7 +186,7 @@ def without(config: Config, problems: list[Problem]) -> Config:
 
 def policy_problems(policy: Any) -> list[str]:
     """Mistakes the detector would silently skip at run time (a bad regex, a missing kind)."""
-    from ..findings import KINDS
+    from ..contract import KINDS
 
     problems = []
     for i, sig in enumerate(policy.signatures or []):

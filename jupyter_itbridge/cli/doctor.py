@@ -13,9 +13,14 @@ import os
 import sqlite3
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..redact import redact
+
+if TYPE_CHECKING:
+    from traitlets.config import Configurable
+
+    from ..backends.base import Backend
 
 
 @dataclass
@@ -65,11 +70,11 @@ def backend_problem(name: str, err: BaseException) -> str:
     return f"c.ITBridge.backend = {name!r} could not be loaded ({type(err).__name__}: {reason})."
 
 
-def load_backend_like_server(name: str, parent: Any) -> Any:
+def load_backend_like_server(name: str, parent: Configurable) -> Backend:
     """Resolve the backend exactly as the server does (so doctor and server agree)."""
-    from ..server.service import load_backend
+    from ..backends.registry import make_backend
 
-    return load_backend(name, parent=parent)
+    return make_backend(name, parent=parent)
 
 
 def quiet(backend: Any) -> None:

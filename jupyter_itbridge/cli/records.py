@@ -9,7 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..jsontypes import RequestJSON, StoredRequest
+    from ..server.store import Store
 
 #: CSV columns, in order (the detail-only fields history/comments stay in JSON exports).
 CSV_FIELDS = (
@@ -38,14 +42,19 @@ class UnknownRequest(LookupError):
     """No request with that id or UUID in the store."""
 
 
-def find_row(store: Any, key: str) -> dict[str, Any]:
-    """A stored row by ``5``, ``#5`` or its UUID, whoever filed it (admins see every user)."""
-    text = str(key).strip().lstrip("#")
+def find_row(store: Store, key: str) -> StoredRequest:
+    """A stored row by ``5``, ``#5`` or its UUID, whoever filed it (admins see every user).
+
+    The same rule as the REST API (``validation.parse_request_key``): ``00000002`` is a UUID.
+    """
+    from ..server.validation import parse_request_key
+
+    parsed = parse_request_key(key)
     row = None
-    if text.isascii() and text.isdigit() and len(text) < 18:
-        row = store.get_request_by_id(int(text))
-    elif 0 < len(text) <= 64:
-        row = store.get_request(text)
+    if isinstance(parsed, int):
+        row = store.get_request_by_id(parsed)
+    elif parsed is not None:
+        row = store.get_request(parsed)
     if row is None:
         raise UnknownRequest(f"No request {key!s:.64} in the store {store.path}.")
     return row
@@ -56,7 +65,7 @@ def _clip(text: Any, width: int) -> str:
     return value if len(value) <= width else value[: width - 1] + "…"
 
 
-def table(records: list[dict[str, Any]]) -> str:
+def table(records: list[RequestJSON]) -> str:
     """A fixed-width table, one request per line, newest first."""
     headers = ("ID", "STATE", "USER", "KIND", "TICKET", "CREATED", "SUMMARY")
     rows = [
@@ -78,9 +87,9 @@ def table(records: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def detail(record: dict[str, Any]) -> str:
+def detail(record: RequestJSON) -> str:
     """Everything about one request, readable in a terminal."""
-    ticket = record.get("ticket") or {}
+    ticket = record["ticket"] or {"id": "", "url": None}
     lines = [
         f"Request #{record['id']}  {record['uuid']}",
         f"  state:      {record['state']} ({record['state_detail']})",
@@ -89,8 +98,7 @@ def detail(record: dict[str, Any]) -> str:
         f"  kind:       {record.get('kind') or '-'}   subject: {record.get('subject') or '-'}",
         f"  urgency:    {record['urgency']}",
         f"  backend:    {record['backend']}",
-        f"  ticket:     {ticket.get('id') or '-'}"
-        + (f"  {ticket['url']}" if ticket.get("url") else ""),
+        f"  ticket:     {ticket['id'] or '-'}" + (f"  {ticket['url']}" if ticket["url"] else ""),
         f"  attempts:   {record['attempts']}",
         f"  created:    {record['created_at']}   updated: {record['updated_at']}",
     ]
@@ -116,7 +124,7 @@ def detail(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def to_json_text(records: list[dict[str, Any]]) -> str:
+def to_json_text(records: list[RequestJSON]) -> str:
     return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -130,7 +138,7 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def to_csv_text(records: list[dict[str, Any]]) -> str:
+def to_csv_text(records: list[RequestJSON]) -> str:
     """RFC 4180 CSV (multi-line bodies quoted), one header row, formula-safe cells."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")

@@ -21,7 +21,8 @@ import html
 import uuid
 from typing import Any
 
-from ..findings import MIME_TYPE, URGENCIES, Finding, RequestDraft, render_body
+from ..contract import MIME_TYPE, URGENCIES
+from ..findings import Finding, RequestDraft, render_body
 
 #: What IT will ask for each kind: the justification placeholder says it up front.
 JUSTIFICATION_HINTS: dict[str, str] = {

@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-ENV_URL = "JUPYTER_ITBRIDGE_URL"
-ENV_TOKEN = "JUPYTER_ITBRIDGE_TOKEN"
-TOKEN_HEADER = "X-ITBridge-Token"
+from ..contract import ENV_TOKEN, ENV_URL, TOKEN_HEADER
 
 #: Seconds; the server is on loopback, anything slower means it is not really there.
 POLICY_TIMEOUT = 1.5
@@ -169,7 +167,7 @@ def submit(
     ``draft_body`` is ``RequestDraft.to_dict()``; ``request_uuid`` is the card's idempotency
     key (sent as ``uuid``), so a retried or double-clicked send files one request only.
     """
-    from .drafts import save_draft
+    from ..drafts import save_draft
 
     client = client or ServerClient()
     body = {**draft_body, "uuid": request_uuid}

@@ -15,11 +15,12 @@ def load_policy(client: Any = None) -> tuple[Any, str]:
     """Return ``(ITBridgePolicy, origin)``; origin is ``server``, ``config`` or ``default``."""
     import os
 
+    from ..contract import ENV_URL
     from ..policy import ITBridgePolicy, policy_from_config
 
-    # client.ENV_URL, read here without importing the client: http.client costs ~3 ms and a
-    # kernel that no server started never needs it.
-    if client is not None or os.environ.get("JUPYTER_ITBRIDGE_URL"):
+    # Read here without importing the client: http.client costs ~3 ms and a kernel that no
+    # server started never needs it.
+    if client is not None or os.environ.get(ENV_URL):
         from .client import ServerClient
 
         client = client or ServerClient()

@@ -5,11 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 
-def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    return [{"module": "jupyter_itbridge.server"}]
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    """The extension is the :class:`~.extension.ITBridgeExtension` app (imported on demand)."""
+    from .extension import ITBridgeExtension
 
-
-def _load_jupyter_server_extension(serverapp: Any) -> None:
-    from .extension import load
-
-    load(serverapp)
+    return [{"module": "jupyter_itbridge.server.extension", "app": ITBridgeExtension}]

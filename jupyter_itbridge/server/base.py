@@ -1,4 +1,4 @@
-"""Base handler: one place for authentication, the kernel token, JSON in and out.
+"""Base handler: one place for authentication, the kernel token, JSON in and out, error text.
 
 Browser calls go through jupyter-server's identity provider, XSRF check and ``@authorized``.
 Kernel calls carry ``X-ITBridge-Token`` (a random per-process secret the server puts in the
@@ -12,33 +12,63 @@ import functools
 import hmac
 import inspect
 import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.auth.identity import User
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from ..kernel.client import TOKEN_HEADER as KERNEL_TOKEN_HEADER  # one contract, both sides
+from ..contract import TOKEN_HEADER as KERNEL_TOKEN_HEADER
 
 if TYPE_CHECKING:
-    from .extension import ITBridgeApp
+    from .context import ITBridgeContext
 
 AUTH_RESOURCE = "itbridge"
 
+Method = TypeVar("Method", bound=Callable[..., Awaitable[None]])
 
-def endpoint(*, kernel: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorate every HTTP method: ``@tornado.web.authenticated`` + ``@authorized``.
+#: C0/C1 control characters and Unicode line breaks: never written raw to a log line.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
-    ``kernel=True`` additionally lets the per-process kernel token in (and nothing else).
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (``\\n``, ``\\x1b``...), for one log line.
+
+    Why: request ids and query values are quoted in messages, and a raw newline or ESC there
+    forges log lines or drives the terminal of whoever reads the log.
+    """
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def error_message(err: web.HTTPError) -> str | None:
+    """The message an ``HTTPError`` was raised with, exactly (tornado stores it %-escaped)."""
+    get_message = getattr(err, "get_message", None)  # tornado >= 6.5
+    if callable(get_message):
+        message: str | None = get_message()
+        return message
+    message = err.log_message
+    if message and err.args:
+        return message % err.args
+    return message.replace("%%", "%") if message else message  # older tornado escaped it
+
+
+def endpoint(*, kernel: bool = False) -> Callable[[Method], Method]:
+    """Decorate every HTTP method: ``@tornado.web.authenticated``, then ``@authorized``.
+
+    ``kernel=True`` additionally lets the per-process kernel token in (and nothing else). The
+    outermost wrapper is tornado's own ``authenticated``, so jupyter-server sees it (with
+    ``allow_unauthenticated_access = False`` it flags every method it cannot see it on); the
+    kernel request passes it because ``prepare`` set ``current_user`` from the token.
     """
 
-    def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
-        browser_path = web.authenticated(authorized(method))
+    def decorate(method: Method) -> Method:
+        browser_path = authorized(method)
 
         @functools.wraps(method)
-        async def wrapper(self: ITBridgeHandler, *args: Any, **kwargs: Any) -> Any:
+        async def checked(self: ITBridgeHandler, *args: Any, **kwargs: Any) -> None:
             if self.is_kernel_request:
                 if not kernel:
                     raise web.HTTPError(403, "The kernel token cannot use this endpoint.")
@@ -46,11 +76,11 @@ def endpoint(*, kernel: bool = False) -> Callable[[Callable[..., Any]], Callable
             else:
                 result = browser_path(self, *args, **kwargs)
             if inspect.isawaitable(result):
-                result = await result
-            return result
+                await result
 
+        wrapper = web.authenticated(checked)
         wrapper.__itbridge_endpoint__ = {"kernel": kernel}  # type: ignore[attr-defined]
-        return wrapper
+        return wrapper  # type: ignore[return-value]  # same signature as ``method``
 
     return decorate
 
@@ -62,8 +92,9 @@ class ITBridgeHandler(APIHandler):
     is_kernel_request = False
 
     @property
-    def itbridge(self) -> ITBridgeApp:
-        return self.settings["itbridge"]
+    def itbridge(self) -> ITBridgeContext:
+        context: ITBridgeContext = self.settings["itbridge"]
+        return context
 
     @property
     def owner(self) -> str:
@@ -107,3 +138,30 @@ class ITBridgeHandler(APIHandler):
     def write_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
         self.finish(json.dumps(data, default=str))
+
+    # -- errors: the user's text, exactly, in the reply; escaped in the log ---------------------
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """JSON ``{"message", "reason"}`` as jupyter-server writes it, minus its doubled ``%%``."""
+        exc_info = kwargs.get("exc_info")
+        err = exc_info[1] if exc_info else None
+        if isinstance(err, web.HTTPError) and (message := error_message(err)):
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps({"message": message, "reason": err.reason}))
+            return
+        super().write_error(status_code, **kwargs)
+
+    def log_exception(self, typ: Any, value: BaseException | None, tb: Any) -> None:
+        """HTTP errors as one warning line: the message may quote user input (``%``, newlines)."""
+        if isinstance(value, web.HTTPError):
+            message = error_message(value)
+            if message:
+                self.log.warning(
+                    "%d %s: %s", value.status_code, self._request_summary(), printable(message)
+                )
+            return
+        super().log_exception(typ, value, tb)
+
+    def _request_summary(self) -> str:
+        # Also what jupyter-server's access log prints: the URI is the client's text.
+        return printable(super()._request_summary())

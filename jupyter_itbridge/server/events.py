@@ -11,17 +11,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from ..contract import EVENT_INCIDENT, EVENT_REQUEST_STATE
+from ..jsontypes import IncidentJSON, RequestJSON
+
+if TYPE_CHECKING:
+    from jupyter_events import EventLogger
 
 log = logging.getLogger("jupyter_itbridge.events")
 
-SCHEMA_BASE = "https://events.jupyter.org/jupyter_itbridge"
-REQUEST_STATE = f"{SCHEMA_BASE}/request_state/v1"
-INCIDENT = f"{SCHEMA_BASE}/incident/v1"
 SCHEMA_DIR = Path(__file__).parent / "event_schemas"
 SCHEMA_FILES: dict[str, Path] = {
-    REQUEST_STATE: SCHEMA_DIR / "request_state" / "v1.yaml",
-    INCIDENT: SCHEMA_DIR / "incident" / "v1.yaml",
+    EVENT_REQUEST_STATE: SCHEMA_DIR / "request_state" / "v1.yaml",
+    EVENT_INCIDENT: SCHEMA_DIR / "incident" / "v1.yaml",
 }
 
 SUMMARY_MAX = 300
@@ -45,7 +48,7 @@ def _int(value: Any) -> int | None:
     return None
 
 
-def request_state_payload(record: dict[str, Any], old_state: str | None) -> dict[str, Any]:
+def request_state_payload(record: RequestJSON, old_state: str | None) -> dict[str, Any]:
     """A request record (``RequestService.to_json``) -> the ``request_state`` event data."""
     return {
         "id": int(record["id"]),
@@ -61,7 +64,7 @@ def request_state_payload(record: dict[str, Any], old_state: str | None) -> dict
     }
 
 
-def incident_payload(incident: dict[str, Any]) -> dict[str, Any]:
+def incident_payload(incident: IncidentJSON) -> dict[str, Any]:
     """An incident record (``RequestService.incidents``) -> the ``incident`` event data."""
     details = incident.get("details") or {}
     return {
@@ -86,14 +89,16 @@ def incident_payload(incident: dict[str, Any]) -> dict[str, Any]:
 class ITBridgeEvents:
     """Emits our two event types; never raises into the caller (a toast is not worth a 500)."""
 
-    def __init__(self, event_logger: Any, loop: asyncio.AbstractEventLoop | None = None) -> None:
+    def __init__(
+        self, event_logger: EventLogger | None, loop: asyncio.AbstractEventLoop | None = None
+    ) -> None:
         self.event_logger = event_logger
         self.loop = loop
         self.emitted = 0
         self.failed = 0
 
     def emit_request_state(
-        self, record: dict[str, Any], old_state: str | None = None
+        self, record: RequestJSON, old_state: str | None = None
     ) -> dict[str, Any] | None:
         """Announce that a request was filed (``old_state`` None) or changed state."""
         try:
@@ -102,9 +107,9 @@ class ITBridgeEvents:
             log.exception("jupyter-itbridge: bad request record for an event")
             self.failed += 1
             return None
-        return self._emit(REQUEST_STATE, data)
+        return self._emit(EVENT_REQUEST_STATE, data)
 
-    def emit_incident(self, incident: dict[str, Any]) -> dict[str, Any] | None:
+    def emit_incident(self, incident: IncidentJSON) -> dict[str, Any] | None:
         """Announce a new incident (kernel killed, memory pressure)."""
         try:
             data = incident_payload(incident)
@@ -112,7 +117,7 @@ class ITBridgeEvents:
             log.exception("jupyter-itbridge: bad incident record for an event")
             self.failed += 1
             return None
-        return self._emit(INCIDENT, data)
+        return self._emit(EVENT_INCIDENT, data)
 
     def _emit(self, schema_id: str, data: dict[str, Any]) -> dict[str, Any] | None:
         if self.event_logger is None:
@@ -129,6 +134,8 @@ class ITBridgeEvents:
         return self._emit_now(schema_id, data)
 
     def _emit_now(self, schema_id: str, data: dict[str, Any]) -> dict[str, Any] | None:
+        if self.event_logger is None:
+            return None
         try:
             capsule = self.event_logger.emit(schema_id=schema_id, data=data)
         except Exception:
@@ -139,7 +146,7 @@ class ITBridgeEvents:
         return capsule
 
 
-def register_schemas(event_logger: Any) -> None:
+def register_schemas(event_logger: EventLogger) -> None:
     """Register both schemas once (a second server extension load must not fail)."""
     for schema_id, path in SCHEMA_FILES.items():
         if schema_id in event_logger.schemas:
@@ -147,24 +154,14 @@ def register_schemas(event_logger: Any) -> None:
         event_logger.register_event_schema(path)
 
 
-def setup_events(app: Any, serverapp: Any) -> ITBridgeEvents:
-    """Register the schemas, expose ``app.events`` and announce every request state change."""
-    event_logger = getattr(serverapp, "event_logger", None)
-    loop: asyncio.AbstractEventLoop | None = None
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        io_loop = getattr(serverapp, "io_loop", None)
-        loop = getattr(io_loop, "asyncio_loop", None)
+def server_events(
+    event_logger: EventLogger | None, loop: asyncio.AbstractEventLoop | None
+) -> ITBridgeEvents:
+    """Our emitter on the server's event bus, schemas registered (a dud one if that fails)."""
     if event_logger is not None:
         try:
             register_schemas(event_logger)
         except Exception:
-            serverapp.log.exception("jupyter-itbridge: event schemas not registered")
+            log.exception("jupyter-itbridge: event schemas not registered")
             event_logger = None
-    events = ITBridgeEvents(event_logger, loop)
-    app.events = events
-    service = getattr(app, "service", None)
-    if service is not None and hasattr(service, "add_listener"):
-        service.add_listener(events.emit_request_state)
-    return events
+    return ITBridgeEvents(event_logger, loop)

@@ -1,128 +1,256 @@
-"""Wire jupyter-itbridge into a running jupyter-server.
+"""The jupyter-server extension: an ``ExtensionApp`` that wires config, store, backend, service,
+events and watchers, registers the REST routes and hands kernels their URL and token.
 
-Builds one :class:`ITBridgeApp` (config, policy, request service, events, watchers), stores it
-in the tornado settings under ``"itbridge"`` (the jupyterlab-git "service object in settings"
-model), registers the REST routes, and hands kernels the URL and per-process token they use to file
-requests.
+Why an ``ExtensionApp`` (jupyter_server's own model): it loads ``jupyter_itbridge_config.*``
+from the config path, gives us ``initialize_settings`` / ``initialize_handlers`` to build the
+parts in order, an async start hook that runs once the event loop does, and ``stop_extension``
+when the server shuts down. Handlers reach the parts as one typed
+:class:`~jupyter_itbridge.server.context.ITBridgeContext` in ``settings["itbridge"]``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import os
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Awaitable, Callable
 
+from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.serverapp import ServerApp
 from jupyter_server.utils import url_path_join
+from traitlets import default
+from traitlets.config import Config
 
+from ..backends.base import Backend
+from ..backends.registry import make_backend
+from ..backends.unavailable import UnavailableBackend
 from ..config import ITBridge
-from ..kernel.client import ENV_TOKEN, ENV_URL  # what kernels read, set here
-from ..policy import ITBridgePolicy
+from ..contract import API_PREFIX, ENV_TOKEN, ENV_URL
+from ..policy import ITBridgePolicy, config_files, load_config_file
+from ..redact import redact
+from .context import ITBridgeContext
+from .events import server_events
+from .outbox import Outbox
+from .service import RequestService
+from .store import Store, default_store_path
+from .watchers import Watchers
 
-API_PREFIX = "itbridge/api"
-
-
-@dataclass
-class ITBridgeApp:
-    """Everything a handler needs, built once per server process."""
-
-    config: ITBridge
-    policy: ITBridgePolicy
-    kernel_token: str
-    api_url: str
-    service: Any = None
-    events: Any = None
-    watchers: Any = None
-
-    @property
-    def owner(self) -> str:
-        return self.config.owner
+#: The extension's own config file on the Jupyter config path (``.py``, ``.json``, ``.d/``).
+CONFIG_FILE = "jupyter_itbridge_config"
+#: jupyter_server 2.16 added the async start hook; older 2.x never call it (see ``_start_soon``).
+SERVER_CALLS_START_HOOK = hasattr(ExtensionApp, "_start_jupyter_server_extension")
 
 
-def route_table(base_url: str) -> list[tuple[str, type]]:
-    """All REST routes, absolute (``{base_url}itbridge/api/...``)."""
+def route_table() -> list[tuple[str, type]]:
+    """All REST routes, relative to the server's ``base_url`` (``itbridge/api/...``)."""
     from . import health, requests_api
 
     return [
-        (url_path_join(base_url, API_PREFIX, path), handler)
+        (url_path_join(API_PREFIX, path), handler)
         for path, handler in [*health.HANDLERS, *requests_api.HANDLERS]
     ]
 
 
-def kernel_api_url(serverapp: Any) -> str:
+def kernel_api_url(serverapp: ServerApp) -> str:
     """The URL kernels use to reach the API (loopback, with the server's base_url)."""
-    url = serverapp.connection_url
-    return url_path_join(url, API_PREFIX) + "/"
+    return url_path_join(serverapp.connection_url, API_PREFIX) + "/"
 
 
-def load(serverapp: Any) -> ITBridgeApp:
-    """Entry point called by ``_load_jupyter_server_extension``."""
-    _merge_itbridge_config_files(serverapp)
-    config = ITBridge(parent=serverapp)
-    policy = ITBridgePolicy(parent=serverapp)
-    token = secrets.token_urlsafe(32)
+class ITBridgeExtension(ExtensionApp):
+    """jupyter-itbridge inside a Jupyter server (JupyterLab, Notebook 7, JupyterHub's
+    single-user server). Config: ``c.ITBridge.*``, ``c.ITBridgePolicy.*``, ``c.<X>Backend.*``."""
+
+    name = "jupyter_itbridge"  # the package jpserver_extensions enables
+    description = "Turn environment failures in notebooks into precise, safe requests to IT."
+
+    context: ITBridgeContext | None = None
+
+    @default("config_file_name")
+    def _config_file_name_default(self) -> str:
+        # ExtensionApp derives "jupyter_{name}_config" (jupyter_jupyter_itbridge_config here);
+        # ours is the file kernels and the CLI read: jupyter_itbridge_config.{py,json}.
+        return CONFIG_FILE
+
+    def load_config_file(self, suppress_errors: bool = True) -> None:  # type: ignore[override]
+        """``jupyter_itbridge_config.{py,json}`` as every extension app, plus the
+        ``jupyter_itbridge_config.d/*.json`` fragments that kernels and the CLI read too."""
+        super().load_config_file(suppress_errors)
+        fragments = Config()
+        for path in config_files(self.config_file_paths, (self.config_file_name,)):
+            if os.path.basename(os.path.dirname(path)).endswith(".d"):
+                fragments.merge(load_config_file(path))
+        if fragments:
+            fragments.merge(self.config)  # the .py/.json files win over the fragments
+            self.update_config(fragments)
+
+    # -- jupyter_server's lifecycle -----------------------------------------------------------
+
+    def initialize_settings(self) -> None:
+        """Build every part, in dependency order, and put them in ``settings["itbridge"]``."""
+        serverapp = self._server()
+        config = ITBridge(parent=self)
+        policy = ITBridgePolicy(parent=self)
+        token = secrets.token_urlsafe(32)
+        try:
+            api_url = kernel_api_url(serverapp)
+        except Exception:  # unix sockets and exotic setups: kernels then use the offline drafts
+            api_url = ""
+        # Kernels started by this server inherit these (and only kernels of this server know them).
+        os.environ[ENV_TOKEN] = token
+        if api_url:
+            os.environ[ENV_URL] = api_url
+
+        store, backend = self._store_and_backend(config)
+        service = RequestService(store, backend, self._outbox(store, backend, config))
+        self._import_offline_drafts(service, config.owner)  # not announced: nobody listens yet
+        events = server_events(serverapp.event_logger, _server_loop(serverapp))
+        service.add_listener(events.emit_request_state)  # state changes on the event bus
+        self.context = ITBridgeContext(
+            config=config,
+            policy=policy,
+            kernel_token=token,
+            api_url=api_url,
+            service=service,
+            events=events,
+        )
+        self.context.watchers = self._watchers(self.context)
+        self.settings["itbridge"] = self.context
+        if not SERVER_CALLS_START_HOOK:
+            _start_soon(serverapp, self._start)
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(route_table())
+        self._server().log.info(
+            "jupyter-itbridge: API at %s, backend %r",
+            url_path_join(self._server().base_url, API_PREFIX),
+            self._context().config.backend,
+        )
+
+    async def _start_jupyter_server_extension(self, serverapp: ServerApp) -> None:
+        """Start the outbox and the watchers once the server's event loop runs."""
+        await self._start()
+
+    async def stop_extension(self) -> None:
+        """Stop the watchers and the outbox. Nothing is lost if this never runs: every request
+        is committed before delivery, so a kill only delays it."""
+        context = self.context
+        if context is None:
+            return
+        stops = [context.watchers.stop] if context.watchers is not None else []
+        for stop in [*stops, context.service.stop]:
+            try:
+                await stop()
+            except Exception:
+                self._server().log.exception("jupyter-itbridge: stopping %r failed", stop)
+
+    # -- the parts ----------------------------------------------------------------------------
+
+    async def _start(self) -> None:
+        context = self._context()
+        await context.service.start()
+        if context.watchers is not None:
+            context.watchers.start()
+
+    def _store_and_backend(self, config: ITBridge) -> tuple[Store, Backend]:
+        """The store and the backend (a stand-in if it fails to load), from ``c.ITBridge``."""
+        try:
+            backend = make_backend(config.backend, parent=self)
+        except Exception as err:
+            self._server().log.error(
+                "jupyter-itbridge: backend %r failed to load: %s", config.backend, err
+            )
+            backend = UnavailableBackend(config.backend, redact(f"{type(err).__name__}: {err}"))
+        return Store(config.store_path or default_store_path()), backend
+
+    @staticmethod
+    def _outbox(store: Store, backend: Backend, config: ITBridge) -> Outbox:
+        return Outbox(
+            store,
+            backend,
+            sync_interval=config.sync_interval,
+            base_delay=config.retry_base_delay,
+            max_delay=config.retry_max_delay,
+            config_error_delay=config.config_error_retry_delay,
+            concurrency=config.outbox_concurrency,
+        )
+
+    def _watchers(self, context: ITBridgeContext) -> Watchers | None:
+        """Kernel-death and memory watchers from ``c.ITBridge.*``, hooked to the kernel manager
+        (None when disabled or when they cannot be set up: the rest works without them)."""
+        config, log = context.config, self._server().log
+        if not config.watchers_enabled:
+            return None
+        threshold = config.memory_pressure_threshold
+        if not 0 < threshold <= 1:
+            log.error(
+                "jupyter-itbridge: ITBridge.memory_pressure_threshold=%r is not in (0, 1]; "
+                "using 0.9",
+                threshold,
+            )
+            threshold = 0.9
+        serverapp = self._server()
+        try:
+            watchers = Watchers(
+                kernel_manager=serverapp.kernel_manager,
+                session_manager=serverapp.session_manager,
+                service=context.service,
+                events=context.events,
+                owner=context.owner,
+                interval=config.watch_interval,
+                threshold=threshold,
+                rearm=config.memory_pressure_rearm,
+                max_samples=config.kernel_memory_samples,
+                rss_fraction=config.oom_rss_fraction,
+                cgroup_root=config.cgroup_root,
+            )
+            watchers.install()
+        except Exception:
+            log.exception("jupyter-itbridge: watchers not started")
+            return None
+        snap = watchers.snapshot()
+        log.info(
+            "jupyter-itbridge: watching kernels; memory limit %s (source %s)",
+            snap.limit_bytes,
+            snap.source,
+        )
+        return watchers
+
+    def _import_offline_drafts(self, service: RequestService, owner: str) -> None:
+        """Drafts a kernel saved while the server was unreachable are filed now."""
+        log = self._server().log
+        try:
+            report = service.import_offline_drafts(owner)
+        except Exception as err:
+            log.warning("jupyter-itbridge: offline drafts not imported: %s", err)
+            return
+        if report.imported or report.failed:
+            log.info(
+                "jupyter-itbridge: imported %d offline draft(s); %d kept after errors",
+                len(report.imported),
+                len(report.failed),
+            )
+
+    def _server(self) -> ServerApp:
+        assert self.serverapp is not None  # linked before initialize_settings runs
+        return self.serverapp
+
+    def _context(self) -> ITBridgeContext:
+        assert self.context is not None  # built by initialize_settings
+        return self.context
+
+
+def _server_loop(serverapp: ServerApp) -> asyncio.AbstractEventLoop | None:
+    """The loop events are emitted on (worker threads hop over to it)."""
     try:
-        api_url = kernel_api_url(serverapp)
-    except Exception:  # unix sockets and exotic setups: kernels then use the offline drafts
-        api_url = ""
-    app = ITBridgeApp(config=config, policy=policy, kernel_token=token, api_url=api_url)
-
-    # Kernels started by this server inherit these (and only kernels of this server know them).
-    os.environ[ENV_TOKEN] = token
-    if api_url:
-        os.environ[ENV_URL] = api_url
-
-    from .events import setup_events
-    from .service import build_service
-    from .watchers import setup_watchers
-
-    service = build_service(app, serverapp)  # backend, store, outbox
-    setup_events(app, serverapp)  # request state changes and incidents on the event bus
-    watchers = setup_watchers(app, serverapp)  # kernel deaths and memory pressure
-    _start_soon(serverapp, service.start)
-    if watchers is not None:
-        _start_soon(serverapp, watchers.start)
-    _stop_with_server(app, serverapp)
-
-    web_app = serverapp.web_app
-    web_app.settings["itbridge"] = app
-    web_app.add_handlers(".*$", route_table(web_app.settings["base_url"]))
-    serverapp.log.info(
-        "jupyter-itbridge: API at %s, backend %r",
-        url_path_join(web_app.settings["base_url"], API_PREFIX),
-        config.backend,
-    )
-    return app
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        io_loop = getattr(serverapp, "io_loop", None)
+        loop: asyncio.AbstractEventLoop | None = getattr(io_loop, "asyncio_loop", None)
+        return loop
 
 
-def _merge_itbridge_config_files(serverapp: Any) -> None:
-    """Honour ``jupyter_itbridge_config.{py,json}`` on the config path, as kernels and the CLI do.
-
-    jupyter-server reads only ``jupyter_server_config.*``; our sections (``ITBridge*`` and
-    ``*Backend``) from the extension's own file are merged in, below the server's own config.
-    """
-    from traitlets.config import Config
-
-    from ..policy import load_jupyter_config
-
-    try:
-        extra = load_jupyter_config(basenames=("jupyter_itbridge_config",))
-    except Exception as err:  # a broken admin file must not take the server down
-        serverapp.log.error("jupyter-itbridge: cannot load jupyter_itbridge_config: %s", err)
-        return
-    ours = Config(
-        {k: v for k, v in extra.items() if k.startswith("ITBridge") or k.endswith("Backend")}
-    )
-    if ours:
-        ours.merge(serverapp.config)
-        serverapp.update_config(Config({k: v for k, v in ours.items() if k in extra}))
-
-
-def _start_soon(serverapp: Any, start: Callable[[], Any]) -> None:
-    """Run ``start`` (sync or async) on the server's event loop at its next turn.
+def _start_soon(serverapp: ServerApp, start: Callable[[], Awaitable[None]]) -> None:
+    """jupyter_server < 2.16: run ``start`` on the server's loop at its next turn.
 
     Tests load the extension inside the running loop; a real server loads it before its loop
     runs, so the callback waits for it.
@@ -135,34 +263,3 @@ def _start_soon(serverapp: Any, start: Callable[[], Any]) -> None:
     except RuntimeError:
         io_loop = getattr(serverapp, "io_loop", None) or IOLoop.current()
     io_loop.add_callback(start)  # tornado awaits a coroutine result and logs its errors
-
-
-def _stop_with_server(app: ITBridgeApp, serverapp: Any) -> None:
-    """Stop the watchers and the outbox when the server cleans up its extensions.
-
-    Why here: a function-style server extension gets no stop hook, so we wrap this server's
-    ``cleanup_extensions`` (on the instance only). Nothing is lost if this never runs: every
-    request is committed before delivery, so a kill only delays it.
-    """
-    original = getattr(serverapp, "cleanup_extensions", None)
-    if original is None:
-        return
-
-    async def cleanup_extensions(*args: Any, **kwargs: Any) -> Any:
-        for part in (app.watchers, app.service):
-            stop = getattr(part, "stop", None)
-            if stop is None:
-                continue
-            try:
-                await stop()
-            except Exception:
-                serverapp.log.exception("jupyter-itbridge: stopping %r failed", part)
-        result = original(*args, **kwargs)
-        if inspect.isawaitable(result):
-            result = await result
-        return result
-
-    try:
-        serverapp.cleanup_extensions = cleanup_extensions
-    except Exception:  # a read-only attribute on an exotic server: tasks end with the loop
-        serverapp.log.debug("jupyter-itbridge: cannot hook cleanup_extensions", exc_info=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import __version__
 from .base import ITBridgeHandler, endpoint
 
@@ -10,10 +12,10 @@ class HealthHandler(ITBridgeHandler):
     @endpoint()
     async def get(self) -> None:
         app = self.itbridge
-        info = {"status": "ok", "version": __version__, "backend": app.config.backend}
-        if app.service is not None:
-            info.update(app.service.health())
+        info: dict[str, Any] = {"status": "ok", "version": __version__}
+        info["backend"] = app.config.backend
+        info.update(app.service.health())
         self.write_json(info)
 
 
-HANDLERS = [(r"health", HealthHandler)]
+HANDLERS: list[tuple[str, type[ITBridgeHandler]]] = [(r"health", HealthHandler)]

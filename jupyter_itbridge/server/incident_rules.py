@@ -169,10 +169,11 @@ def kernel_death_details(facts: DeathFacts, rss_fraction: float = 0.9) -> dict[s
         message = "Your kernel stopped unexpectedly."
     message += after
 
-    memory = {
+    last_rss = facts.samples[-1].rss_bytes if facts.samples else None
+    memory: dict[str, Any] = {  # JSON for the incident's details
         "limit_bytes": facts.limit_bytes,
         "limit_source": facts.limit_source,
-        "last_rss_bytes": facts.samples[-1].rss_bytes if facts.samples else None,
+        "last_rss_bytes": last_rss,
         "peak_rss_bytes": peak_of(facts.samples),
         "cgroup_usage_bytes": facts.cgroup_usage_bytes,
         "cgroup_peak_bytes": facts.cgroup_peak_bytes,
@@ -222,7 +223,7 @@ def kernel_death_details(facts: DeathFacts, rss_fraction: float = 0.9) -> dict[s
             evidence={
                 "exit_code": code,
                 "signal": details["signal_name"] or signum,
-                "last_memory": format_bytes(memory["last_rss_bytes"]),
+                "last_memory": format_bytes(last_rss),
                 "memory_limit": format_bytes(facts.limit_bytes),
             },
             confidence="medium",

@@ -14,17 +14,20 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, cast
 
 from ..backends.base import Backend, BackendError, OutgoingRequest, TicketRef
+from ..contract import RequestState
+from ..jsontypes import DueComment, StoredRequest
 from ..redact import redact
 from .store import DELIVERED, UNSUPPORTED, Store, TransitionError
 
 log = logging.getLogger("jupyter_itbridge.outbox")
+T = TypeVar("T")
 
 #: ``on_change(record_row, old_state)`` is called after every state change the worker makes.
-OnChange = Callable[[dict[str, Any], str], Any]
+OnChange = Callable[[StoredRequest, str], Any]
 
 
 def backoff_delay(
@@ -38,7 +41,7 @@ def backoff_delay(
     return delay
 
 
-def outgoing(row: dict[str, Any]) -> OutgoingRequest:
+def outgoing(row: StoredRequest) -> OutgoingRequest:
     """The stored row as a backend sees it (already redacted when stored)."""
     draft = row.get("draft") or {}
     return OutgoingRequest(
@@ -49,7 +52,7 @@ def outgoing(row: dict[str, Any]) -> OutgoingRequest:
         kind=row.get("kind"),
         subject=row.get("subject"),
         fingerprint=row.get("fingerprint"),
-        urgency=row.get("urgency") or "normal",
+        urgency=row["urgency"],
         extra={
             "request_id": row["id"],
             "notebook_path": draft.get("notebook_path"),
@@ -108,7 +111,7 @@ class Outbox:
         self._stopping = False
         self._wake = asyncio.Event()
         self._tasks = [asyncio.create_task(self._deliver_loop(), name="itbridge-outbox")]
-        if getattr(self.backend, "can_sync", False) and self.sync_interval > 0:
+        if self.backend.can_sync and self.sync_interval > 0:
             self._tasks.append(asyncio.create_task(self._sync_loop(), name="itbridge-sync"))
 
     async def stop(self) -> None:
@@ -152,7 +155,7 @@ class Outbox:
         rows = self.store.due_requests(limit=self.batch)
         sem = asyncio.Semaphore(self.concurrency)
 
-        async def guarded(coro: Any) -> None:
+        async def guarded(coro: Awaitable[None]) -> None:
             async with sem:
                 await coro
 
@@ -172,20 +175,20 @@ class Outbox:
             await asyncio.sleep(0.01)
         raise TimeoutError("outbox did not drain in time")
 
-    async def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
         """Backend calls run in a thread (they block on the network), except for backends that
         declare ``blocking = False`` (``local``: a thread hop would cost more than the call)."""
-        if getattr(self.backend, "blocking", True):
+        if self.backend.blocking:
             return await asyncio.to_thread(fn, *args)
         return fn(*args)
 
-    async def deliver(self, row: dict[str, Any]) -> None:
+    async def deliver(self, row: StoredRequest) -> None:
         """One delivery try for one request; every outcome is recorded in the store."""
         request_uuid = row["uuid"]
         attempts = int(row.get("attempts") or 0) + 1
         try:
             ref = None
-            if getattr(self.backend, "can_find", False):
+            if self.backend.can_find:
                 ref = await self._call(self.backend.find, request_uuid)
             if ref is None:
                 ref = await self._call(self.backend.create, outgoing(row))
@@ -198,7 +201,7 @@ class Outbox:
             return
         self._record_success(row, attempts, ref)
 
-    def _record_success(self, row: dict[str, Any], attempts: int, ref: TicketRef) -> None:
+    def _record_success(self, row: StoredRequest, attempts: int, ref: TicketRef) -> None:
         self.reachable, self.last_success_at = True, time.time()
         self.deliveries += 1
         try:
@@ -223,7 +226,7 @@ class Outbox:
             return
         self._changed(new, old)
 
-    def _record_failure(self, row: dict[str, Any], attempts: int, err: BackendError) -> None:
+    def _record_failure(self, row: StoredRequest, attempts: int, err: BackendError) -> None:
         message = redact(err.admin_message)[:2000]
         # An HTTP answer below 500 means the system is up (it rejected us); else unreachable.
         self.reachable = err.status is not None and err.status < 500
@@ -253,10 +256,10 @@ class Outbox:
             delay,
             message,
         )
-        if old != new:
-            self._changed(new, old)
+        # Announced even when it was already failed: attempts, next try and error changed.
+        self._changed(new, old)
 
-    async def deliver_comment(self, comment: dict[str, Any]) -> None:
+    async def deliver_comment(self, comment: DueComment) -> None:
         ref = TicketRef(id=comment["ticket_id"], url=comment.get("ticket_url"))
         attempts = int(comment.get("attempts") or 0) + 1
         try:
@@ -265,10 +268,12 @@ class Outbox:
             self.store.update_comment(comment["id"], delivered=UNSUPPORTED, attempts=attempts)
             return
         except Exception as err:
-            retry_after = getattr(err, "retry_after", None)
-            message = redact(getattr(err, "admin_message", None) or f"{type(err).__name__}: {err}")
+            backend_error = err if isinstance(err, BackendError) else None
+            retry_after = backend_error.retry_after if backend_error else None
+            detail = backend_error.admin_message if backend_error else ""
+            message = redact(detail or f"{type(err).__name__}: {err}")
             delay = backoff_delay(attempts, self.base_delay, self.max_delay, self.rng, retry_after)
-            if isinstance(err, BackendError) and not err.retryable:
+            if backend_error is not None and not backend_error.retryable:
                 delay = max(delay, self.config_error_delay)
             self.last_error = message[:2000]
             self.store.update_comment(
@@ -301,16 +306,16 @@ class Outbox:
         changed = 0
         for start in range(0, len(rows), self.sync_batch):
             chunk = rows[start : start + self.sync_batch]
-            refs = [TicketRef(id=r["ticket_id"], url=r.get("ticket_url")) for r in chunk]
+            refs = [TicketRef(id=r["ticket_id"] or "", url=r.get("ticket_url")) for r in chunk]
             states = await self._call(self.backend.statuses, refs)
             for row in chunk:
-                state = states.get(row["ticket_id"])
+                state = states.get(row["ticket_id"] or "")
                 if not state or state == row["state"]:
                     continue
                 try:
                     old, new = self.store.transition(
                         row["uuid"],
-                        state,
+                        cast(RequestState, state),  # validated by the store
                         note=f"ticket {row['ticket_id']} is now {state}",
                         expect={row["state"]},
                     )
@@ -321,7 +326,7 @@ class Outbox:
                 self._changed(new, old)
         return changed
 
-    def _changed(self, row: dict[str, Any], old_state: str) -> None:
+    def _changed(self, row: StoredRequest, old_state: str) -> None:
         if self.on_change is None:
             return
         try:

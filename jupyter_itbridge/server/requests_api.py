@@ -6,15 +6,19 @@ client mistake becomes a 4xx with a message naming the field; nothing a user sen
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from tornado import web
 
-from ..findings import STATES
+from ..contract import STATES, RequestState
 from ..redact import redact_obj
 from .base import ITBridgeHandler, endpoint
 from .service import RequestService, ServiceError
+
+T = TypeVar("T")
 
 MAX_TRACEBACK_LINES = 500
 MAX_TEXT = 100_000
@@ -24,26 +28,19 @@ MAX_LIST = 20_000
 class _Base(ITBridgeHandler):
     @property
     def service(self) -> RequestService:
-        service = self.itbridge.service
-        if service is None:
-            raise web.HTTPError(503, "The jupyter-itbridge request service is not running.")
-        return service
+        return self.itbridge.service
 
-    def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a service call, mapping ServiceError to an HTTP error with the same message."""
         try:
             return fn(*args, **kwargs)
         except ServiceError as err:
             raise web.HTTPError(err.status, err.message) from None
 
-    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        """4xx messages may quote user input (with ``%``): log them without %-formatting."""
-        if isinstance(value, web.HTTPError) and value.status_code < 500:
-            self.log.warning(
-                "%d %s: %s", value.status_code, self._request_summary(), value.log_message
-            )
-            return
-        super().log_exception(typ, value, tb)
+    async def call_off_loop(self, fn: Callable[..., T], *args: Any) -> T:
+        """``call`` in the loop's thread pool: for CPU-heavy pure steps (redaction)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, self.call, fn, *args)
 
     def body_object(self) -> dict[str, Any]:
         data = self.read_json()
@@ -90,10 +87,10 @@ class DiagnoseHandler(_Base):
 class RequestsHandler(_Base):
     @endpoint(kernel=True)
     async def get(self) -> None:
-        states: list[str] = []
+        names: list[str] = []
         for value in self.get_arguments("state"):
-            states.extend(s for s in value.split(",") if s)
-        unknown = sorted(set(states) - set(STATES))
+            names.extend(s for s in value.split(",") if s)
+        unknown = sorted(set(names) - set(STATES))
         if unknown:
             raise web.HTTPError(
                 400, f"Unknown state {', '.join(unknown)}; expected one of {', '.join(STATES)}."
@@ -101,7 +98,8 @@ class RequestsHandler(_Base):
         raw_limit = self.get_argument("limit", "500")
         if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= MAX_LIST:
             raise web.HTTPError(400, f"'limit' must be an integer from 1 to {MAX_LIST}.")
-        items = self.service.list(self.owner, states=states or None, limit=int(raw_limit))
+        states = cast("list[RequestState]", names)  # every name was checked above
+        items = self.service.list_requests(self.owner, states=states or None, limit=int(raw_limit))
         self.write_json({"requests": items})
 
     @endpoint(kernel=True)
@@ -111,7 +109,9 @@ class RequestsHandler(_Base):
         if request_uuid is not None and not isinstance(request_uuid, str):
             raise web.HTTPError(400, "'uuid' must be a string.")
         incident_id = data.pop("incident_id", None)
-        record, deduped = self.call(self.service.file, self.owner, data, request_uuid, incident_id)
+        # Validation and redaction off the event loop; the replay/dedupe/insert step on it.
+        prepared = await self.call_off_loop(self.service.prepare, data, request_uuid)
+        record, deduped = self.call(self.service.commit, self.owner, prepared, incident_id)
         created = not deduped and not record.get("replayed")
         self.write_json(record, status=201 if created else 200)
 
@@ -122,29 +122,24 @@ class RequestHandler(_Base):
         self.write_json(self.call(self.service.get, self.owner, request_id))
 
 
-class _ActionHandler(_Base):
-    """``POST requests/{id}/<action>``: the service method of that name, no body needed."""
-
-    action = ""
-
+class RetryHandler(_Base):
     @endpoint()
     async def post(self, request_id: str) -> None:
-        self.write_json(self.call(getattr(self.service, self.action), self.owner, request_id))
+        self.write_json(self.call(self.service.retry, self.owner, request_id))
 
 
-class RetryHandler(_ActionHandler):
-    action = "retry"
-
-
-class CancelHandler(_ActionHandler):
-    action = "cancel"
+class CancelHandler(_Base):
+    @endpoint()
+    async def post(self, request_id: str) -> None:
+        self.write_json(self.call(self.service.cancel, self.owner, request_id))
 
 
 class CommentHandler(_Base):
     @endpoint()
     async def post(self, request_id: str) -> None:
         data = self.body_object()
-        self.write_json(self.call(self.service.comment, self.owner, request_id, data.get("text")))
+        prepared = await self.call_off_loop(self.service.prepare_comment, data.get("text"))
+        self.write_json(self.call(self.service.commit_comment, self.owner, request_id, prepared))
 
 
 class IncidentsHandler(_Base):
@@ -156,7 +151,7 @@ class IncidentsHandler(_Base):
 _ID = r"(?P<request_id>[^/]+)"
 
 #: Paths relative to ``{base_url}itbridge/api/``.
-HANDLERS: list[tuple[str, type]] = [
+HANDLERS: list[tuple[str, type[ITBridgeHandler]]] = [
     (r"policy", PolicyHandler),
     (r"diagnose", DiagnoseHandler),
     (r"requests", RequestsHandler),

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import os
 import time
@@ -24,12 +23,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..jsontypes import IncidentJSON
 from ..limits import (
     DEFAULT_CGROUP_ROOT,
     MemorySnapshot,
     memory_snapshot,
     process_memory,
 )
+from .events import ITBridgeEvents
 from .incident_rules import (
     DeathFacts,
     MemorySample,
@@ -38,11 +39,11 @@ from .incident_rules import (
     oom_delta,
     pressure_details,
 )
+from .kernel_hooks import KernelHooks, exit_code, kernel_pid
+from .service import RequestService
 
 log = logging.getLogger("jupyter_itbridge.watchers")
 
-#: After a user shutdown/restart finished, a death noticed within this many seconds is theirs.
-USER_ACTION_GRACE = 10.0
 #: A crash-looping kernel gives one incident per this many seconds, not one per restart try.
 REPEAT_WINDOW = 30.0
 #: An oom_kill counter rise that no kernel death claimed within this many seconds belonged to
@@ -71,8 +72,8 @@ class Watchers:
         *,
         kernel_manager: Any = None,
         session_manager: Any = None,
-        service: Any = None,
-        events: Any = None,
+        service: RequestService | None = None,
+        events: ITBridgeEvents | None = None,
         owner: str = "",
         interval: float = 5.0,
         threshold: float = 0.9,
@@ -103,11 +104,15 @@ class Watchers:
         self.last_snapshot: MemorySnapshot | None = None
         self.incidents_recorded = 0
         self.stopping = False
-        self._busy: dict[str, int] = {}
-        self._user_action_at: dict[str, float] = {}
         self._task: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[Any]] = set()
-        self._originals: dict[str, Any] = {}
+        self.hooks = KernelHooks(
+            kernel_manager,
+            lambda: self.clock(),
+            on_start=lambda kernel_id: self._safely(self.attach, kernel_id),
+            stop_now=self.stop_now,
+            stop=self.stop,
+        )
 
     # -- readings -----------------------------------------------------------------------------
 
@@ -135,30 +140,9 @@ class Watchers:
         except Exception:
             return None
 
-    @staticmethod
-    def kernel_pid(km: Any) -> int | None:
-        provisioner = getattr(km, "provisioner", None)
-        pid = getattr(provisioner, "pid", None)
-        if pid is None:
-            pid = getattr(getattr(provisioner, "process", None), "pid", None)
-        return pid if isinstance(pid, int) else None
-
-    @staticmethod
-    def exit_code(km: Any) -> int | None:
-        """The dead kernel process's return code (the restarter has polled it already)."""
-        provisioner = getattr(km, "provisioner", None)
-        process = getattr(provisioner, "process", None)
-        code = getattr(process, "returncode", None)
-        if code is None and process is not None:
-            try:
-                code = process.poll()
-            except Exception:
-                code = None
-        return code if isinstance(code, int) else None
-
     def sample_kernel(self, kernel_id: str, km: Any = None) -> MemorySample | None:
         km = km if km is not None else self._kernel(kernel_id)
-        pid = self.kernel_pid(km) if km is not None else None
+        pid = kernel_pid(km) if km is not None else None
         if pid is None:
             return None
         mem = process_memory(pid, self.proc_root)
@@ -172,92 +156,14 @@ class Watchers:
 
     def install(self) -> None:
         """Observe start/shutdown/restart on the server's kernel manager (instance wrappers)."""
-        km = self.kernel_manager
-        if km is None or self._originals:
-            return
-        for name, wrapper in (
-            ("start_kernel", self._wrap_start),
-            ("shutdown_kernel", self._wrap_user_action),
-            ("restart_kernel", self._wrap_user_action),
-            ("shutdown_all", self._wrap_shutdown_all),
-        ):
-            original = getattr(km, name, None)
-            if original is None:
-                continue
-            self._originals[name] = original
-            setattr(km, name, wrapper(original))
+        self.hooks.install()
 
     def uninstall(self) -> None:
-        km = self.kernel_manager
-        for name in list(self._originals):
-            with contextlib.suppress(AttributeError):
-                delattr(km, name)  # back to the class attribute
-            del self._originals[name]
-
-    def _wrap_start(self, original: Callable[..., Any]) -> Callable[..., Any]:
-        async def start_kernel(*args: Any, **kwargs: Any) -> Any:
-            result = original(*args, **kwargs)
-            if inspect.isawaitable(result):
-                result = await result
-            if isinstance(result, str):
-                self._safely(self.attach, result)
-            return result
-
-        return start_kernel
-
-    def _wrap_user_action(self, original: Callable[..., Any]) -> Callable[..., Any]:
-        def action(*args: Any, **kwargs: Any) -> Any:
-            kernel_id = kwargs.get("kernel_id", args[0] if args else None)
-            kid = str(kernel_id) if kernel_id is not None else None
-            if kid:
-                self._busy[kid] = self._busy.get(kid, 0) + 1
-            try:
-                result = original(*args, **kwargs)
-            except BaseException:
-                self._end_user_action(kid)
-                raise
-            if not inspect.isawaitable(result):
-                self._end_user_action(kid)
-                return result
-
-            async def finish() -> Any:
-                try:
-                    return await result
-                finally:
-                    self._end_user_action(kid)
-
-            return finish()
-
-        return action
-
-    def _end_user_action(self, kid: str | None) -> None:
-        if not kid:
-            return
-        self._busy[kid] = max(0, self._busy.get(kid, 1) - 1)
-        self._user_action_at[kid] = self.clock()
-
-    def _wrap_shutdown_all(self, original: Callable[..., Any]) -> Callable[..., Any]:
-        def shutdown_all(*args: Any, **kwargs: Any) -> Any:
-            # The server is stopping: every kernel goes away on purpose; stop watching first.
-            self.stop_now()
-            result = original(*args, **kwargs)
-            if not inspect.isawaitable(result):
-                return result
-
-            async def finish() -> Any:
-                await self.stop()  # let the cancelled sampler finish before the loop closes
-                return await result
-
-            return finish()
-
-        return shutdown_all
+        self.hooks.uninstall()
 
     def user_acted(self, kernel_id: str) -> bool:
         """Did the user (or the culler) shut down / restart this kernel just now?"""
-        if self._busy.get(kernel_id):
-            return True
-        at = self._user_action_at.get(kernel_id)
-        return at is not None and self.clock() - at < USER_ACTION_GRACE
+        return self.hooks.user_acted(kernel_id)
 
     def attach(self, kernel_id: str) -> bool:
         """Register our restarter callbacks on a kernel (once per restarter)."""
@@ -289,7 +195,7 @@ class Watchers:
         if self.user_acted(kernel_id) or getattr(km, "shutting_down", False):
             log.debug("jupyter-itbridge: kernel %s stopped by the user; no incident", kernel_id)
             return None
-        code = self.exit_code(km)
+        code = exit_code(km)
         if code == 0:
             # A clean exit (``exit()`` in a cell, or the kernel asked to shut down): not a failure.
             return None
@@ -323,7 +229,7 @@ class Watchers:
         self._spawn(self._record_death(facts))
         return facts
 
-    async def _record_death(self, facts: DeathFacts) -> dict[str, Any] | None:
+    async def _record_death(self, facts: DeathFacts) -> IncidentJSON | None:
         path = facts.notebook_path or await self.notebook_path(facts.kernel_id)
         if path and path != facts.notebook_path:
             facts = DeathFacts(**{**facts.__dict__, "notebook_path": path})
@@ -333,7 +239,7 @@ class Watchers:
 
     def record(
         self, kind: str, kernel_id: str | None, notebook_path: str | None, details: dict[str, Any]
-    ) -> dict[str, Any] | None:
+    ) -> IncidentJSON | None:
         """Store the incident (redacted by the service) and announce it."""
         if self.service is None:
             log.warning("jupyter-itbridge: no request service; incident not stored: %s", details)
@@ -377,7 +283,7 @@ class Watchers:
 
     # -- memory -------------------------------------------------------------------------------
 
-    async def sample_once(self) -> dict[str, Any] | None:
+    async def sample_once(self) -> IncidentJSON | None:
         """One round: attach to new kernels, sample them, check memory pressure."""
         km = self.kernel_manager
         live: list[str] = []
@@ -394,11 +300,7 @@ class Watchers:
             if kid not in live:
                 del self.kernels[kid]
         self._settle_oom(snap.oom_kill_count)
-        now = self.clock()
-        for kid, at in list(self._user_action_at.items()):
-            if now - at > USER_ACTION_GRACE and not self._busy.get(kid):
-                del self._user_action_at[kid]
-                self._busy.pop(kid, None)
+        self.hooks.forget_old_actions()
         await self.refresh_paths()
         return self.check_pressure(snap)
 
@@ -429,7 +331,7 @@ class Watchers:
                 )
         return sorted(out, key=lambda k: k["rss_bytes"], reverse=True)
 
-    def check_pressure(self, snap: MemorySnapshot) -> dict[str, Any] | None:
+    def check_pressure(self, snap: MemorySnapshot) -> IncidentJSON | None:
         """Record one memory-pressure incident per crossing of the threshold."""
         kernels = self.kernel_usage()
         usage = snap.usage_bytes
@@ -510,46 +412,3 @@ class Watchers:
                 "jupyter-itbridge: watcher step %s failed", getattr(func, "__name__", func)
             )
             return None
-
-
-def setup_watchers(app: Any, serverapp: Any) -> Watchers | None:
-    """Build the watchers from ``c.ITBridge.*`` and hook the kernel manager.
-
-    The caller starts sampling (``watchers.start``) once the server's event loop runs.
-    """
-    cfg = app.config
-    if not getattr(cfg, "watchers_enabled", True):
-        return None
-    threshold = cfg.memory_pressure_threshold
-    if not 0 < threshold <= 1:
-        serverapp.log.error(
-            "jupyter-itbridge: ITBridge.memory_pressure_threshold=%r is not in (0, 1]; using 0.9",
-            threshold,
-        )
-        threshold = 0.9
-    try:
-        watchers = Watchers(
-            kernel_manager=getattr(serverapp, "kernel_manager", None),
-            session_manager=getattr(serverapp, "session_manager", None),
-            service=getattr(app, "service", None),
-            events=getattr(app, "events", None),
-            owner=app.owner,
-            interval=cfg.watch_interval,
-            threshold=threshold,
-            rearm=cfg.memory_pressure_rearm,
-            max_samples=cfg.kernel_memory_samples,
-            rss_fraction=cfg.oom_rss_fraction,
-            cgroup_root=cfg.cgroup_root,
-        )
-        watchers.install()
-    except Exception:
-        serverapp.log.exception("jupyter-itbridge: watchers not started")
-        return None
-    app.watchers = watchers
-    snap = watchers.snapshot()
-    serverapp.log.info(
-        "jupyter-itbridge: watching kernels; memory limit %s (source %s)",
-        snap.limit_bytes,
-        snap.source,
-    )
-    return watchers

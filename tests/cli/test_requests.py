@@ -110,6 +110,18 @@ def test_show_by_id_and_uuid(cli, filed) -> None:
     assert hashed.returncode == 0 and "Install pyspark, please" in hashed.stdout
 
 
+def test_show_an_all_digit_uuid_is_not_a_request_number(cli, filed) -> None:
+    """The REST API's rule: ``00000002`` is a UUID; only ``2`` / ``#2`` is request #2."""
+    store = Store(str(cli.store_path))
+    RequestService(store, LocalBackend()).file("carol", {"summary": "zeros"}, "00000002")
+    store.close()
+    res = cli.run("requests", "show", "00000002", "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["summary"] == "zeros"
+    missing = cli.run("requests", "show", "00000003")
+    assert missing.returncode == 2 and "No request 00000003 in the store" in missing.stderr
+
+
 @pytest.mark.parametrize("command", ["show", "retry"])
 def test_unknown_id_exits_2_with_a_sentence(cli, filed, command: str) -> None:
     res = cli.run("requests", command, "999")

@@ -23,9 +23,16 @@ ADMIN_FILE = textwrap.dedent(
 )
 
 
+#: A ``.d`` fragment: read by server, kernels and CLI alike, below the ``.py`` file.
+FRAGMENT = {"ITBridgePolicy": {"it_contact": "Data Platform team", "install_mode": "request"}}
+
+
 @pytest.fixture
 def admin_config(jp_config_dir):
     (jp_config_dir / "jupyter_itbridge_config.py").write_text(ADMIN_FILE)
+    fragments = jp_config_dir / "jupyter_itbridge_config.d"
+    fragments.mkdir()
+    (fragments / "10-contact.json").write_text(json.dumps(FRAGMENT))
     return jp_config_dir
 
 
@@ -39,7 +46,8 @@ def jp_server_config(admin_config, tmp_path):
 
 async def test_server_reads_jupyter_itbridge_config_file(jp_serverapp):
     app = jp_serverapp.web_app.settings["itbridge"]
-    assert app.policy.install_mode == "self-service"
+    assert app.policy.install_mode == "self-service"  # the .py file wins over the fragment
+    assert app.policy.it_contact == "Data Platform team"  # the fragment is read
     assert app.config.max_body_bytes == 123456
     # server-side config still wins over the extension's own file
     assert app.config.store_path.endswith("store.sqlite3")
@@ -53,3 +61,4 @@ async def test_kernel_fallback_and_server_policy_are_identical(jp_fetch, admin_c
     assert ITBridgePolicy.from_dict(served).to_public_dict() == kernel_side
     assert kernel_side["blocked_packages"]["openai"]["alternative"] == "corp-llm"
     assert kernel_side["install_mode"] == "self-service"
+    assert kernel_side["it_contact"] == "Data Platform team"

@@ -8,8 +8,9 @@ import re
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from jupyter_itbridge.server.base import KERNEL_TOKEN_HEADER
-from jupyter_itbridge.server.extension import API_PREFIX, route_table
+from jupyter_itbridge.contract import API_PREFIX
+from jupyter_itbridge.contract import TOKEN_HEADER as KERNEL_TOKEN_HEADER
+from jupyter_itbridge.server.extension import route_table
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -22,12 +23,13 @@ def jp_server_config(tmp_path):
     }
 
 
-def _all_endpoints(base_url: str = "/") -> list[tuple[str, str, type]]:
+def _all_endpoints() -> list[tuple[str, str, type]]:
     """(method, concrete path relative to the API root, handler) for every route we register."""
     out = []
-    prefix = "/" + API_PREFIX + "/"
-    for pattern, handler in route_table("/"):
-        path = pattern[pattern.index(prefix) + len(prefix) :]
+    prefix = API_PREFIX + "/"
+    for pattern, handler in route_table():
+        assert pattern.startswith(prefix), pattern
+        path = pattern[len(prefix) :]
         path = re.sub(r"\(\?P<\w+>[^)]*\)", "1", path).replace("$", "")
         for method in HTTP_METHODS:
             if _inherits_own(handler, method):

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hub.start_hook import started_serverapp  # type: ignore[import-not-found]  # noqa: F401
 
 OWNER = "alice"
 

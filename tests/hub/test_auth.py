@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from jupyter_itbridge.server.base import KERNEL_TOKEN_HEADER
+from jupyter_itbridge.contract import TOKEN_HEADER as KERNEL_TOKEN_HEADER
 
 NO_AUTH = {"Authorization": ""}
 

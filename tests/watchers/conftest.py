@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hub.start_hook import started_serverapp  # type: ignore[import-not-found]  # noqa: F401
 from watchers.helpers import OWNER, Fetch  # type: ignore[import-not-found]
 
-from jupyter_itbridge.server.events import INCIDENT, REQUEST_STATE
+from jupyter_itbridge.contract import EVENT_INCIDENT as INCIDENT
+from jupyter_itbridge.contract import EVENT_REQUEST_STATE as REQUEST_STATE
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ import yaml
 from jupyter_events import EventLogger
 from watchers.helpers import wait_until  # type: ignore[import-not-found]
 
+from jupyter_itbridge.contract import EVENT_INCIDENT as INCIDENT
+from jupyter_itbridge.contract import EVENT_REQUEST_STATE as REQUEST_STATE
 from jupyter_itbridge.server.events import (
-    INCIDENT,
-    REQUEST_STATE,
     SCHEMA_FILES,
     ITBridgeEvents,
     incident_payload,

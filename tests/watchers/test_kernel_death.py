@@ -22,7 +22,7 @@ from watchers.helpers import (  # type: ignore[import-not-found]
     watched_pid,
 )
 
-from jupyter_itbridge.server.events import INCIDENT
+from jupyter_itbridge.contract import EVENT_INCIDENT as INCIDENT
 
 
 async def test_sigkilled_kernel_is_an_incident_with_event(

@@ -24,8 +24,9 @@ from watchers.helpers import (  # type: ignore[import-not-found]
     watched_pid,
 )
 
+from jupyter_itbridge.contract import EVENT_INCIDENT as INCIDENT
+from jupyter_itbridge.contract import EVENT_REQUEST_STATE as REQUEST_STATE
 from jupyter_itbridge.findings import fingerprint
-from jupyter_itbridge.server.events import INCIDENT, REQUEST_STATE
 
 NOTEBOOK = "reports/big join.ipynb"
 

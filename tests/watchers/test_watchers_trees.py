@@ -26,10 +26,12 @@ from watchers.helpers import (  # type: ignore[import-not-found]
 )
 
 from jupyter_itbridge.backends.local import LocalBackend
-from jupyter_itbridge.server.events import INCIDENT, ITBridgeEvents, register_schemas
+from jupyter_itbridge.contract import EVENT_INCIDENT as INCIDENT
+from jupyter_itbridge.server.events import ITBridgeEvents, register_schemas
+from jupyter_itbridge.server.kernel_hooks import USER_ACTION_GRACE
 from jupyter_itbridge.server.service import RequestService
 from jupyter_itbridge.server.store import Store
-from jupyter_itbridge.server.watchers import OOM_SETTLE, REPEAT_WINDOW, USER_ACTION_GRACE, Watchers
+from jupyter_itbridge.server.watchers import OOM_SETTLE, REPEAT_WINDOW, Watchers
 
 MiB = 1 << 20
 
