@@ -115,9 +115,20 @@ export class RequestsModel implements IDisposable {
     return this._poll.isDisposed;
   }
 
-  /** Seconds between fallback reads (the `refreshInterval` setting; 0 = events only). */
+  /**
+   * Seconds between fallback reads (the `refreshInterval` setting; 0 = events only). A new
+   * value takes effect at once: the next read is scheduled after the new interval (unless a
+   * read is in flight, which schedules the next one itself).
+   */
   set refreshInterval(seconds: number) {
-    this._poll.frequency = RequestsModel.frequency(seconds);
+    const frequency = RequestsModel.frequency(seconds);
+    if (frequency.interval === this._poll.frequency.interval) {
+      return;
+    }
+    this._poll.frequency = frequency;
+    if (this._reading === 0 && !this.isDisposed) {
+      void this._poll.schedule({ interval: frequency.interval });
+    }
   }
 
   /**
@@ -163,12 +174,17 @@ export class RequestsModel implements IDisposable {
 
   private async _read(): Promise<ISnapshot> {
     this._explicit = false;
-    const [health, requests, incidents] = await Promise.all([
-      this._api.health(),
-      this._api.listRequests(),
-      this._api.listIncidents()
-    ]);
-    return { health, requests, incidents };
+    this._reading++;
+    try {
+      const [health, requests, incidents] = await Promise.all([
+        this._api.health(),
+        this._api.listRequests(),
+        this._api.listIncidents()
+      ]);
+      return { health, requests, incidents };
+    } finally {
+      this._reading--;
+    }
   }
 
   private _apply({ health, requests, incidents }: ISnapshot): void {
@@ -199,6 +215,7 @@ export class RequestsModel implements IDisposable {
 
   private _poll: Poll<ISnapshot, Error>;
   private _explicit = false;
+  private _reading = 0;
   private _requests: IRequest[] = [];
   private _incidents: IIncident[] = [];
   private _health: IHealth | null = null;
