@@ -13,6 +13,8 @@ built labextension: ``cd labextension && jlpm build:prod``).
     Each run opens a fresh browser context (cold page cache) and measures navigation start ->
     ``#jp-main-dock-panel`` visible; with the extension also -> our panel reports
     ``data-state=connected`` (ready). Runs alternate between the servers; medians are reported.
+    Module federation's "Unsatisfied version" console warnings are counted on every load (a
+    bundle asking for newer shared packages than the page provides logs one per package).
 """
 
 from __future__ import annotations
@@ -61,10 +63,17 @@ def js_sizes() -> dict:
     }
 
 
-def load_once(browser, url: str, with_ext: bool) -> tuple[float, float | None]:
+def load_once(
+    browser, url: str, with_ext: bool, warnings: list[str] | None = None
+) -> tuple[float, float | None]:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(60_000)
+    if warnings is not None:
+        page.on(
+            "console",
+            lambda msg: warnings.append(msg.text) if "Unsatisfied version" in msg.text else None,
+        )
     try:
         t0 = time.perf_counter()
         page.goto(url)
@@ -91,6 +100,7 @@ def load_times(runs: int) -> dict:
         )
         servers = {"with": start_lab(tmp / "with"), "without": start_lab(tmp / "off")}
         times: dict[str, list[float]] = {"with": [], "without": [], "with_ready": []}
+        unsatisfied: dict[str, list[str]] = {"with": [], "without": []}
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -98,7 +108,9 @@ def load_times(runs: int) -> dict:
                     load_once(browser, server.page_url("lab"), name == "with")
                 for _ in range(runs):
                     for name, server in servers.items():
-                        dock, ready = load_once(browser, server.page_url("lab"), name == "with")
+                        dock, ready = load_once(
+                            browser, server.page_url("lab"), name == "with", unsatisfied[name]
+                        )
                         times[name].append(dock)
                         if ready is not None:
                             times["with_ready"].append(ready)
@@ -112,6 +124,8 @@ def load_times(runs: int) -> dict:
         "median_s": {k: round(v, 3) for k, v in med.items()},
         "all_s": {k: [round(x, 3) for x in v] for k, v in times.items()},
         "ratio_dock_with_over_without": round(med["with"] / med["without"], 3),
+        "unsatisfied_version_warnings": {k: len(v) for k, v in unsatisfied.items()},
+        "unsatisfied_version_examples": sorted(set(unsatisfied["with"]))[:5],
     }
 
 
@@ -143,6 +157,13 @@ def main() -> None:
         f"panel ready {m['with_ready']:.3f} s"
     )
     print(f"  ratio (dock, with / without): {loads['ratio_dock_with_over_without']:.3f}")
+    warned = loads["unsatisfied_version_warnings"]
+    print(
+        f"  'Unsatisfied version' warnings over {loads['runs']} loads: with {warned['with']}, "
+        f"without {warned['without']}"
+    )
+    for text in loads["unsatisfied_version_examples"]:
+        print(f"    {text}")
 
 
 if __name__ == "__main__":
