@@ -63,8 +63,13 @@ export const modelPlugin: JupyterFrontEndPlugin<IITBridge> = {
         );
     }
 
-    const showRequest = (id: number) =>
-      app.commands.execute(CommandIDs.showRequests, { request: id });
+    // the panel plugin registers this command; without it there is nothing to show
+    const canShow = () => app.commands.hasCommand(CommandIDs.showRequests);
+    const showRequest = async (id: number) => {
+      if (canShow()) {
+        await app.commands.execute(CommandIDs.showRequests, { request: id });
+      }
+    };
     const filed = (request: IRequest) => {
       model.upsert(request);
       void model.refresh();
@@ -76,11 +81,11 @@ export const modelPlugin: JupyterFrontEndPlugin<IITBridge> = {
         : trans.__('Request #%1 filed: %2', request.id, request.state_detail);
       Notification.success(message, {
         autoClose: 6000,
-        actions: app.commands.hasCommand(CommandIDs.showRequests)
+        actions: canShow()
           ? [
               {
                 label: trans.__('Show'),
-                callback: () => showRequest(request.id)
+                callback: () => void showRequest(request.id)
               }
             ]
           : []
