@@ -21,9 +21,12 @@ install-test: $(BIN)/python
 lab: install
 	JUPYTER_ITBRIDGE_DISABLE= $(BIN)/jupyter lab --config=demo/jupyter_server_config.py $(ROOT_FLAG) $(LAB_ARGS)
 
+# pytest, then the frontend's jest unit tests (labextension/src/__tests__); either failing fails.
 test: install-test
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); code=$$?; \
-	if [ $$code -eq 5 ]; then echo "pytest collected no tests: the suite is broken"; exit 1; fi; \
+	if [ $$code -eq 5 ]; then echo "pytest collected no tests: the suite is broken"; code=1; fi; \
+	cd labextension && PATH="$(CURDIR)/$(BIN):$$PATH" jlpm install >/dev/null && \
+	PATH="$(CURDIR)/$(BIN):$$PATH" jlpm test || { echo "jest unit tests failed"; [ $$code -ne 0 ] || code=1; }; \
 	exit $$code
 
 # Rebuild the labextension after changing TypeScript (pip's build hook skips an existing build).

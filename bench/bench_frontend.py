@@ -13,6 +13,10 @@ built labextension: ``cd labextension && jlpm build:prod``).
     Each run opens a fresh browser context (cold page cache) and measures navigation start ->
     ``#jp-main-dock-panel`` visible; with the extension also -> our panel reports
     ``data-state=connected`` (ready). Runs alternate between the servers; medians are reported.
+    Module federation's "Unsatisfied version" console warnings are counted on every load (a
+    bundle asking for newer shared packages than the page provides logs one per package).
+    ``--compare-build DIR`` adds a third server that serves another build of ours (e.g. the
+    ``jupyter_itbridge/labextension`` of a checkout of ``main``), to compare two builds in one run.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -61,10 +66,17 @@ def js_sizes() -> dict:
     }
 
 
-def load_once(browser, url: str, with_ext: bool) -> tuple[float, float | None]:
+def load_once(
+    browser, url: str, with_ext: bool, warnings: list[str] | None = None
+) -> tuple[float, float | None]:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(60_000)
+    if warnings is not None:
+        page.on(
+            "console",
+            lambda msg: warnings.append(msg.text) if "Unsatisfied version" in msg.text else None,
+        )
     try:
         t0 = time.perf_counter()
         page.goto(url)
@@ -79,7 +91,7 @@ def load_once(browser, url: str, with_ext: bool) -> tuple[float, float | None]:
         context.close()
 
 
-def load_times(runs: int) -> dict:
+def load_times(runs: int, compare_build: Path | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp_str:
@@ -90,28 +102,43 @@ def load_times(runs: int) -> dict:
             json.dumps({"disabledExtensions": {"jupyter-itbridge": True}})
         )
         servers = {"with": start_lab(tmp / "with"), "without": start_lab(tmp / "off")}
-        times: dict[str, list[float]] = {"with": [], "without": [], "with_ready": []}
+        if compare_build is not None:
+            # the user data dir wins over the environment's only when env paths are not preferred
+            shutil.copytree(
+                compare_build, tmp / "other" / "data" / "labextensions" / "jupyter-itbridge"
+            )
+            servers["other"] = start_lab(tmp / "other", env={"JUPYTER_PREFER_ENV_PATH": "0"})
+        times: dict[str, list[float]] = {name: [] for name in servers}
+        times.update({f"{name}_ready": [] for name in servers if name != "without"})
+        unsatisfied: dict[str, list[str]] = {name: [] for name in servers}
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 for name, server in servers.items():  # warm-up: server-side caches
-                    load_once(browser, server.page_url("lab"), name == "with")
+                    load_once(browser, server.page_url("lab"), name != "without")
                 for _ in range(runs):
                     for name, server in servers.items():
-                        dock, ready = load_once(browser, server.page_url("lab"), name == "with")
+                        dock, ready = load_once(
+                            browser, server.page_url("lab"), name != "without", unsatisfied[name]
+                        )
                         times[name].append(dock)
                         if ready is not None:
-                            times["with_ready"].append(ready)
+                            times[f"{name}_ready"].append(ready)
                 browser.close()
         finally:
             for server in servers.values():
                 stop_lab(server)
     med = {k: statistics.median(v) for k, v in times.items()}
+    ratios = {"ratio_dock_with_over_without": round(med["with"] / med["without"], 3)}
+    if "other" in med:
+        ratios["ratio_dock_with_over_other_build"] = round(med["with"] / med["other"], 3)
     return {
         "runs": runs,
         "median_s": {k: round(v, 3) for k, v in med.items()},
         "all_s": {k: [round(x, 3) for x in v] for k, v in times.items()},
-        "ratio_dock_with_over_without": round(med["with"] / med["without"], 3),
+        **ratios,
+        "unsatisfied_version_warnings": {k: len(v) for k, v in unsatisfied.items()},
+        "unsatisfied_version_examples": sorted(set(unsatisfied["with"]))[:5],
     }
 
 
@@ -119,9 +146,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print JSON only")
+    parser.add_argument(
+        "--compare-build",
+        type=Path,
+        help="another built labextension dir of ours to load in the same run",
+    )
     args = parser.parse_args()
     sizes = js_sizes()
-    loads = load_times(args.runs)
+    loads = load_times(args.runs, args.compare_build)
     if args.json:
         print(json.dumps({"js": sizes, "load": loads}, indent=2))
         return
@@ -142,7 +174,22 @@ def main() -> None:
         f"  with jupyter-itbridge:    dock visible {m['with']:.3f} s, "
         f"panel ready {m['with_ready']:.3f} s"
     )
+    if "other" in m:
+        print(
+            f"  with --compare-build:      dock visible {m['other']:.3f} s, "
+            f"panel ready {m['other_ready']:.3f} s"
+        )
+        print(
+            f"  ratio (dock, this build / other): {loads['ratio_dock_with_over_other_build']:.3f}"
+        )
     print(f"  ratio (dock, with / without): {loads['ratio_dock_with_over_without']:.3f}")
+    warned = loads["unsatisfied_version_warnings"]
+    print(
+        f"  'Unsatisfied version' warnings over {loads['runs']} loads: "
+        + ", ".join(f"{name} {count}" for name, count in warned.items())
+    )
+    for text in loads["unsatisfied_version_examples"]:
+        print(f"    {text}")
 
 
 if __name__ == "__main__":

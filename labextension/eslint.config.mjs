@@ -15,7 +15,7 @@ export default defineConfig([
     files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       globals: { ...globals.browser, ...globals.es2015 },
-      parserOptions: { project: 'tsconfig.json', sourceType: 'module' }
+      parserOptions: { project: 'tsconfig.test.json', sourceType: 'module' }
     },
     rules: {
       '@typescript-eslint/naming-convention': [

@@ -1,14 +1,13 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-/** Server settings (base URL, XSRF token): read once, they do not change while the page lives. */
-let settings: ServerConnection.ISettings | null = null;
+import { API_PREFIX, FindingKind, RequestState, Urgency } from './contract';
 
 /**
  * What a failed call means when the server sent no message of its own (an HTML error page, a
  * proxy's answer): a sentence for the sidebar and dialogs, not a bare HTTP status.
  */
-function statusMessage(status: number): string {
+export function statusMessage(status: number): string {
   if (status === 404) {
     return 'the jupyter-itbridge server extension is not running on this Jupyter server';
   }
@@ -21,21 +20,49 @@ function statusMessage(status: number): string {
   return 'the Jupyter server refused the request';
 }
 
+/** The message every caller shows when the server cannot be reached at all. */
+export const UNREACHABLE = 'the Jupyter server cannot be reached';
+
+/**
+ * The server answered with an error status. `message` is the server's own message when it
+ * sent one (a 400 saying which field is wrong), else {@link statusMessage}: callers show
+ * `error.message` as it is.
+ */
+export class ITBridgeResponseError extends ServerConnection.ResponseError {
+  constructor(response: Response, message: string) {
+    super(response, message);
+    this.name = 'ITBridgeResponseError';
+    this.status = response.status;
+  }
+
+  /** The HTTP status (`response.status`), e.g. to tell "not installed" (404) apart. */
+  readonly status: number;
+}
+
+/** No answer at all (server down, network gone); the message says so in words. */
+export class ITBridgeNetworkError extends ServerConnection.NetworkError {
+  constructor(original: TypeError) {
+    super(original);
+    this.name = 'ITBridgeNetworkError';
+    this.message = UNREACHABLE;
+  }
+}
+
 /**
  * Call the jupyter-itbridge REST API (`{base_url}itbridge/api/`, authenticated and
- * XSRF-protected by jupyter-server). Errors carry the server's own message when it sent one.
+ * XSRF-protected by jupyter-server) with the page's server settings.
  */
-async function requestAPI<T>(
+export async function requestAPI<T>(
   endPoint: string,
-  init: RequestInit = {}
+  init: RequestInit,
+  serverSettings: ServerConnection.ISettings
 ): Promise<T> {
-  settings ??= ServerConnection.makeSettings();
-  const url = URLExt.join(settings.baseUrl, 'itbridge/api', endPoint);
+  const url = URLExt.join(serverSettings.baseUrl, API_PREFIX, endPoint);
   let response: Response;
   try {
-    response = await ServerConnection.makeRequest(url, init, settings);
-  } catch {
-    throw new Error('the Jupyter server cannot be reached');
+    response = await ServerConnection.makeRequest(url, init, serverSettings);
+  } catch (error) {
+    throw new ITBridgeNetworkError(error as TypeError);
   }
   const text = await response.text();
   let data: any = text;
@@ -48,7 +75,10 @@ async function requestAPI<T>(
   }
   if (!response.ok) {
     const message = data && typeof data === 'object' && data.message;
-    throw new Error(message ? String(message) : statusMessage(response.status));
+    throw new ITBridgeResponseError(
+      response,
+      message ? String(message) : statusMessage(response.status)
+    );
   }
   return data as T;
 }
@@ -57,13 +87,13 @@ async function requestAPI<T>(
 export interface IRequest {
   id: number;
   uuid: string;
-  state: string;
+  state: RequestState;
   state_detail: string;
   admin_hint?: string | null;
   open: boolean;
-  kind?: string | null;
+  kind?: FindingKind | null;
   subject?: string | null;
-  urgency: string;
+  urgency: Urgency;
   summary: string;
   body: string;
   draft?: Record<string, any>;
@@ -96,8 +126,8 @@ export interface IComment {
 /** A state change of a request (`RequestDetail.history`). */
 export interface IHistoryEntry {
   at: string;
-  from: string | null;
-  to: string;
+  from: RequestState | null;
+  to: RequestState;
   note: string | null;
 }
 
@@ -110,6 +140,7 @@ export interface IRequestDetail extends IRequest {
 /** A kernel death or memory-pressure incident (`Incident` in openapi.yaml). */
 export interface IIncident {
   id: number;
+  /** `kernel_died` or `memory_pressure`. */
   kind: string;
   kernel_id?: string | null;
   notebook_path?: string | null;
@@ -118,7 +149,7 @@ export interface IIncident {
   request_uuid?: string | null;
   request_id?: number | null;
   /** The request filed for this incident (`incident_id` of `POST requests`). */
-  request?: { id: number; uuid: string; state: string } | null;
+  request?: { id: number; uuid: string; state: RequestState } | null;
 }
 
 /** What `GET health` answers. */
@@ -136,8 +167,8 @@ export interface IRequestInput {
   summary: string;
   description?: string;
   justification?: string;
-  urgency?: string;
-  kind?: string | null;
+  urgency?: Urgency;
+  kind?: FindingKind | null;
   subject?: string | null;
   fingerprint?: string | null;
   environment?: Record<string, string>;
@@ -148,33 +179,47 @@ export interface IRequestInput {
   incident_id?: number | null;
 }
 
+/** The REST API, one method per endpoint (what the model, panel and dialogs call). */
+export interface IITBridgeAPI {
+  health(): Promise<IHealth>;
+  listRequests(): Promise<IRequest[]>;
+  getRequest(id: number): Promise<IRequestDetail>;
+  listIncidents(): Promise<IIncident[]>;
+  file(input: IRequestInput): Promise<IRequest>;
+  retry(id: number): Promise<IRequestDetail>;
+  cancel(id: number): Promise<IRequestDetail>;
+  comment(id: number, text: string): Promise<IRequestDetail>;
+}
+
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
-/** Thin, typed wrappers over the REST API: one function per endpoint. */
-export const api = {
-  health: () => requestAPI<IHealth>('health'),
-  listRequests: async () =>
-    (await requestAPI<{ requests: IRequest[] }>('requests')).requests,
-  getRequest: (id: number) => requestAPI<IRequestDetail>(`requests/${id}`),
-  listIncidents: async () =>
-    (await requestAPI<{ incidents: IIncident[] }>('incidents')).incidents,
-  file: (input: IRequestInput) =>
-    requestAPI<IRequest>('requests', {
-      method: 'POST',
-      headers: JSON_HEADERS,
-      body: JSON.stringify(input)
-    }),
-  retry: (id: number) =>
-    requestAPI<IRequestDetail>(`requests/${id}/retry`, { method: 'POST' }),
-  cancel: (id: number) =>
-    requestAPI<IRequestDetail>(`requests/${id}/cancel`, { method: 'POST' }),
-  comment: (id: number, text: string) =>
-    requestAPI<IRequestDetail>(`requests/${id}/comment`, {
-      method: 'POST',
-      headers: JSON_HEADERS,
-      body: JSON.stringify({ text })
-    })
-};
+/** The REST API bound to a server (`app.serviceManager.serverSettings` in JupyterLab). */
+export function createAPI(
+  serverSettings: ServerConnection.ISettings
+): IITBridgeAPI {
+  const call = <T>(endPoint: string, init: RequestInit = {}) =>
+    requestAPI<T>(endPoint, init, serverSettings);
+  const post = <T>(endPoint: string, body?: unknown) =>
+    call<T>(
+      endPoint,
+      body === undefined
+        ? { method: 'POST' }
+        : { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(body) }
+    );
+  return {
+    health: () => call<IHealth>('health'),
+    listRequests: async () =>
+      (await call<{ requests: IRequest[] }>('requests')).requests,
+    getRequest: id => call<IRequestDetail>(`requests/${id}`),
+    listIncidents: async () =>
+      (await call<{ incidents: IIncident[] }>('incidents')).incidents,
+    file: input => post<IRequest>('requests', input),
+    retry: id => post<IRequestDetail>(`requests/${id}/retry`),
+    cancel: id => post<IRequestDetail>(`requests/${id}/cancel`),
+    comment: (id, text) =>
+      post<IRequestDetail>(`requests/${id}/comment`, { text })
+  };
+}
 
 /** Only http(s) links become anchors: a ticket URL is data from outside. */
 export function safeUrl(url: string | null | undefined): string | null {

@@ -3,6 +3,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { IIncident, IRequestInput } from './api';
+import { FindingKind, Urgency, URGENCIES } from './contract';
 import {
   formatBytes,
   isMemoryIncident,
@@ -12,8 +13,6 @@ import {
   urgencyLabels
 } from './format';
 
-const URGENCIES = ['low', 'normal', 'high'];
-
 /** What a request dialog starts with; the user edits summary/details and adds the reason. */
 export interface IRequestPrefill {
   title: string;
@@ -21,13 +20,13 @@ export interface IRequestPrefill {
   description: string;
   justificationHint: string;
   environment: Record<string, string>;
-  kind?: string;
+  kind?: FindingKind;
   subject?: string;
   fingerprint?: string | null;
   finding?: Record<string, any> | null;
   notebookPath?: string | null;
   justification?: string;
-  urgency?: string;
+  urgency?: Urgency;
   error?: string;
   /** The incident the request answers (sent as `incident_id`; the server links them). */
   incidentId?: number | null;
@@ -111,7 +110,7 @@ class RequestForm extends Widget {
       summary: this.summary.value.trim(),
       description: this.description.value,
       justification: this.justification.value.trim(),
-      urgency: this.urgency.value,
+      urgency: this.urgency.value as Urgency,
       kind: this.prefill.kind ?? null,
       subject: this.prefill.subject ?? null,
       environment: this.prefill.environment,

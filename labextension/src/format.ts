@@ -1,13 +1,15 @@
+import { Time } from '@jupyterlab/coreutils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IIncident } from './api';
+import { FindingKind, RequestState, Urgency } from './contract';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
 /** Plain names of the urgencies (the request dialog's choices and the detail view). */
 export function urgencyLabels(
   trans: TranslationBundle
-): Record<string, string> {
+): Record<Urgency, string> {
   return {
     low: trans.__('low'),
     normal: trans.__('normal'),
@@ -20,7 +22,7 @@ export function kindLabel(
   kind: string | null | undefined,
   trans: TranslationBundle
 ): string {
-  const labels: Record<string, string> = {
+  const labels: Record<FindingKind | 'memory_pressure', string> = {
     blocked_package: trans.__('blocked package'),
     missing_package: trans.__('missing package'),
     missing_driver: trans.__('missing driver or system library'),
@@ -31,8 +33,25 @@ export function kindLabel(
     memory_pressure: trans.__('kernel close to its memory limit')
   };
   return kind
-    ? (labels[kind] ?? kind.replace(/_/g, ' '))
+    ? (labels[kind as keyof typeof labels] ?? kind.replace(/_/g, ' '))
     : trans.__('free-form request');
+}
+
+/** A request state in words ("in progress", "declined"), never the internal name. */
+export function stateLabel(
+  state: RequestState | string,
+  trans: TranslationBundle
+): string {
+  const labels: Record<RequestState, string> = {
+    queued: trans.__('queued'),
+    sent: trans.__('sent'),
+    acknowledged: trans.__('in progress'),
+    resolved: trans.__('resolved'),
+    rejected: trans.__('declined'),
+    failed: trans.__('retrying'),
+    cancelled: trans.__('cancelled')
+  };
+  return labels[state as RequestState] ?? state;
 }
 
 /** 4294967296 -> "4 GiB", 4187593113 -> "3.9 GiB" (binary units, as limits are set). */
@@ -48,33 +67,21 @@ export function formatBytes(bytes: number): string {
   return `${text} ${UNITS[unit]}`;
 }
 
-/** "5 min ago", "3 h ago", "2 d ago"; falls back to the date for old items. */
-export function formatAge(
-  iso: string,
-  trans: TranslationBundle,
-  now: number = Date.now()
-): string {
+/**
+ * "5 minutes ago", "yesterday": JupyterLab's relative time in the page's language (empty for
+ * a timestamp that does not parse).
+ */
+export function formatAge(iso: string, now: number = Date.now()): string {
   const then = Date.parse(iso);
-  if (Number.isNaN(then)) {
-    return '';
-  }
-  const seconds = Math.max(0, Math.round((now - then) / 1000));
-  if (seconds < 60) {
-    return trans.__('just now');
-  }
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) {
-    return trans.__('%1 min ago', minutes);
-  }
-  const hours = Math.round(minutes / 60);
-  if (hours < 24) {
-    return trans.__('%1 h ago', hours);
-  }
-  const days = Math.round(hours / 24);
-  if (days < 30) {
-    return trans.__('%1 d ago', days);
-  }
-  return new Date(then).toLocaleDateString();
+  // a server clock slightly ahead of the browser's is still "now", not "in 2 seconds"
+  return Number.isNaN(then)
+    ? ''
+    : Time.formatHuman(new Date(Math.min(then, now)));
+}
+
+/** A server timestamp as a short date and time in the page's language. */
+export function formatWhen(iso: string): string {
+  return Number.isNaN(Date.parse(iso)) ? iso : Time.format(iso);
 }
 
 /** The first finite number among the given keys of an incident's details. */

@@ -2,6 +2,7 @@ import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IIncident, linkedRequest } from './api';
+import { RequestState } from './contract';
 import {
   describeCause,
   incidentActionLabel,
@@ -25,7 +26,7 @@ export interface INotifyActions {
   concernsThisPage(incident: IIncident): boolean;
 }
 
-const STATE_TYPES: Record<string, Notification.TypeOptions> = {
+const STATE_TYPES: Partial<Record<RequestState, Notification.TypeOptions>> = {
   resolved: 'success',
   rejected: 'warning',
   failed: 'warning',

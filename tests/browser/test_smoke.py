@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import ACTIVATED, ConsoleLog, load_page, screenshot
+from .shared_scope import our_unsatisfied
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +24,8 @@ def test_lab_loads_plugin_activates_and_panel_connects(lab_server, page):
     assert shot.stat().st_size > 10_000
     assert ACTIVATED in console.texts()
     assert console.errors() == [], console.errors()
+    # no shared package of this JupyterLab is older than our bundle asks (JupyterLab >= 4.0)
+    assert our_unsatisfied(console.texts()) == []
 
 
 def test_notebook7_loads_the_extension(lab_server, page):
@@ -36,4 +39,6 @@ def test_notebook7_loads_the_extension(lab_server, page):
     page.wait_for_selector(".jp-ITBridge-status[data-state='connected']", state="attached")
     assert ACTIVATED in console.texts(), console.texts()
     assert console.ours() == [], console.ours()
+    # no shared package of this JupyterLab is older than our bundle asks (JupyterLab >= 4.0)
+    assert our_unsatisfied(console.texts()) == []
     screenshot(page, "smoke-notebook7-tree")
