@@ -33,7 +33,7 @@ class ItbridgeMagic:
 
         itbridge_magic(self._bridge, line)
 
-    @property  # type: ignore[misc]  # an instance docstring, computed when asked for
+    @property  # an instance docstring, computed when asked for
     def __doc__(self) -> str | None:  # type: ignore[override]
         from .magics import itbridge
 

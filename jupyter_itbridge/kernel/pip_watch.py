@@ -135,7 +135,7 @@ class WatchedPip:
     def __wrapped__(self) -> Any:
         return self.real()
 
-    @property  # type: ignore[misc]  # ``%pip?`` shows IPython's help for %pip
+    @property  # ``%pip?`` shows IPython's help for %pip
     def __doc__(self) -> str | None:  # type: ignore[override]
         return getattr(self.real(), "__doc__", None)
 
