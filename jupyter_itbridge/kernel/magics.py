@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 
 SUBCOMMANDS = ("last", "off", "on", "policy", "request", "status")
 HELP_WORDS = ("", "help", "-h", "--help")
@@ -36,8 +36,10 @@ def usage() -> str:
 
 
 def itbridge_magic(bridge: Any, line: str) -> None:
-    # ``partial``: unknown dashes and unbalanced quotes ("I can't ...") are not errors here.
-    args, _extra = parse_argstring(itbridge, line, partial=True)
+    # Split on whitespace, not shell-style: an apostrophe ("I can't ...") is not an error, and
+    # unknown dashes are left over rather than fatal (IPython 8.0's parse_argstring has
+    # neither ``partial`` nor a lenient split).
+    args, _extra = itbridge.parser.parse_known_args(line.split())
     command = str(args.subcommand).lower()
     # The raw text after the subcommand: argparse's shell-style split would drop quotes.
     rest = line.strip().partition(" ")[2].strip()
