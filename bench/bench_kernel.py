@@ -50,12 +50,12 @@ DEMO_CONFIG = (
 )
 
 
-def installed_copy(tmp: Path) -> Path:
+def installed_copy(tmp: Path, source: Path = REPO) -> Path:
     """The package as pip leaves it: sources plus their ``.pyc`` (written regardless of
     PYTHONDONTWRITEBYTECODE, which only stops the interpreter from writing them itself)."""
     site = tmp / "site"
     shutil.copytree(
-        REPO / "jupyter_itbridge",
+        source / "jupyter_itbridge",
         site / "jupyter_itbridge",
         ignore=shutil.ignore_patterns("__pycache__", "labextension"),
     )
@@ -274,6 +274,9 @@ def main() -> None:
     ap.add_argument("--starts", type=int, default=20)
     ap.add_argument("--scenario", choices=(*SCENARIOS, "all"), default="plain")
     ap.add_argument("--source", action="store_true", help="run the checkout, no .pyc")
+    ap.add_argument(
+        "--tree", type=Path, default=REPO, help="another checkout's package (before/after)"
+    )
     ap.add_argument("--cells", type=int, default=10_000)
     ap.add_argument("--skip-startup", action="store_true")
     ap.add_argument("--skip-cells", action="store_true")
@@ -281,9 +284,9 @@ def main() -> None:
     if not args.skip_startup:
         with tempfile.TemporaryDirectory() as d:
             tmp = Path(d)
-            code_dir = REPO if args.source else installed_copy(tmp)
+            code_dir = args.tree if args.source else installed_copy(tmp, args.tree)
             bytecode = "source, compiled at every start" if args.source else "compiled .pyc"
-            print(f"bytecode: {bytecode}; python {sys.version.split()[0]}")
+            print(f"package: {args.tree}; bytecode: {bytecode}; python {sys.version.split()[0]}")
             scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
             with policy_server("bench-token") as url:
                 for scenario in scenarios:
