@@ -21,7 +21,7 @@
     (10^4 cells, end to end). Target: <= 20 us per cell.
 
     .venv/bin/python bench/bench_kernel.py [--starts 20] [--scenario plain|policy|server|all]
-        [--source] [--cells 10000] [--skip-startup]
+        [--source] [--compare OTHER_CHECKOUT] [--cells 10000] [--skip-startup] [--skip-cells]
 """
 
 from __future__ import annotations
@@ -98,8 +98,23 @@ def policy_server(token: str) -> Iterator[str]:
 
 
 #: Startup files run in name order: these two clock the real loader (50-...) in between, on
-#: the kernel's main thread, in both arms.
-CLOCK_BEFORE = "import sys, time\nsys._itbridge_bench_clock = [time.thread_time()]\n"
+#: the kernel's main thread, in both arms; the first also clocks the policy thread by its name
+#: (the same way for any checkout, so before/after runs compare like with like).
+CLOCK_BEFORE = """\
+import sys, threading, time
+sys._itbridge_bench_clock = [time.thread_time()]
+sys._itbridge_bench_policy_cpu = 0.0
+_run = threading.Thread.run
+def _clocked_run(self, _run=_run):
+    if self.name != "itbridge-policy":
+        return _run(self)
+    c0 = time.thread_time()
+    try:
+        _run(self)
+    finally:
+        sys._itbridge_bench_policy_cpu = time.thread_time() - c0
+threading.Thread.run = _clocked_run
+"""
 CLOCK_AFTER = "import sys, time\nsys._itbridge_bench_clock.append(time.thread_time())\n"
 
 
@@ -141,9 +156,7 @@ def one_start(env: dict[str, str], check: str) -> tuple[float, float, float, flo
         kc.wait_for_ready(timeout=60)  # kernel_info reply
         code = (
             "import sys as _s, time as _t; _cpu = _t.process_time(); _c = _s._itbridge_bench_clock"
-            "; _b = __import__('jupyter_itbridge.kernel').kernel.bridge() if 'jupyter_itbridge' "
-            "in _s.modules else None; print(_cpu, _c[1] - _c[0], "
-            "_b.timings.get('policy_cpu', 0) if _b else 0)" + check
+            "; print(_cpu, _c[1] - _c[0], _s._itbridge_bench_policy_cpu)" + check
         )
 
         def hook(msg: dict) -> None:
@@ -186,40 +199,48 @@ def _paired(on: list[float], off: list[float]) -> tuple[float, float, float, flo
     )
 
 
-def bench_startup(n: int, scenario: str, code_dir: Path, tmp: Path, url: str = "") -> None:
+def bench_startup(n: int, scenario: str, trees: dict[str, Path], tmp: Path, url: str = "") -> None:
+    """``trees``: label -> package dir; each is an arm, run in turn with the "off" arm."""
     extra: dict[str, str] = {}
     if scenario == "server":
         extra = {"JUPYTER_ITBRIDGE_URL": url, "JUPYTER_ITBRIDGE_TOKEN": "bench-token"}
     envs = {}
-    for arm in ("on", "off"):
+    for arm, code_dir in {"off": next(iter(trees.values())), **trees}.items():
         base = tmp / scenario / arm
         envs[arm] = _env(base, code_dir, arm == "off", extra)
         if scenario == "policy":
             (base / "config" / "jupyter_itbridge_config.py").write_text(DEMO_CONFIG)
-    one_start(envs["on"], CHECKS[scenario]), one_start(envs["off"], "")  # warm the page cache
-    on, off = [], []
+    checks = {arm: "" if arm == "off" else CHECKS[scenario] for arm in envs}
+    for arm, env in envs.items():  # warm the page cache
+        one_start(env, checks[arm])
+    runs: dict[str, list[tuple[float, float, float, float]]] = {arm: [] for arm in envs}
     for _ in range(n):
-        off.append(one_start(envs["off"], ""))
-        on.append(one_start(envs["on"], CHECKS[scenario]))
-    w_on, w_off, w_diff, w_ratio = _paired([x[0] for x in on], [x[0] for x in off])
-    c_on, c_off, c_diff, c_ratio = _paired([x[1] for x in on], [x[1] for x in off])
-    l_on, l_off, l_diff, _ = _paired([x[2] for x in on], [x[2] for x in off])
-    policy_cpu = statistics.median(x[3] for x in on)
+        for arm, env in envs.items():
+            runs[arm].append(one_start(env, checks[arm]))
+    off = runs["off"]
     print(f"(a) kernel start-up [{scenario}], {n} starts each (launch -> kernel_info -> execute):")
-    print(
-        f"    kernel CPU to first reply: median {c_off * 1000:.1f} -> {c_on * 1000:.1f} ms; "
-        f"paired: {c_diff * 1000:+.1f} ms, ratio {c_ratio:.3f} (target <= +10 ms, <= 1.02)"
-    )
-    print(
-        f"    wall to first reply:       median {w_off * 1000:.1f} -> {w_on * 1000:.1f} ms; "
-        f"paired: {w_diff * 1000:+.1f} ms, ratio {w_ratio:.3f} (target <= +10 ms)"
-    )
-    print(
-        f"    measured inside the kernel (thread CPU, barely moved by other load): start-up "
-        f"loader {l_off * 1000:.2f} -> {l_on * 1000:.2f} ms on the main thread, policy thread "
-        f"{policy_cpu * 1000:.2f} ms: the extension's own cost "
-        f"{(l_diff + policy_cpu) * 1000:.2f} ms"
-    )
+    for arm in trees:
+        on = runs[arm]
+        w_on, w_off, w_diff, w_ratio = _paired([x[0] for x in on], [x[0] for x in off])
+        c_on, c_off, c_diff, c_ratio = _paired([x[1] for x in on], [x[1] for x in off])
+        l_diff = _paired([x[2] for x in on], [x[2] for x in off])[2]
+        policy_cpu = statistics.median(x[3] for x in on)
+        label = f"[{arm}] " if len(trees) > 1 else ""
+        print(
+            f"    {label}kernel CPU to first reply: median {c_off * 1000:.1f} -> "
+            f"{c_on * 1000:.1f} ms; paired: {c_diff * 1000:+.1f} ms, ratio {c_ratio:.3f} "
+            "(target <= +10 ms, <= 1.02)"
+        )
+        print(
+            f"    {label}wall to first reply: median {w_off * 1000:.1f} -> {w_on * 1000:.1f} ms;"
+            f" paired: {w_diff * 1000:+.1f} ms, ratio {w_ratio:.3f} (target <= +10 ms)"
+        )
+        print(
+            f"    {label}inside the kernel (CPU time of the threads doing the work): start-up "
+            f"loader {l_diff * 1000:+.2f} ms on the main thread, policy thread "
+            f"{policy_cpu * 1000:.2f} ms: the extension's own cost "
+            f"{(l_diff + policy_cpu) * 1000:.2f} ms"
+        )
 
 
 def bench_cells(n: int) -> None:
@@ -275,7 +296,10 @@ def main() -> None:
     ap.add_argument("--scenario", choices=(*SCENARIOS, "all"), default="plain")
     ap.add_argument("--source", action="store_true", help="run the checkout, no .pyc")
     ap.add_argument(
-        "--tree", type=Path, default=REPO, help="another checkout's package (before/after)"
+        "--compare",
+        type=Path,
+        metavar="CHECKOUT",
+        help="another checkout (e.g. before a change) as a third arm of the same loop",
     )
     ap.add_argument("--cells", type=int, default=10_000)
     ap.add_argument("--skip-startup", action="store_true")
@@ -284,13 +308,18 @@ def main() -> None:
     if not args.skip_startup:
         with tempfile.TemporaryDirectory() as d:
             tmp = Path(d)
-            code_dir = args.tree if args.source else installed_copy(tmp, args.tree)
+            trees = {"this": REPO} if args.source else {"this": installed_copy(tmp / "a")}
+            if args.compare:
+                other = args.compare if args.source else installed_copy(tmp / "b", args.compare)
+                trees["compare"] = other
             bytecode = "source, compiled at every start" if args.source else "compiled .pyc"
-            print(f"package: {args.tree}; bytecode: {bytecode}; python {sys.version.split()[0]}")
+            sources = {"this": REPO, "compare": args.compare}
+            arms = ", ".join(f"{arm} ({sources[arm]})" for arm in trees)
+            print(f"bytecode: {bytecode}; python {sys.version.split()[0]}; arms: off, {arms}")
             scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
             with policy_server("bench-token") as url:
                 for scenario in scenarios:
-                    bench_startup(args.starts, scenario, code_dir, tmp, url)
+                    bench_startup(args.starts, scenario, trees, tmp, url)
     if not args.skip_cells:
         bench_cells(args.cells)
 
