@@ -59,7 +59,8 @@ def self_service_parts(finding: Finding | None, policy: Any) -> tuple[str, str]:
     if finding is None:
         return "", ""
     text, command = "", ""
-    ss = finding.self_service
+    # Typed as a dict, but an admin signature's ``self_service`` may be plain text.
+    ss: object = finding.self_service
     if isinstance(ss, dict):
         command = str(ss.get("command") or "")
         text = str(ss.get("text") or ss.get("title") or ss.get("instructions") or "")
