@@ -1,17 +1,24 @@
 """jupyter-itbridge: turn environment failures in notebooks into precise, safe requests to IT.
 
-This top-level module stays import-light: the kernel imports it at start-up, so everything heavy
-(ipywidgets, requests, the signature catalog, the server) is imported lazily.
+This top-level module stays import-light: every kernel imports it at start-up, so everything
+heavy (ipywidgets, requests, the signature catalog, the server) is imported lazily, and so is
+``__version__`` (PEP 562): one module fewer on the kernel's start-up path.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-try:
-    from ._version import __version__
-except ImportError:  # running from a source tree that was never built
-    __version__ = "0.0.0.dev0"
+
+def __getattr__(name: str) -> Any:
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        from ._version import __version__ as version
+    except ImportError:  # running from a source tree that was never built
+        version = "0.0.0.dev0"
+    globals()["__version__"] = version  # later look-ups skip this hook
+    return version
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

@@ -18,6 +18,28 @@ from typing import Any
 POLICY_WAIT = 3.0
 
 
+class ItbridgeMagic:
+    """``%itbridge``, registered at load and imported on first use.
+
+    Most kernels never call it, and its module builds an argument parser at import: a stub
+    keeps that off every kernel's start. ``%itbridge?`` reads ``__doc__``, so that is lazy too.
+    """
+
+    def __init__(self, bridge: KernelBridge) -> None:
+        self._bridge = bridge
+
+    def __call__(self, line: str = "") -> None:
+        from .magics import itbridge_magic
+
+        itbridge_magic(self._bridge, line)
+
+    @property  # an instance docstring, computed when asked for
+    def __doc__(self) -> str | None:  # type: ignore[override]
+        from .magics import itbridge
+
+        return itbridge.__doc__
+
+
 class KernelBridge:
     """Per-kernel state: the hook, findings already shown (once per fingerprint), on/off."""
 
@@ -33,30 +55,37 @@ class KernelBridge:
         self.policy_origin = ""
         self._policy_thread: threading.Thread | None = None
         self._guard_installed = False
-        self._original_pip: Any = None
+        self._pip_wrapper: Any = None
         self._original_system: Any = None
         self.in_pip_magic = False  # set by the %pip wrapper so its shell.system is not re-watched
-        self.timings: dict[str, float] = {}  # seconds; shown by ``%itbridge status``
+        # Seconds, shown by ``%itbridge status``: wall time, and the CPU time of the thread
+        # that did the work (``*_cpu``), which other load on the machine barely moves.
+        self.timings: dict[str, float] = {}
 
     # ----------------------------------------------------------------- lifecycle
     def register(self) -> None:
-        t0 = time.perf_counter()
+        """Hook in, cheaply: everything not needed before the first cell is deferred.
+
+        On the kernel's main thread this registers two events, the ``%itbridge`` magic (a
+        stub: the magic's module and argument parser load on first use) and the ``%pip`` /
+        ``!pip`` watchers (IPython's own ``%pip`` is resolved on first use, not here). The
+        policy and the import guard are built in a thread, joined by the first cell.
+        """
+        t0, c0 = time.perf_counter(), time.thread_time()
         events = self.ipython.events
         events.register("post_run_cell", self.post_run_cell)
         events.register("pre_run_cell", self._first_cell)
-        from .magics import register_magics
         from .pip_watch import wrap_pip, wrap_system
 
-        register_magics(self.ipython, self)
-        self._original_pip = wrap_pip(self.ipython, self)
+        self.ipython.register_magic_function(ItbridgeMagic(self), "line", "itbridge")
+        self._pip_wrapper = wrap_pip(self.ipython, self)
         self._original_system = wrap_system(self.ipython, self)
-        # The policy (and with it the import guard) is read off the start-up path: a thread
-        # now, joined by the first cell so a blocked import in cell 1 is still caught.
         self._policy_thread = threading.Thread(
             target=self._load_policy, name="itbridge-policy", daemon=True
         )
         self._policy_thread.start()
         self.timings["load"] = time.perf_counter() - t0
+        self.timings["load_cpu"] = time.thread_time() - c0
 
     def unregister(self) -> None:
         for event, func in (
@@ -67,7 +96,7 @@ class KernelBridge:
                 self.ipython.events.unregister(event, func)
         from .pip_watch import unwrap_pip, unwrap_system
 
-        unwrap_pip(self.ipython, self._original_pip)
+        unwrap_pip(self.ipython, self._pip_wrapper)
         unwrap_system(self.ipython, self._original_system)
         self.ipython.magics_manager.magics.get("line", {}).pop("itbridge", None)
         self._uninstall_guard()
@@ -84,13 +113,14 @@ class KernelBridge:
 
     # -------------------------------------------------------------------- policy
     def _load_policy(self) -> None:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         try:
             from .policy_source import load_policy
 
             policy, origin = load_policy()
             self.set_policy(policy, origin)
             self.timings["policy"] = time.perf_counter() - t0
+            self.timings["policy_cpu"] = time.thread_time() - c0
         except Exception as err:  # never break the kernel over a policy
             self.last_internal_error = f"policy: {type(err).__name__}: {err}"
 

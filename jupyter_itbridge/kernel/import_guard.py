@@ -11,8 +11,6 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from jupyter_itbridge.detect.names import import_names_for
-
 __all__ = ["BlockedImportError", "BlockedImportFinder", "install", "installed", "uninstall"]
 
 
@@ -71,6 +69,10 @@ class BlockedImportFinder:
 def blocked_import_names(policy: Any) -> dict[str, dict[str, str]]:
     """Import name -> policy entry, for every blocked distribution in ``policy``."""
     out: dict[str, dict[str, str]] = {}
+    if not policy.blocked_packages:  # the common case needs no name table (~0.6 ms to load)
+        return out
+    from jupyter_itbridge.detect.names import import_names_for
+
     overrides = dict(policy.import_name_overrides or {})
     for dist in policy.blocked_packages:
         entry = policy.blocked_entry(dist)

@@ -1,10 +1,8 @@
 """``%itbridge``: see what was detected, switch the cards off/on, show the policy, ask IT.
 
-%itbridge last            findings of the last failure, low-confidence ones included
-%itbridge off | on        stop / resume showing cards in this kernel
-%itbridge policy          the effective policy and where it came from
-%itbridge request [text]  a free-form request card ("I need X"), with the environment
-%itbridge status          extension state (loaded, policy origin, server URL, last error)
+Declared with IPython's ``magic_arguments``, so ``%itbridge?`` and ``%itbridge`` alone print
+help generated from the arguments below. Imported on the first ``%itbridge`` (the parser is
+built at import), never at kernel start: ``hook.ItbridgeMagic`` stands in until then.
 """
 
 from __future__ import annotations
@@ -12,15 +10,41 @@ from __future__ import annotations
 import json
 from typing import Any
 
-USAGE = __doc__.split("\n\n", 1)[1].rstrip() if __doc__ else ""
+from IPython.core.magic_arguments import argument, magic_arguments
+
+SUBCOMMANDS = ("last", "off", "on", "policy", "request", "status")
+HELP_WORDS = ("", "help", "-h", "--help")
+
+
+@magic_arguments()
+@argument("subcommand", nargs="?", default="", help=", ".join(SUBCOMMANDS) + " (none: this help)")
+@argument("text", nargs="*", help="'reload' after policy; the request text after request")
+def itbridge(line: str = "") -> None:
+    """jupyter-itbridge in this kernel: what it detected, its cards, the policy, asking IT.
+
+    Subcommands:
+      last              findings of the last failure, low-confidence ones included
+      off | on          stop / resume showing cards in this kernel
+      policy [reload]   the effective policy and where it came from (reload: read it again)
+      request [text]    a free-form request card ("I need X"), prefilled with the environment
+      status            extension state (loaded, policy origin, server URL, last error)
+    """
+
+
+def usage() -> str:
+    return str(itbridge.__doc__ or "").strip()
 
 
 def itbridge_magic(bridge: Any, line: str) -> None:
-    command, _, rest = line.strip().partition(" ")
-    command = command.lower()
-    rest = rest.strip()
-    if command in ("", "help", "-h", "--help"):
-        print("Usage:\n" + USAGE)
+    # Split on whitespace, not shell-style: an apostrophe ("I can't ...") is not an error, and
+    # unknown dashes are left over rather than fatal (IPython 8.0's parse_argstring has
+    # neither ``partial`` nor a lenient split).
+    args, _extra = itbridge.parser.parse_known_args(line.split())
+    command = str(args.subcommand).lower()
+    # The raw text after the subcommand: argparse's shell-style split would drop quotes.
+    rest = line.strip().partition(" ")[2].strip()
+    if command in HELP_WORDS:
+        print(usage())
     elif command == "last":
         _print_last(bridge)
     elif command == "off":
@@ -40,19 +64,23 @@ def itbridge_magic(bridge: Any, line: str) -> None:
 
         bridge.cards.append(show_request_card(bridge, rest))
     elif command == "status":
-        from .client import ServerClient
-
-        client = ServerClient()
-        print(f"enabled: {bridge.enabled}")
-        print(f"policy from: {bridge.policy_origin or 'not loaded yet'}")
-        print(f"server: {client.url or 'none (offline drafts)'}")
-        print(f"findings shown this session: {len(bridge.shown)}")
-        for name, seconds in bridge.timings.items():
-            print(f"timing {name}: {seconds * 1000:.1f} ms")
-        if bridge.last_internal_error:
-            print(f"last internal error: {bridge.last_internal_error}")
+        _print_status(bridge)
     else:
-        print(f"Unknown subcommand {command!r}.\nUsage:\n{USAGE}")
+        print(f"Unknown subcommand {command!r}.\n{usage()}")
+
+
+def _print_status(bridge: Any) -> None:
+    from .client import ServerClient
+
+    client = ServerClient()
+    print(f"enabled: {bridge.enabled}")
+    print(f"policy from: {bridge.policy_origin or 'not loaded yet'}")
+    print(f"server: {client.url or 'none (offline drafts)'}")
+    print(f"findings shown this session: {len(bridge.shown)}")
+    for name, seconds in bridge.timings.items():
+        print(f"timing {name}: {seconds * 1000:.1f} ms")
+    if bridge.last_internal_error:
+        print(f"last internal error: {bridge.last_internal_error}")
 
 
 def _print_last(bridge: Any) -> None:
@@ -66,11 +94,3 @@ def _print_last(bridge: Any) -> None:
         print(f"- [{f.confidence}] {f.kind} / {f.subject}: {f.title} ({shown})")
         if f.explanation:
             print(f"    {f.explanation}")
-
-
-def register_magics(ipython: Any, bridge: Any) -> None:
-    def itbridge(line: str = "") -> None:
-        itbridge_magic(bridge, line)
-
-    itbridge.__doc__ = __doc__
-    ipython.register_magic_function(itbridge, "line", "itbridge")

@@ -13,6 +13,7 @@ magic is restored on unload.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Callable
@@ -47,9 +48,20 @@ class _Tee:
 
 #: ``pip install``, ``pip3.11 download``, ``/opt/py/bin/pip wheel``, ``python -m pip install``,
 #: ``{sys.executable} -m pip install`` (IPython expands ``{...}`` later, inside ``system``).
-_PIP_COMMAND = re.compile(
+PIP_COMMAND = (
     r"^\s*(?:(?:\S*/)?pip[\d.]*|\S+\s+-m\s+pip)\s+(?:\S+\s+)*?(?:install|download|wheel)\b"
 )
+
+
+@functools.cache
+def _pip_command() -> re.Pattern[str]:
+    """Compiled on the first shell command that mentions pip, not at kernel start (~0.4 ms)."""
+    return re.compile(PIP_COMMAND)
+
+
+def runs_pip(command: object) -> bool:
+    """True for a shell command that installs/downloads with pip (a substring test first)."""
+    return isinstance(command, str) and "pip" in command and bool(_pip_command().match(command))
 
 
 def _watched(ipython: Any, bridge: Any, label: str, command: str, run: Callable[[], Any]) -> Any:
@@ -77,8 +89,7 @@ def wrap_system(ipython: Any, bridge: Any) -> Callable[..., Any] | None:
         return None
 
     def system(cmd: str, *args: Any, **kwargs: Any) -> Any:
-        watched = isinstance(cmd, str) and _PIP_COMMAND.match(cmd) is not None
-        if not watched or bridge.in_pip_magic:
+        if bridge.in_pip_magic or not runs_pip(cmd):
             return original(cmd, *args, **kwargs)
         run = lambda: original(cmd, *args, **kwargs)  # noqa: E731
         return _watched(ipython, bridge, f"!{cmd}", cmd, run)
@@ -93,32 +104,68 @@ def unwrap_system(ipython: Any, original: Any) -> None:
         ipython.system = original
 
 
-def wrap_pip(ipython: Any, bridge: Any) -> Any:
-    """Replace the ``pip`` line magic with a watching wrapper; returns the original."""
-    magics = ipython.magics_manager.magics.get("line", {})
-    original = magics.get("pip")
-    if original is None:
-        return None
-    resolve = getattr(type(original), "_resolve", None)
-    if resolve is not None:
-        # IPython 9 keeps a lazy placeholder that looks the magic up again when called (it
-        # would find this wrapper and recurse): load the real one now (about 0.5 ms).
-        original = resolve(original)
+class WatchedPip:
+    """The ``pip`` line magic: IPython's own, with its output watched.
 
-    def pip(line: str) -> Any:
+    IPython 9 registers ``%pip`` as a lazy placeholder that imports its packaging magics on
+    first use; resolving it at load cost ~1 ms of every kernel start, so it is resolved on the
+    first ``%pip`` (or ``%pip?``). IPython 8 registers the real method: nothing to resolve.
+    """
+
+    def __init__(self, ipython: Any, bridge: Any, original: Any) -> None:
+        self._ipython = ipython
+        self._bridge = bridge
+        self.original = original  # what ``unwrap_pip`` puts back if pip was never used
+        self._real: Any = None if _is_lazy(original) else original
+
+    def real(self) -> Any:
+        """IPython's ``%pip`` itself, loaded on the first call."""
+        if self._real is None:
+            # The placeholder looks "pip" up by name in the magics table: let it find itself
+            # there (not this wrapper, which would recurse), then take the table back.
+            table = self._ipython.magics_manager.magics["line"]
+            table["pip"] = self.original
+            try:
+                self._real = type(self.original)._resolve(self.original)
+            finally:
+                table["pip"] = self
+        return self._real
+
+    @property
+    def __wrapped__(self) -> Any:
+        return self.real()
+
+    @property  # ``%pip?`` shows IPython's help for %pip
+    def __doc__(self) -> str | None:  # type: ignore[override]
+        return getattr(self.real(), "__doc__", None)
+
+    def __call__(self, line: str = "") -> Any:
+        real, bridge = self.real(), self._bridge
         bridge.in_pip_magic = True  # %pip calls shell.system: watched once, here
         try:
-            return _watched(ipython, bridge, f"%pip {line}", f"pip {line}", lambda: original(line))
+            run = lambda: real(line)  # noqa: E731
+            return _watched(self._ipython, bridge, f"%pip {line}", f"pip {line}", run)
         finally:
             bridge.in_pip_magic = False
 
-    pip.__doc__ = getattr(original, "__doc__", None)
-    pip.__wrapped__ = original  # type: ignore[attr-defined]
-    ipython.register_magic_function(pip, "line", "pip")
-    return original
+
+def _is_lazy(magic: Any) -> bool:
+    return getattr(type(magic), "_resolve", None) is not None
 
 
-def unwrap_pip(ipython: Any, original: Any) -> None:
+def wrap_pip(ipython: Any, bridge: Any) -> WatchedPip | None:
+    """Replace the ``pip`` line magic with a watching wrapper (``None``: no ``%pip`` here)."""
+    original = ipython.magics_manager.magics.get("line", {}).get("pip")
     if original is None:
+        return None
+    wrapper = WatchedPip(ipython, bridge, original)
+    ipython.register_magic_function(wrapper, "line", "pip")
+    return wrapper
+
+
+def unwrap_pip(ipython: Any, wrapper: WatchedPip | None) -> None:
+    """Put IPython's ``%pip`` back (the resolved magic, or its placeholder if never used)."""
+    if wrapper is None:
         return
+    original = wrapper._real if wrapper._real is not None else wrapper.original
     ipython.magics_manager.magics.setdefault("line", {})["pip"] = original

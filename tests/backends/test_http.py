@@ -20,6 +20,8 @@ from jupyter_itbridge.backends.http import (
     parse_retry_after,
 )
 
+pytestmark = pytest.mark.oldest  # requests/urllib3 at their lower bounds too (make test-oldest)
+
 
 def test_retry_after_seconds_and_http_date():
     assert parse_retry_after("120") == 120.0

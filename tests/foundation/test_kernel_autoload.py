@@ -8,6 +8,8 @@ import sys
 import pytest
 from jupyter_client.manager import start_new_kernel
 
+pytestmark = pytest.mark.oldest  # the installed start-up loader, on the oldest IPython too
+
 PROBE = (
     "import jupyter_itbridge.kernel as _k\n"
     "_cbs = get_ipython().events.callbacks['post_run_cell']\n"

@@ -15,7 +15,12 @@ LABEXT = "share/jupyter/labextensions/jupyter-itbridge"
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory) -> zipfile.ZipFile:
+def wheel_path(tmp_path_factory) -> Path:
+    """The wheel under test: ``ITBRIDGE_WHEEL`` when CI built it once for both legs (the
+    oldest leg installs that very file), else one built here."""
+    given = os.environ.get("ITBRIDGE_WHEEL")
+    if given:
+        return Path(given)
     out = tmp_path_factory.mktemp("wheel")
     res = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
@@ -26,7 +31,12 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
     )
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     (path,) = out.glob("jupyter_itbridge-*.whl")
-    return zipfile.ZipFile(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def wheel(wheel_path: Path) -> zipfile.ZipFile:
+    return zipfile.ZipFile(wheel_path)
 
 
 def _data(wheel: zipfile.ZipFile) -> dict[str, str]:
@@ -74,6 +84,28 @@ def test_wheel_has_python_package_without_sources_of_labextension(wheel):
     assert not any(n.startswith("labextension/") for n in names)
 
 
+def test_wheel_passes_check_wheel_contents(wheel_path):
+    """jwodder's check-wheel-contents with the settings in pyproject.toml (as the template)."""
+    exe = Path(sys.executable).with_name("check-wheel-contents")
+    assert exe.exists(), "check-wheel-contents is in the test extras: run `make install-test`"
+    res = subprocess.run(
+        [str(exe), str(wheel_path)], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert ": OK" in res.stdout, res.stdout
+
+
+def test_oldest_constraints_match_pyproject():
+    """.ci/constraints-oldest.txt is generated from the bounds: it must not drift from them."""
+    res = subprocess.run(
+        [sys.executable, str(ROOT / ".ci" / "oldest_constraints.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr
+
+
 def _jupyter(*args: str) -> str:
     exe = Path(sys.executable).with_name("jupyter")
     res = subprocess.run(
@@ -87,6 +119,7 @@ def _jupyter(*args: str) -> str:
     return res.stdout + res.stderr
 
 
+@pytest.mark.oldest
 def test_installed_environment_has_everything_enabled():
     labext = _jupyter("labextension", "list")
     line = next((ln for ln in labext.splitlines() if "jupyter-itbridge" in ln), "")

@@ -12,6 +12,7 @@ from kernel_http_fixtures import Recorder  # type: ignore[import-not-found]
 
 from jupyter_itbridge.findings import MIME_TYPE, Finding
 from jupyter_itbridge.kernel import card as card_mod
+from jupyter_itbridge.kernel.card_state import JUSTIFICATION_HINTS
 from jupyter_itbridge.kernel.client import ServerClient, submit
 from jupyter_itbridge.policy import ITBridgePolicy
 
@@ -285,10 +286,10 @@ def test_self_service_first_when_policy_allows() -> None:
 
 
 def test_justification_hints_per_kind() -> None:
-    assert "licen" in card_mod.JUSTIFICATION_HINTS["missing_package"].lower()
-    assert "alternative" in card_mod.JUSTIFICATION_HINTS["missing_package"]
-    assert "dataset" in card_mod.JUSTIFICATION_HINTS["resource_limit"]
-    assert "database" in card_mod.JUSTIFICATION_HINTS["missing_driver"]
+    assert "licen" in JUSTIFICATION_HINTS["missing_package"].lower()
+    assert "alternative" in JUSTIFICATION_HINTS["missing_package"]
+    assert "dataset" in JUSTIFICATION_HINTS["resource_limit"]
+    assert "database" in JUSTIFICATION_HINTS["missing_driver"]
 
 
 def test_static_card_without_widgets(server: FakeServer) -> None:

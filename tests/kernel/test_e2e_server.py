@@ -4,19 +4,15 @@ by the next server start."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hub.server_proc import ServerProcess  # type: ignore[import-not-found]
-from jupyter_client import BlockingKernelClient
 from kernel_harness import Kernel, error_then_card, kernel_env  # type: ignore[import-not-found]
 from loopback import free_port  # type: ignore[import-not-found]
+from server_kernel import Server, ServerKernel  # type: ignore[import-not-found]
 
 from jupyter_itbridge.findings import MIME_TYPE
 
@@ -33,54 +29,6 @@ SEND = (
 #: In the server's config only. The kernel could read the same file, so the test also asserts
 #: "policy from: server": the blocked card then proves the policy came through GET policy.
 POLICY = "\nc.ITBridgePolicy.blocked_packages = {'PyMySQL': 'Ask the data platform team.'}\n"
-
-
-class Server(ServerProcess):
-    """The hub tests' ``jupyter server`` process, plus jupyter-server's own REST API."""
-
-    def api(self, method: str, path: str, body: Any = None) -> Any:
-        """``path`` relative to the server root (``api/sessions``), not to ``itbridge/api/``."""
-        req = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}/{path}",
-            method=method,
-            data=None if body is None else json.dumps(body).encode(),
-            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            raw = resp.read()
-        return json.loads(raw) if raw else None
-
-    def log_text(self) -> str:
-        return (self.root / "server.log").read_text(errors="replace")[-3000:]
-
-
-class ServerKernel(Kernel):
-    """A kernel started by the server (so it inherits the server's URL and kernel token)."""
-
-    def __init__(self, server: Server, runtime: Path, notebook: str | None = None) -> None:
-        self.server = server
-        if notebook:  # like a frontend opening a notebook: the server tells the kernel its path
-            session = server.api(
-                "POST",
-                "api/sessions",
-                {"path": notebook, "type": "notebook", "kernel": {"name": "python3"}},
-            )
-            self.kernel_id = session["kernel"]["id"]
-        else:
-            self.kernel_id = server.api("POST", "api/kernels", {"name": "python3"})["id"]
-        conn = runtime / f"kernel-{self.kernel_id}.json"
-        deadline = time.monotonic() + 30
-        while not conn.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        self.kc = BlockingKernelClient()
-        self.kc.load_connection_file(str(conn))
-        self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=60)
-
-    def stop(self) -> None:
-        self.kc.stop_channels()
-        with contextlib.suppress(Exception):
-            self.server.api("DELETE", f"api/kernels/{self.kernel_id}")
 
 
 @pytest.fixture

@@ -1,0 +1,235 @@
+"""The request card as ipywidgets (:class:`Card`), or as a static bundle without them.
+
+ipywidgets is imported here, on the first failure, never at kernel start. The card widget's
+``_repr_mimebundle_`` adds :meth:`CardState.bundle` to the widget view, and the display is
+updated in place after sending, so the static copy in the notebook file shows the request id
+too. User text is only ever put into widget *values* (rendered as text) or HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+from typing import Any
+
+from ..contract import URGENCIES
+from .card_state import CardState, self_service_parts
+
+
+def _card_widget_class() -> type:
+    """A VBox whose display bundle also carries the finding JSON and text fallbacks."""
+    import ipywidgets as w
+
+    class CardWidget(w.VBox):
+        _itbridge_state: Any = None
+
+        def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+            data = super()._repr_mimebundle_(**kwargs)
+            if data is None or self._itbridge_state is None:
+                return data
+            data.update(self._itbridge_state.bundle())  # our text/plain replaces the widget's
+            return data
+
+    return CardWidget
+
+
+_WIDGET_CLASS: type | None = None
+
+
+class Card:
+    """The interactive card. Attributes are the widgets (tests click ``send_button``)."""
+
+    def __init__(self, state: CardState, client: Any = None) -> None:
+        global _WIDGET_CLASS
+        import ipywidgets as w
+
+        if _WIDGET_CLASS is None:
+            _WIDGET_CLASS = _card_widget_class()
+        self.state = state
+        self.client = client
+        self.handle: Any = None
+        e = html.escape
+
+        title = w.HTML(f"<b>{e(state.title)}</b>")
+        title.add_class("jp-ITBridge-title")
+        explanation = w.HTML(e(state.explanation))
+        explanation.add_class("jp-ITBridge-explanation")
+        children: list[Any] = [title, explanation]
+
+        ss_text, ss_command = self_service_parts(state.finding, state.policy)
+        if ss_text or ss_command:
+            label = w.HTML(f"<b>Fix it yourself:</b> {e(ss_text)}")
+            label.add_class("jp-ITBridge-selfservice")
+            children.append(label)
+            if ss_command:
+                self.command = w.Text(value=ss_command, description="Command:")
+                self.command.add_class("jp-ITBridge-command")
+                children.append(self.command)
+
+        self.summary = w.Text(value=state.draft.summary, description="Summary:")
+        self.summary.add_class("jp-ITBridge-summary")
+        self.description = w.Textarea(value=state.draft.description, description="Details:")
+        self.description.add_class("jp-ITBridge-description")
+        self.justification = w.Textarea(
+            value="", placeholder=state.justification_hint, description="Justification:"
+        )
+        self.justification.add_class("jp-ITBridge-justification")
+        self.urgency = w.Dropdown(
+            options=list(URGENCIES), value=state.draft.urgency, description="Urgency:"
+        )
+        self.urgency.add_class("jp-ITBridge-urgency")
+        self.preview = w.HTML()
+        self.preview.add_class("jp-ITBridge-preview-body")
+        preview_box = w.Accordion(children=[self.preview])
+        preview_box.set_title(0, "What will be sent")
+        preview_box.selected_index = None
+        preview_box.add_class("jp-ITBridge-preview")
+
+        self.send_button = w.Button(description="Send to IT", button_style="primary")
+        self.send_button.add_class("jp-ITBridge-send")
+        self.copy_button = w.Button(description="Copy as text")
+        self.copy_button.add_class("jp-ITBridge-copy")
+        self.dismiss_button = w.Button(description="Dismiss")
+        self.dismiss_button.add_class("jp-ITBridge-dismiss")
+        actions = w.HBox([self.send_button, self.copy_button, self.dismiss_button])
+        actions.add_class("jp-ITBridge-actions")
+        self.copy_area = w.Textarea(value="", layout=w.Layout(display="none", width="100%"))
+        self.copy_area.add_class("jp-ITBridge-copytext")
+        self.status = w.HTML("")
+        self.status.add_class("jp-ITBridge-status")
+
+        request = w.VBox(
+            [self.summary, self.description, self.justification, self.urgency, preview_box]
+        )
+        request.add_class("jp-ITBridge-request")
+        if ss_text or ss_command:  # the fix comes first, the request is secondary
+            ask = w.Accordion(children=[request])
+            ask.set_title(0, f"Or ask {getattr(state.policy, 'it_contact', 'IT')} instead")
+            ask.selected_index = None
+            ask.add_class("jp-ITBridge-ask")
+            children.append(ask)
+        else:
+            children.append(request)
+        children += [actions, self.copy_area, self.status]
+
+        self.widget = _WIDGET_CLASS(children)
+        self.widget._itbridge_state = state
+        self.widget.add_class("jp-ITBridge-card")
+        self.widget.add_class(f"jp-ITBridge-kind-{state.kind}")
+
+        for field in (self.summary, self.description, self.justification, self.urgency):
+            field.observe(self._on_edit, names="value")
+        self.send_button.on_click(self._on_send)
+        self.copy_button.on_click(self._on_copy)
+        self.dismiss_button.on_click(self._on_dismiss)
+        self._refresh_preview()
+
+    # ------------------------------------------------------------------ events
+    def _sync(self) -> None:
+        d = self.state.draft
+        d.summary = self.summary.value
+        d.description = self.description.value
+        d.justification = self.justification.value
+        d.urgency = self.urgency.value
+
+    def _refresh_preview(self) -> None:
+        self.preview.value = f"<pre>{html.escape(self.state.preview())}</pre>"
+
+    def _on_edit(self, _change: Any) -> None:
+        self._sync()
+        self._refresh_preview()
+        if self.copy_area.layout.display != "none":  # once revealed, the box follows edits
+            self.copy_area.value = self.state.preview()
+        if self.state.status == "error" and not self.state.validation_error():
+            self.status.value = ""
+
+    def _on_send(self, _button: Any = None) -> None:
+        if self.send_button.disabled:
+            return
+        self.send_button.disabled = True  # first click wins; the UUID covers the rest
+        self._sync()
+        self.send_button.description = "Sending..."
+        try:
+            self.state.send(self.client)
+        except Exception as err:  # never leave the button stuck
+            self.state.status = "error"
+            self.state.message = (
+                f"Sending failed because of an error in jupyter-itbridge ({type(err).__name__}: "
+                f"{err}). Use Copy as text to send the request to IT another way."
+            )
+        if self.state.status in ("filed", "saved_offline"):
+            self.send_button.description = (
+                "Sent" if self.state.status == "filed" else "Saved offline"
+            )
+            for field in (self.summary, self.description, self.justification, self.urgency):
+                field.disabled = True
+        else:
+            self.send_button.description = "Send to IT"
+            self.send_button.disabled = False
+        self._show_status()
+        self.update_display()
+
+    def _show_status(self) -> None:
+        text = self.state.status_text()
+        link = (
+            (self.state.response or {}).get("ticket_url") if self.state.status == "filed" else None
+        )
+        value = html.escape(text)
+        if link and str(link).startswith(("http://", "https://")):
+            value += (
+                f' <a href="{html.escape(str(link), quote=True)}" target="_blank" '
+                'rel="noopener noreferrer">Open ticket</a>'
+            )
+        self.status.value = value
+        for cls in ("jp-ITBridge-ok", "jp-ITBridge-error", "jp-ITBridge-offline"):
+            self.status.remove_class(cls)
+        self.status.add_class(
+            {"filed": "jp-ITBridge-ok", "saved_offline": "jp-ITBridge-offline"}.get(
+                self.state.status, "jp-ITBridge-error"
+            )
+        )
+
+    def _on_copy(self, _button: Any = None) -> None:
+        self._sync()
+        self.copy_area.value = self.state.preview()
+        self.copy_area.layout.display = ""
+
+    def _on_dismiss(self, _button: Any = None) -> None:
+        self.state.status = "dismissed" if self.state.status == "draft" else self.state.status
+        self.widget.layout.display = "none"
+        self.update_display()
+
+    # ----------------------------------------------------------------- display
+    def display(self) -> None:
+        from IPython.display import display
+
+        self.handle = display(self.widget, display_id=True)
+
+    def update_display(self) -> None:
+        """Refresh the static copy (finding JSON, text, HTML) kept in the notebook file."""
+        if self.handle is not None:
+            with contextlib.suppress(Exception):
+                self.handle.update(self.widget)
+
+    def click_send(self) -> None:
+        """Same as the button (for scripts and tests)."""
+        self.send_button.click()
+
+
+class StaticCard:
+    """No ipywidgets in this kernel: show the bundle (text/html) and allow ``send()`` by code."""
+
+    def __init__(self, state: CardState, client: Any = None) -> None:
+        self.state = state
+        self.client = client
+        self.handle: Any = None
+
+    def display(self) -> None:
+        from IPython.display import display
+
+        self.handle = display(self.state.bundle(), raw=True, display_id=True)
+
+    def send(self) -> None:
+        self.state.send(self.client)
+        if self.handle is not None:
+            self.handle.update(self.state.bundle(), raw=True)
