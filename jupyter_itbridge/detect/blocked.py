@@ -49,8 +49,10 @@ def from_guard(hit: Hit) -> dict[str, Any] | None:
     exc = hit.record.exc
     dist = getattr(exc, "distribution", None) or hit.groups.get("dist") or hit.groups["module"]
     entry = hit.policy.blocked_entry(dist)
-    if entry is None and exc is not None and getattr(exc, "reason", None):
-        entry = {"package": dist, "reason": exc.reason, "alternative": exc.alternative or ""}
+    reason = getattr(exc, "reason", None)
+    if entry is None and reason:
+        alternative = getattr(exc, "alternative", None) or ""
+        entry = {"package": dist, "reason": reason, "alternative": alternative}
     out = _entry_finding(dist, entry, hit.policy)
     if entry is None:
         out["policy_rule"] = f"blocked_packages.{dist}"

@@ -13,8 +13,8 @@ import re
 from typing import Any
 
 try:  # the regex parser is private; without it every pattern simply runs ungated
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]
-    from re._constants import (  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined,unused-ignore]
+    from re._constants import (  # type: ignore[import-not-found,unused-ignore]
         AT,
         BRANCH,
         IN,
@@ -23,8 +23,14 @@ try:  # the regex parser is private; without it every pattern simply runs ungate
     )
 except ImportError:  # pragma: no cover - Python 3.10
     try:
-        import sre_parse as _sre_parse  # type: ignore[no-redef]
-        from sre_constants import AT, BRANCH, IN, LITERAL, SUBPATTERN  # type: ignore[no-redef]
+        import sre_parse as _sre_parse  # type: ignore[no-redef,unused-ignore]
+        from sre_constants import (  # type: ignore[no-redef,unused-ignore]
+            AT,
+            BRANCH,
+            IN,
+            LITERAL,
+            SUBPATTERN,
+        )
     except ImportError:
         _sre_parse = None
 

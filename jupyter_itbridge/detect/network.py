@@ -88,7 +88,7 @@ def is_own_service(host: str | None) -> bool:
 
 
 def is_metadata_host(host: str | None) -> bool:
-    return bool(host) and host.lower().rstrip(".") in _METADATA_HOSTS
+    return host is not None and host.lower().rstrip(".") in _METADATA_HOSTS
 
 
 def _is_ip(host: str) -> bool:
@@ -132,7 +132,7 @@ def _host_in_source(hit: Hit) -> str | None:
     """Last resort for a live exception that names no host (urllib's ``URLError`` does not):
     a URL literal in the failing source lines, read with ``linecache`` (no import, no I/O
     beyond the source files the traceback already points to)."""
-    lines = []
+    lines: list[str] = []
     for exc in (hit.record.exc, hit.record.root):
         tb = getattr(exc, "__traceback__", None)
         while tb is not None and len(lines) < 64:

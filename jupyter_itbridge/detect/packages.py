@@ -93,7 +93,7 @@ class _KnownNames:
 
     @staticmethod
     def _path_state() -> tuple[tuple[str, int | None], ...]:
-        out = []
+        out: list[tuple[str, int | None]] = []
         for entry in sys.path:
             try:
                 out.append((entry, os.stat(entry or ".").st_mtime_ns))
@@ -192,7 +192,7 @@ def _importable(top: str) -> bool:
 
 
 def _in_library(path: str | None) -> bool:
-    return bool(path) and any(d in path for d in _LIBRARY_DIRS)
+    return path is not None and any(d in path for d in _LIBRARY_DIRS)
 
 
 def _user_dirs(record: Any) -> list[str]:
