@@ -1,0 +1,113 @@
+"""Secret redaction for everything a request carries (preview in the kernel, storage on the server).
+
+Why here and pure: the kernel redacts before the user sees the preview, and the server redacts
+again before anything is stored or sent, with the very same rules; ``redact(redact(x)) ==
+redact(x)``, so the preview is byte-for-byte what is stored. Stdlib only; the patterns are
+compiled once at import, and each rule runs only when a cheap substring gate says it could
+match, so redaction stays cheap on every traceback.
+
+The rules keep enough context for IT to understand the problem (``postgresql://u:[REDACTED]@h``,
+``PWD=[REDACTED]``, ``Authorization: Bearer [REDACTED]``) and drop only the secret itself. One
+module per family; ``docs/hub.md`` lists every family, its rule and its known limits. Every rule
+runs in time linear in the input (bounded quantifiers only; ``tests/redact/test_linear.py``).
+
+After the rules, every secret they found is also removed wherever else it appears in the text
+(a password a traceback shows in a code line and again in the error message).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import calls, cli, files, headers, pairs, tokens, urls
+from ._base import MARK, Found, Rule
+from .objects import is_secret_name
+from .objects import redact_obj as _redact_obj
+
+__all__ = ["MARK", "RULES", "is_secret_name", "redact", "redact_obj"]
+
+# Order matters: whole-token shapes first (a token inside a URL or a pair goes whole), then
+# URLs, headers and command lines, then the generic key/value family, then file formats.
+RULES: tuple[Rule, ...] = (
+    tokens.PEM,
+    tokens.PUTTY,
+    tokens.JWT,
+    tokens.PREFIXED,
+    tokens.SHAPED,
+    tokens.BOT_TOKENS,
+    tokens.TELEGRAM,
+    tokens.AWS_KEY_ID,
+    tokens.AZURE_CLIENT_SECRET,
+    urls.WEBHOOK,
+    urls.USERINFO,
+    urls.HOST_ECHO,
+    urls.QUERY,
+    headers.AUTHORIZATION,
+    headers.BEARER,
+    headers.COOKIE,
+    *cli.SHORT_FLAGS,
+    cli.USER_PASS,
+    cli.OPENSSL_PASS,
+    cli.PIPED,
+    cli.HERE_STRING,
+    cli.FLAG,
+    files.SQL,
+    calls.CALLS,
+    calls.TUPLES,
+    calls.DEFAULTS,
+    pairs.PAIRS,
+    files.NETRC,
+    files.PGPASS,
+    files.PROPERTIES,
+    files.XML,
+    urls.ORACLE,
+    tokens.LONE_BASE64,
+)
+
+_ECHO_MIN = 8  # shorter secrets are not searched elsewhere: "admin" would hit "administrator"
+_ECHO_MAX = 64  # distinct secrets searched for per call (bounds the work on hostile input)
+
+
+def _echo_worthy(secret: str) -> bool:
+    """Long enough, and not a plain word that also names things (``postgres``)."""
+    if len(secret) < _ECHO_MIN or MARK in secret or "\n" in secret:
+        return False
+    return any(not c.isalpha() for c in secret) or (len(secret) >= 12 and not secret.islower())
+
+
+def _remove_echoes(text: str, found: list[str]) -> str:
+    """Replace every other occurrence of the secrets the rules found (and, for a URL password
+    with an ``@``, the tail a driver echoes as ``<tail>@host``)."""
+    seen: set[str] = set()
+    for secret in sorted(set(found), key=len, reverse=True)[: _ECHO_MAX * 2]:
+        if len(seen) >= _ECHO_MAX:
+            break
+        if secret.startswith("\0@"):
+            tail = secret[2:]
+            if len(tail) >= 4 and MARK not in tail and f"{tail}@" in text:
+                text = text.replace(f"{tail}@", f"{MARK}@")
+            continue
+        if _echo_worthy(secret) and secret not in seen:
+            seen.add(secret)
+            if secret in text:
+                text = text.replace(secret, MARK)
+    return text
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with every recognised secret replaced by ``[REDACTED]``."""
+    if not text:
+        return text
+    folded = text.casefold()  # what re.IGNORECASE matches, for the gates' substring search
+    found = Found()
+    for rule in RULES:
+        gate = rule.gate
+        if rule.anchored or gate is None or any(word in folded for word in gate):
+            text = rule.apply(text, found)
+    return _remove_echoes(text, found) if found else text
+
+
+def redact_obj(obj: Any) -> Any:
+    """Redact a JSON-like value recursively: values under secret keys become MARK, nested
+    objects are walked (never replaced whole), every other string goes through :func:`redact`."""
+    return _redact_obj(obj, redact)

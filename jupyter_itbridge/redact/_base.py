@@ -1,0 +1,250 @@
+"""What every redaction family shares: the marker, the rule type, the scan loop, value forms.
+
+Why a hand-written scan loop instead of ``re.sub``: a rule's pattern often has to read past a
+name to see whether it names a secret (``KeyError: password=...``). When the callback says
+"not a secret", ``re.sub`` would resume *after* the value and skip a real secret inside it; the
+loop resumes where the rule says (usually at the value), so nothing is skipped and no character
+is scanned more than a bounded number of times.
+
+Linear time is a design rule here: every quantifier in every pattern is bounded (checked by
+``tests/redact/test_linear.py``), and each pattern starts at a literal, a charset guarded by a
+look-behind, or a line start, so a failed attempt costs a bounded number of steps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+MARK = "[REDACTED]"
+
+# A callback gets the match and the list of secrets found so far (to append to); it returns the
+# replacement for the whole match, ``(start, replacement)`` to also replace text just before the
+# match (a pattern that starts at a literal and reads its head back), or None to leave it alone.
+Repl = Callable[["re.Match[str]", list[str]], "str | tuple[int, str] | None"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One redaction rule: ``gate`` lists substrings of which one must occur in the case-folded
+    text for the rule to be able to change it (None: always run). ``apply(text, found)``.
+    ``anchored``: the rule finds its own anchors (its gate), the caller need not check it."""
+
+    family: str
+    gate: tuple[str, ...] | None
+    patterns: tuple[re.Pattern[str], ...]
+    apply: Callable[[str, list[str]], str]
+    anchored: bool = False
+
+
+def scan(pattern: re.Pattern[str], text: str, repl: Repl, found: list[str], resume: str) -> str:
+    """``re.sub`` with a resume point: when ``repl`` declines a match, the search continues at
+    the end of group ``resume`` (or just after the match start) instead of after the match."""
+    parts: list[str] = []
+    last = pos = 0
+    search = pattern.search
+    while (m := search(text, pos)) is not None:
+        new = repl(m, found)
+        start, end = m.span()
+        if new is None:
+            pos = m.end(resume) if resume and m.start(resume) >= 0 else start + 1
+            pos = max(pos, start + 1)
+            continue
+        if isinstance(new, tuple):
+            start, new = max(new[0], last), new[1]
+        parts.append(text[last:start])
+        parts.append(new)
+        last = end
+        pos = max(end, start + 1)
+    return _finish(parts, text, last)
+
+
+def _finish(parts: list[str], text: str, last: int) -> str:
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def ascii_haystack(text: str, fold: bool) -> bytes:
+    """One byte per character (non-ASCII becomes ``?``), ASCII-lowercased when ``fold``: the
+    positions of ``bytes.find`` on it are positions in ``text``, found at C speed."""
+    hay = text.encode("ascii", "replace")
+    return hay.lower() if fold else hay
+
+
+def anchor_positions(hay: bytes, anchors: tuple[bytes, ...]) -> list[int]:
+    """Sorted positions of every anchor occurrence (``bytes.find`` loops, no regex)."""
+    positions: list[int] = []
+    for anchor in anchors:
+        find = hay.find
+        i = find(anchor)
+        while i != -1:
+            positions.append(i)
+            i = find(anchor, i + 1)
+    positions.sort()
+    return positions
+
+
+def anchored_rule(
+    family: str,
+    anchors: tuple[str, ...],
+    pattern: re.Pattern[str],
+    repl: Repl,
+    resume: str = "",
+    *,
+    fold: bool = True,
+) -> Rule:
+    """A rule whose pattern can only match where one of ``anchors`` starts (case-folded when
+    ``fold``). "Tokenise first": the anchors are found with ``bytes.find``, and the pattern is
+    only tried there, because Python's regex engine costs tens of nanoseconds at every position
+    it has to try, and keyword letters are everywhere in ordinary text."""
+    raw = tuple(a.encode("ascii") for a in anchors)
+
+    def apply(text: str, found: list[str]) -> str:
+        hay = found.haystack(text, fold) if isinstance(found, Found) else ascii_haystack(text, fold)
+        positions = anchor_positions(hay, raw)
+        parts: list[str] = []
+        last = pos = 0
+        match = pattern.match
+        for p in positions:
+            if p < pos:
+                continue
+            m = match(text, p)
+            if m is None:
+                continue
+            new = repl(m, found)
+            start, end = m.span()
+            if new is None:
+                pos = m.end(resume) if resume and m.start(resume) >= 0 else start + 1
+                pos = max(pos, start + 1)
+                continue
+            if isinstance(new, tuple):
+                start, new = max(new[0], last), new[1]
+            parts.append(text[last:start])
+            parts.append(new)
+            last = end
+            pos = max(end, start + 1)
+        return _finish(parts, text, last)
+
+    return Rule(family, tuple(a.lower() for a in anchors), (pattern,), apply, anchored=True)
+
+
+def line_rule(family: str, gate: tuple[str, ...] | None, pattern: str, repl: Repl) -> Rule:
+    """A rule for whole lines (``pattern`` matches from a line start to its end), tried at the
+    text start and after each ``\\n`` found by a literal-prefix search (a ``^`` with
+    ``re.M`` would make the engine try every position)."""
+    first = re.compile(rf"(?:{pattern})(?=\n|$)")
+    after_nl = re.compile(rf"\n(?:{pattern})(?=\n|$)")
+
+    def apply(text: str, found: list[str]) -> str:
+        parts: list[str] = []
+        last = 0
+        m = first.match(text)
+        while True:
+            if m is not None:
+                new = repl(m, found)
+                if new is not None:
+                    start = m.start()
+                    if isinstance(new, tuple):
+                        start, new = max(new[0], last), new[1]
+                    parts.append(text[last:start])
+                    parts.append(new)
+                    last = m.end()
+            nl = after_nl.search(text, m.end() if m is not None else 0)
+            if nl is None:
+                return _finish(parts, text, last)
+            m = first.match(text, nl.start() + 1)
+
+    return Rule(family, gate, (first, after_nl), apply)
+
+
+def regex_rule(
+    family: str,
+    gate: tuple[str, ...] | None,
+    pattern: re.Pattern[str],
+    repl: Repl,
+    resume: str = "",
+) -> Rule:
+    """A rule made of one pattern and one callback (see :func:`scan`)."""
+
+    def apply(text: str, found: list[str]) -> str:
+        return scan(pattern, text, repl, found, resume)
+
+    return Rule(family, gate, (pattern,), apply)
+
+
+def keyword_start(keywords: tuple[str, ...], boundary: str = "", *, regex: bool = False) -> str:
+    """A case-insensitive alternation of ``keywords`` that begins with one character class, so
+    that the regex engine skips, in C, every position where no keyword can start (a pattern
+    that begins with a look-behind, ``\\b`` or ``re.I`` literals is tried at every position).
+    ``boundary``: a character class that must not precede the keyword (a 2-wide look-behind
+    placed after the first character keeps the C-level skip). ``regex``: the keywords are
+    patterns (each starting with a plain letter), not literals."""
+    by_first: dict[str, list[str]] = {}
+    for kw in keywords:
+        by_first.setdefault(kw[0].lower(), []).append(kw[1:] if regex else re.escape(kw[1:]))
+    first = "".join(sorted({c for k in by_first for c in (k, k.upper())}))
+    guard = f"(?<![{boundary}].)" if boundary else ""
+    branches = "|".join(
+        f"(?<=[{c}{c.upper()}])(?i:{'|'.join(rests)})" for c, rests in sorted(by_first.items())
+    )
+    return f"[{first}]{guard}(?:{branches})"
+
+
+class Found(list):  # type: ignore[type-arg]
+    """The secrets found so far in one ``redact`` call, plus the ASCII haystacks of the
+    current text (rules that change nothing return the same object, so one encoding serves
+    every anchored rule until a rule changes the text)."""
+
+    __slots__ = ("_hay_text", "_hays")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._hay_text: str | None = None
+        self._hays: dict[bool, bytes] = {}
+
+    def haystack(self, text: str, fold: bool) -> bytes:
+        if text is not self._hay_text:
+            self._hay_text, self._hays = text, {}
+        hay = self._hays.get(fold)
+        if hay is None:
+            hay = self._hays[fold] = ascii_haystack(text, fold)
+        return hay
+
+
+def conceal(found: list[str], secret: str) -> str:
+    """Record ``secret`` (so that its echoes elsewhere in the text go too) and return MARK."""
+    found.append(secret)
+    return MARK
+
+
+# Value forms after a separator. Quoted strings stop at their own quote or a newline, braces
+# (ODBC, where ``}}`` escapes a brace) at a newline, bare words at whitespace or punctuation:
+# every form is bounded, so a missing closing quote costs a bounded scan.
+QUOTED = (
+    r"""[bBrRuUfF]{0,2}(?:"(?:[^"\\\n]|\\.){0,2048}"|'(?:[^'\\\n]|\\.){0,2048}'"""
+    r"""|`[^`\n]{0,2048}`)"""
+)
+BRACED = r"\{(?:[^}\n]|\}\}){0,256}\}"
+BARE = r"""[^\s;,'"`<>(){}\[\]|][^\s;,'"`<>(){}|]{0,511}"""
+VALUE = rf"(?:{BRACED}|{QUOTED}|{BARE})"
+
+_QUOTE_OPEN = re.compile(r"""[bBrRuUfFN]{0,2}["'`]""")
+
+
+def split_quotes(value: str) -> tuple[str, str, str]:
+    """``b"abc"`` -> (``b"``, ``abc``, ``"``); ``{x}`` -> (``{``, ``x``, ``}``); bare -> ("", v, "")."""
+    if value[:1] == "{" and value[-1:] == "}" and len(value) >= 2:
+        return "{", value[1:-1], "}"
+    m = _QUOTE_OPEN.match(value)
+    if m and len(value) > m.end() and value[-1] == value[m.end() - 1]:
+        return value[: m.end()], value[m.end() : -1], value[-1]
+    return "", value, ""
+
+
+def masked(value: str, found: list[str]) -> str:
+    """The value form with its content replaced by MARK (quotes, ``b`` prefix, braces kept)."""
+    opener, inner, closer = split_quotes(value)
+    return f"{opener}{conceal(found, inner)}{closer}"

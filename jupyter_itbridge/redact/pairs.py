@@ -1,0 +1,77 @@
+"""``name <sep> value`` wherever it appears: connection strings (``PWD=...;``), kwargs, config
+and ``.env`` lines, YAML, JSON and dict reprs, HTTP headers (``X-API-Key: ...``), code lines a
+traceback shows (``os.environ["OPENAI_API_KEY"] = "..."``, ``.get("DB_PASSWORD", "...")``,
+``getenv("TOKEN") or "..."``, ``.option("password", "...")``, ``password: str = "..."``).
+
+Only the value is replaced, with its quotes, ``b`` prefix or ODBC braces kept, so the line keeps
+its shape. Whether the name is secret and whether the value is one are decided by
+:mod:`.names`; a dict or JSON object given as a value is never replaced whole: its own pairs are
+redacted one by one.
+
+The pattern is tried only where a keyword starts (``pass``, ``pw``, ``secret``, ``token``,
+``key``, ``cred``, ``sig``, ``auth``, ``sas``, ``api``, found by ``bytes.find``); the rest of
+the name before it is read back from the text (at most 64 characters), so a failed attempt
+never scans more than a bounded window.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._base import MARK, VALUE, anchored_rule, keyword_start, masked, split_quotes
+from .names import NONE, classify, is_code_reference, is_prose_word, secret_value
+
+_KEYWORDS = ("pass", "pw", "secret", "token", "key", "cred", "sig", "auth", "sas", "api")
+
+
+_PAIR = re.compile(
+    rf"(?P<kw>{keyword_start(_KEYWORDS)})(?P<rest>[\w.\-]{{0,100}})(?P<close>[\"'`\]]{{0,3}})"
+    r"(?P<sep>[ \t]{0,8}(?:=>|:=|==|!=|=|:(?!//)[ \t]{0,8}(?:[A-Za-z_][\w\[\]., |]{0,40}?"
+    r"[ \t]{0,4}=)?|\)[ \t]{0,4}or[ \t]{1,4}|,)[ \t]{0,8})"
+    rf"(?P<value>{VALUE})"
+)
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_SPACES_THEN_PAREN = re.compile(r"\(\s{0,8}$")
+
+
+def _pair(m: re.Match[str], found: list[str]) -> str | None:
+    value = m.group("value")
+    if value.startswith(MARK):
+        return None
+    text, start = m.string, m.start()
+    name_start, limit = start, max(0, start - 64)
+    while name_start > limit and text[name_start - 1] in _NAME_CHARS:
+        name_start -= 1
+    name = text[name_start:start] + m.group("kw") + m.group("rest")
+    strength = classify(name)
+    if strength == NONE:
+        return None
+    opener = text[name_start - 1] if name_start else " "
+    sep = m.group("sep").strip()
+    opener_, inner, _ = split_quotes(value)
+    quoted = opener_ not in ("", "{")
+    if sep in (",", "==", "!=") or sep.startswith(")"):
+        # ``f("NAME", "value")``, ``x == "value"``, ``getenv("NAME") or "value"``: literals only
+        if not quoted:
+            return None
+        call = _SPACES_THEN_PAREN.search(text, max(0, name_start - 10), max(0, name_start - 1))
+        if sep == "," and not (opener in "\"'" and call):
+            return None
+    if opener_ == "{":
+        # ODBC braces only after ``=``; ``{"a": ...}`` is an object whose own pairs are redacted
+        if sep != "=" or value.startswith("{{") or inner.lstrip()[:1] in ('"', "'", "{"):
+            return None
+        if not inner or inner.isdigit() or is_code_reference(inner, name):
+            return None  # a format placeholder: f"...PWD={password}"
+    elif not quoted:
+        end = m.end()
+        if text[end : end + 1] == "(" or text[end : end + 1] == "[":
+            return None  # a call or a subscript: secret = client.get_secret(...)
+        if sep == ":" and opener not in "\"'" and is_prose_word(inner):
+            return None  # Invalid token: expired
+    if not secret_value(strength, name, inner, quoted):
+        return None
+    return text[start : m.start("value")] + masked(value, found)
+
+
+PAIRS = anchored_rule("key-value", _KEYWORDS, _PAIR, _pair, resume="sep")

@@ -1,0 +1,301 @@
+"""Secrets recognised by their shape alone, wherever they appear: private keys, JWTs, and tokens
+with a vendor prefix. The formats follow the public rule definitions of gitleaks
+(``config/gitleaks.toml``), trufflehog (``pkg/detectors``) and detect-secrets
+(``detect_secrets/plugins``), widened where a vendor documents longer tokens.
+
+Each token pattern starts behind a look-behind of its own character class, so inside a long run
+of token characters only the run's first position can start a match (linear time).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._base import MARK, Repl, Rule, anchored_rule, conceal, regex_rule, scan
+from .names import looks_random
+
+# -- PEM private keys ------------------------------------------------------------------------
+_PEM_HEAD = re.compile(r"-----BEGIN ([A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?)-----")
+_PEM_TAIL = re.compile(r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----")
+# A truncated key (no END line): its base64 body, with real or JSON-escaped line breaks.
+_PEM_BODY = re.compile(r"(?:[A-Za-z0-9+/=:,\-\s]|\\[nr]){0,16384}")
+_PEM_MAX = 16384
+
+
+def _pem_apply(text: str, found: list[str]) -> str:
+    """Replace the body of every private-key block; a block without an END line loses its
+    base64 body. One pass: the next END line is searched once and reused by later blocks."""
+    parts: list[str] = []
+    last = pos = 0
+    tail: re.Match[str] | None = None
+    searched = False
+    while (m := _PEM_HEAD.search(text, pos)) is not None:
+        label = m.group(1)
+        if not searched or (tail is not None and tail.start() < m.end()):
+            tail, searched = _PEM_TAIL.search(text, m.end()), True
+        if tail is not None and tail.start() - m.end() <= _PEM_MAX:
+            stop = tail.end()
+        else:
+            stop = _PEM_BODY.match(text, m.end()).end()  # type: ignore[union-attr]
+        body = text[m.end() : stop]
+        if body.strip() and not body.startswith(MARK):
+            conceal(found, body)
+            parts += [text[last : m.start()], f"-----BEGIN {label}-----{MARK}-----END {label}-----"]
+            last = stop
+        pos = max(stop, m.end())
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+PEM = Rule("private-key", ("-----begin",), (_PEM_HEAD, _PEM_TAIL, _PEM_BODY), _pem_apply)
+
+
+def _putty(m: re.Match[str], found: list[str]) -> str | None:
+    return f"{m.group('head')}{conceal(found, m.group('body'))}\n"
+
+
+PUTTY = regex_rule(
+    "private-key",
+    ("private-lines",),
+    re.compile(
+        r"(?P<head>Private-Lines:[ \t]{0,4}\d{1,3}[ \t]{0,4}\r?\n)(?P<body>(?:[A-Za-z0-9+/=]{1,128}\r?\n){1,64})"
+    ),
+    _putty,
+)
+
+# -- JSON Web Tokens --------------------------------------------------------------------------
+_B64URL = "A-Za-z0-9_\\-"
+JWT = regex_rule(
+    "jwt",
+    ("ey",),
+    re.compile(
+        rf"ey(?<![{_B64URL}]ey)[{_B64URL}]{{10,4096}}\.ey[{_B64URL}]{{10,8192}}"
+        rf"\.[{_B64URL}+/=]{{0,4096}}"
+    ),
+    lambda m, found: conceal(found, m.group(0)),
+)
+
+# -- Vendor prefixes ---------------------------------------------------------------------------
+# (anchor, pattern) pairs: the anchor is the literal start of the pattern (case-sensitive);
+# each pattern is a whole token. ``looks_random`` guards the
+# prefixes that also begin ordinary words (``sk-learn-...``).
+_PREFIXED: tuple[tuple[str, str], ...] = (
+    ("gh", r"gh[pousr]_[A-Za-z0-9]{30,255}"),
+    ("github_pat_", r"github_pat_[A-Za-z0-9_]{22,255}"),
+    ("gl", r"gl(?:pat|dt|rt|cbt|ptt|ft|imt|oas|soat|agent|ffct)-[\w\-.]{20,300}"),
+    ("GR1348941", r"GR1348941[\w\-]{20,50}"),
+    ("xox", r"xox[abposre]-[A-Za-z0-9\-]{10,250}"),
+    ("xoxe.xox", r"xoxe\.xox[bp]-[A-Za-z0-9\-]{10,250}"),
+    ("xapp-", r"xapp-\d-[A-Za-z0-9\-]{10,250}"),
+    ("sk-", r"sk-[A-Za-z0-9_\-]{20,300}"),
+    ("sk_", r"sk_(?:live|test|prod)_[A-Za-z0-9]{10,250}"),
+    ("rk_", r"rk_(?:live|test|prod)_[A-Za-z0-9]{10,250}"),
+    ("pk_", r"pk_(?:live|test|prod)_[A-Za-z0-9]{10,250}"),
+    ("whsec_", r"whsec_[A-Za-z0-9+/=]{24,128}"),
+    ("hf_", r"hf_[A-Za-z0-9]{30,64}"),
+    ("api_org_", r"api_org_[A-Za-z0-9]{30,64}"),
+    ("npm_", r"npm_[A-Za-z0-9]{36}"),
+    ("pypi-AgE", r"pypi-AgE[A-Za-z0-9_\-]{50,1000}"),
+    ("AIza", r"AIza[0-9A-Za-z_\-]{35}"),
+    ("ya29.", r"ya29\.[0-9A-Za-z_\-.]{20,2048}"),
+    ("1//0", r"1//0[0-9A-Za-z_\-]{30,512}"),
+    ("GOCSPX-", r"GOCSPX-[0-9A-Za-z_\-]{24,40}"),
+    ("ABSK", r"ABSK[A-Za-z0-9+/]{109,269}={0,2}"),
+    ("SG.", r"SG\.[\w\-]{16,32}\.[\w\-]{16,64}"),
+    ("SK", r"SK[0-9a-fA-F]{32}"),
+    ("key-", r"key-[0-9a-f]{32}"),
+    ("dapi", r"dapi[0-9a-f]{32}(?:-\d)?"),
+    ("shp", r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}"),
+    ("do", r"do[opr]_v1_[a-f0-9]{64}"),
+    ("dp.", r"dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}"),
+    ("dt0c01.", r"dt0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64}"),
+    ("glc_", r"glc_[A-Za-z0-9+/]{32,400}={0,3}"),
+    ("glsa_", r"glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}"),
+    ("eyJrIjoi", r"eyJrIjoi[A-Za-z0-9]{70,400}={0,3}"),
+    ("hv", r"hv[sbr]\.[\w\-]{24,300}"),
+    ("PMAK-", r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}"),
+    ("pul-", r"pul-[a-f0-9]{40}"),
+    ("lin_api_", r"lin_api_[A-Za-z0-9]{40}"),
+    ("secret_", r"secret_[A-Za-z0-9]{43}"),
+    ("ntn_", r"ntn_[0-9]{11}[A-Za-z0-9]{35}"),
+    ("pat", r"pat[A-Za-z0-9]{14}\.[a-f0-9]{64}"),
+    ("AT", r"AT(?:ATT|CTT)3[A-Za-z0-9_\-=+/]{100,400}"),
+    ("ATBB", r"ATBB[A-Za-z0-9_=.\-]{28,100}"),
+    ("dckr_", r"dckr_(?:pat|oat)_[\w\-]{27,40}"),
+    ("sbp_", r"sbp_[a-f0-9]{40}"),
+    ("r8_", r"r8_[0-9A-Za-z_\-]{37}"),
+    ("gsk_", r"gsk_[A-Za-z0-9]{52}"),
+    ("pplx-", r"pplx-[A-Za-z0-9]{48}"),
+    ("xai-", r"xai-[0-9A-Za-z_]{80}"),
+    ("lsv2_", r"lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}"),
+    ("pcsk_", r"pcsk_[A-Za-z0-9]{5,6}_[A-Za-z0-9]{63}"),
+    ("tskey-", r"tskey-[a-z]{1,16}-[0-9A-Za-z_]{1,64}-[0-9A-Za-z_]{1,128}"),
+    ("sntrys_eyJ", r"sntrys_eyJ[\w=+/]{100,400}"),
+    ("sntryu_", r"sntryu_[a-f0-9]{64}"),
+    ("NR", r"NR(?:AK|JS|II)-[A-Za-z0-9\-]{19,40}"),
+    ("AGE-SECRET-KEY-1", r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}"),
+    ("HRKU-AA", r"HRKU-AA[0-9a-zA-Z_\-]{58}"),
+    ("fo1_", r"fo1_[\w\-]{43}"),
+    ("pnu_", r"pnu_[A-Za-z0-9]{36}"),
+    ("rdme_", r"rdme_[a-z0-9]{70}"),
+    ("rubygems_", r"rubygems_[a-f0-9]{48}"),
+    ("CLOJARS_", r"CLOJARS_[a-z0-9]{60}"),
+    ("sq0", r"sq0(?:atp|csp|idp)-[\w\-]{22,60}"),
+    ("EAA", r"EAA[ACM][A-Za-z0-9]{60,400}"),
+    ("sl.", r"sl\.(?:u\.)?[A-Za-z0-9\-_=]{130,1024}"),
+    ("sk.eyJ", r"sk\.eyJ[\w\-]{50,400}\.[\w\-]{20,100}"),
+    ("AKCp", r"AKCp[A-Za-z0-9]{69}"),
+    ("cmVmdGtu", r"cmVmdGtu[A-Za-z0-9]{56}"),
+    ("ops_eyJ", r"ops_eyJ[A-Za-z0-9+/]{250,2048}={0,3}"),
+    ("LTAI", r"LTAI[A-Za-z0-9]{20}"),
+    ("EZ", r"EZ[AT]K[A-Za-z0-9]{54}"),
+    ("FLW", r"FLW(?:SECK|PUBK)(?:_TEST)?-[a-h0-9]{32}-X"),
+    ("duffel_", r"duffel_(?:test|live)_[\w\-=]{43}"),
+    ("fio-u-", r"fio-u-[\w\-=]{64}"),
+    ("tfp_", r"tfp_[\w\-.=]{40,59}"),
+    ("shippo_", r"shippo_(?:live|test)_[a-fA-F0-9]{40}"),
+    ("tk-us-", r"tk-us-[\w\-]{48}"),
+    ("pscale_", r"pscale_(?:tkn|oauth|pw)_[\w=.\-]{32,64}"),
+    ("nfp_", r"nfp_[A-Za-z0-9_]{36}"),
+    ("sha256~", r"sha256~[\w\-]{43}"),
+    ("xkeysib-", r"xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16}"),
+    ("ico-", r"ico-[A-Za-z0-9]{32}"),
+    ("p8e-", r"p8e-[A-Za-z0-9]{32}"),
+    ("v1.0-", r"v1\.0-[a-f0-9]{24}-[a-f0-9]{146}"),
+)
+# Prefixes that also start ordinary words: the token must look random to be redacted.
+_CHECKED = ("sk-", "secret_", "pat", "AT", "SK")
+_TOKEN_CHARS = "A-Za-z0-9_\\-"
+
+
+def _grouped(patterns: list[str]) -> str:
+    """``c(?:rest|rest)`` per first character: a branch of literals, cheap to reject."""
+    by_first: dict[str, list[str]] = {}
+    for p in patterns:
+        by_first.setdefault(p[0], []).append(p[1:])
+    return "|".join(f"{c}(?:{'|'.join(rests)})" for c, rests in by_first.items())
+
+
+def _prefixed_repl(m: re.Match[str], found: list[str]) -> tuple[int, str] | None:
+    token = m.group("tok")
+    if token.startswith(_CHECKED) and not looks_random(token[3:], 12):
+        return None
+    return m.start("tok"), conceal(found, token)
+
+
+# Tried after each character that cannot be part of a token (and at the text start): the
+# engine skips every token character in C, and a token is only looked for where one can begin.
+_TOKEN = rf"(?P<tok>{_grouped([p for _, p in _PREFIXED])})(?![{_TOKEN_CHARS}])"
+_PREFIXED_FIRST = re.compile(_TOKEN)
+_PREFIXED_AFTER = re.compile(rf"[^{_TOKEN_CHARS}]{_TOKEN}")
+
+
+def after_boundary(first: re.Pattern[str], after: re.Pattern[str], repl: Repl, group: str):
+    """``apply`` for a pattern tried at the text start and after each boundary character."""
+
+    def apply(text: str, found: list[str]) -> str:
+        m = first.match(text)
+        if m is not None and (new := repl(m, found)) is not None:
+            replacement = new[1] if isinstance(new, tuple) else new
+            text = replacement + text[m.end() :]
+            return replacement + scan(after, text[len(replacement) :], repl, found, group)
+        return scan(after, text, repl, found, group)
+
+    return apply
+
+
+PREFIXED = Rule(
+    "token-prefix",
+    None,
+    (_PREFIXED_FIRST, _PREFIXED_AFTER),
+    after_boundary(_PREFIXED_FIRST, _PREFIXED_AFTER, _prefixed_repl, "tok"),
+)
+# Shapes that start with a character class instead of a literal prefix.
+SHAPED = regex_rule(
+    "token-prefix",
+    ("-us", ".atlasv1.", "_mmk"),
+    re.compile(
+        r"(?<![A-Za-z0-9_\-])(?:[0-9a-f]{32}-us\d{1,2}|[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9\-_=]{60,70}"
+        r"|[A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk)(?![A-Za-z0-9_\-])"
+    ),
+    lambda m, found: conceal(found, m.group(0)),
+)
+
+# Discord bot tokens have no prefix but a rigid shape (looked for where the text mentions
+# Discord, a bot or a token, as trufflehog does).
+BOT_TOKENS = regex_rule(
+    "token-prefix",
+    ("discord", "bot", "token"),
+    re.compile(
+        r"[MNO](?<![\w\-.][MNO])[A-Za-z\d_\-]{23,25}\.[A-Za-z\d_\-]{6}\.[A-Za-z\d_\-]{27,38}"
+        r"(?![\w\-])"
+    ),
+    lambda m, found: conceal(found, m.group(0)) if looks_random(m.group(0)) else None,
+)
+
+# Telegram bot tokens: <8-10 digit bot id>:AA<33 chars>; found at ":AA", the id read back.
+_BOT_ID = re.compile(r"(?<![\w\-])\d{8,10}$")
+
+
+def _telegram(m: re.Match[str], found: list[str]) -> tuple[int, str] | None:
+    head = _BOT_ID.search(m.string, max(0, m.start() - 11), m.start())
+    if head is None:
+        return None
+    return head.start(), conceal(found, m.string[head.start() : m.end()])
+
+
+TELEGRAM = regex_rule(
+    "token-prefix",
+    (":aa",),
+    re.compile(r":AA[0-9A-Za-z_\-]{33}(?![\w\-])"),
+    _telegram,
+)
+
+# AWS access key ids: the 4-letter type prefix stays so that IT knows what leaked.
+AWS_KEY_ID = anchored_rule(
+    "aws",
+    ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA", "A3T"),
+    re.compile(
+        r"(?P<p>AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA|A3T[A-Z0-9])(?<![A-Za-z0-9]....)"
+        r"(?P<rest>[A-Z0-9]{16})(?![A-Za-z0-9])"
+    ),
+    lambda m, found: f"{m.group('p')}{conceal(found, m.group('rest'))}",
+    fold=False,
+)
+
+
+def _mixed_base64(m: re.Match[str], found: list[str]) -> tuple[int, str] | None:
+    """A lone 40-char AWS secret or 88-char Azure key: only when it really looks random (a git
+    SHA is hex, a path has no mixed case)."""
+    text = m.group("b64")
+    has_upper = any(c.isupper() for c in text)
+    has_lower = any(c.islower() for c in text)
+    has_other = any(c.isdigit() or c in "/+" for c in text)
+    if not (has_upper and has_lower and has_other):
+        return None
+    return m.start("b64"), conceal(found, text)
+
+
+# Tried after each character that cannot be part of one (and at the text start): a pattern that
+# started at the run itself would be tried at every letter of ordinary text.
+_B64_RUN = r"(?P<b64>[A-Za-z0-9/+]{40}|[A-Za-z0-9/+]{86}==)(?![A-Za-z0-9/+=])"
+_LONE_FIRST = re.compile(_B64_RUN)
+_LONE_AFTER = re.compile(rf"[^A-Za-z0-9/+=]{_B64_RUN}")
+
+
+LONE_BASE64 = Rule(
+    "aws",
+    None,
+    (_LONE_FIRST, _LONE_AFTER),
+    after_boundary(_LONE_FIRST, _LONE_AFTER, _mixed_base64, "b64"),
+)
+
+# Azure AD client secrets: three characters, a digit, ``Q~``, then 31-34 more.
+AZURE_CLIENT_SECRET = regex_rule(
+    "token-prefix",
+    ("q~",),
+    re.compile(r"(?<![\w~.\-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.\-]{31,34}(?![\w~.\-])"),
+    lambda m, found: conceal(found, m.group(0)),
+)
