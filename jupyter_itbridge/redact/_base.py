@@ -224,12 +224,14 @@ def conceal(found: list[str], secret: str) -> str:
 # (ODBC, where ``}}`` escapes a brace) at a newline, bare words at whitespace or punctuation:
 # every form is bounded, so a missing closing quote costs a bounded scan.
 QUOTED = (
-    r"""[bBrRuUfF]{0,2}(?:"(?:[^"\\\n]|\\.){0,2048}"|'(?:[^'\\\n]|\\.){0,2048}'"""
+    r"""[bBrRuUfFN]{0,2}(?:"(?:[^"\\\n]|\\.){0,2048}"|'(?:[^'\\\n]|\\.){0,2048}'"""
     r"""|`[^`\n]{0,2048}`)"""
 )
 BRACED = r"\{(?:[^}\n]|\}\}){0,256}\}"
-BARE = r"""[^\s;,'"`<>(){}\[\]|][^\s;,'"`<>(){}|]{0,511}"""
-VALUE = rf"(?:{BRACED}|{QUOTED}|{BARE})"
+BARE = r"""[^\s;,'"`<>(){}\[\]|][^\s;,'"`<>(){}\[\]|]{0,511}"""
+# Shell and format placeholders, matched whole so that ``${DB_PASSWORD}`` is not read as "$".
+PLACEHOLDER = r"\$\{[A-Za-z_]\w{0,60}\}|%\(\w{1,60}\)[sd]"
+VALUE = rf"(?:{BRACED}|{QUOTED}|{PLACEHOLDER}|{BARE})"
 
 _QUOTE_OPEN = re.compile(r"""[bBrRuUfFN]{0,2}["'`]""")
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ._base import MARK, QUOTED, anchored_rule, keyword_start, masked, split_quotes
-from .names import WEAK, classify, is_placeholder, looks_random, words
+from .names import VARIABLE_WORDS, STRONG, WEAK, classify, is_placeholder, looks_random, words
 
 _LITERAL = re.compile(QUOTED)
 _ARG_TOKENS = re.compile(rf"{QUOTED}|[\[{{(]|[\]}})]|,|[^,'\"`\[\]{{}}()]{{1,600}}")
@@ -182,9 +182,8 @@ def _default(m: re.Match[str], found: list[str]) -> str | None:
     if not inner or inner.startswith(MARK) or is_placeholder(inner):
         return None
     var = split_quotes(m.group("var"))[1]
-    if classify(var) < WEAK and not looks_random(inner, 12):
-        return None
-    if classify(var) == WEAK and not looks_random(inner, 12):
+    secret_var = classify(var) == STRONG or any(w in VARIABLE_WORDS for w in words(var))
+    if not secret_var and not looks_random(inner, 12):
         return None
     return f"{m.group('head')}{masked(value, found)}"
 

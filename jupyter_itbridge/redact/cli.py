@@ -15,7 +15,7 @@ import re
 from ._base import MARK, QUOTED, anchored_rule, conceal, masked, regex_rule, split_quotes
 from .names import STRONG, classify, is_path_or_url, is_placeholder, words
 
-_ARG = rf"""(?:{QUOTED}|[^\s'"`|;&<>()]{{1,512}})"""
+_ARG = rf"""(?:{QUOTED}|[^\s'"`|;&<>()\[\]]{{1,512}})"""
 # ``--ask-password``, ``--no-password``, ``--password-stdin`` take no value (or not a secret).
 _SWITCH_WORDS = frozenset(
     "ask no prompt use with without show hide read require skip save store allow enable "
@@ -122,7 +122,7 @@ USER_PASS = anchored_rule(
     "cli",
     ("-u", "--user"),
     re.compile(
-        r"(?P<head>-(?<![\w\-]-)(?:u|U|-user)(?:[ \t]{1,4}|=)?[\"']?(?P<user>[^\s:,%\"'/]{1,128})"
+        r"(?P<head>-(?<![\w\-]-)(?:u|U|-user)(?:[ \t]{1,4}|=)?[\"']?(?P<user>[^\s:,%\"']{1,128})"
         r"(?P<sep>[:,%]))(?P<pw>[^\s\"'@]{1,256})"
     ),
     lambda m, found: (

@@ -106,6 +106,11 @@ XML = regex_rule("properties", ("<name>", "<add"), _XML, _xml)
 _SQL_BOUNDARY = r"\w\-\"'."
 _SQL_LITERAL = r"N?'(?:[^'\n]|''){0,1024}'|\"[^\"\n]{0,1024}\""
 _PASSWORD_TAIL = r"PASSWORD(?:[ \t]{0,8}=[ \t]{0,8}PASSWORD[ \t]{0,8}\([ \t]{0,8}|[ \t]{0,8}\([ \t]{0,8}|[ \t]{1,8})"
+# Clause words followed by a quoted literal: each its own alternative (they share first letters).
+_SQL_WORDS = (
+    *("SECRET_ACCESS_KEY", "SECRET", "SESSION_TOKEN", "ACCESS_KEY_ID", "AWS_SECRET_KEY"),
+    *("AWS_KEY_ID", "AWS_TOKEN", "AZURE_SAS_TOKEN", "MASTER_KEY"),
+)
 _SQL_HEADS = (
     f"ENCRYPTED[ \t]{{1,8}}{_PASSWORD_TAIL}",
     f"UNENCRYPTED[ \t]{{1,8}}{_PASSWORD_TAIL}",
@@ -113,10 +118,7 @@ _SQL_HEADS = (
     r"SET[ \t]{1,8}PASSWORD\b[^=\n]{0,256}=[ \t]{0,8}(?:PASSWORD[ \t]{0,8}\([ \t]{0,8})?",
     r"IDENTIFIED[ \t]{1,8}(?:WITH[ \t]{1,8}[\w'\"]{1,64}[ \t]{1,8})?BY(?:[ \t]{1,8}PASSWORD\b)?"
     r"[ \t]{1,8}",
-    r"SECRET_ACCESS_KEY[ \t]{1,8}|SECRET[ \t]{1,8}|SESSION_TOKEN[ \t]{1,8}",
-    r"ACCESS_KEY_ID[ \t]{1,8}|AWS_SECRET_KEY[ \t]{1,8}|AWS_KEY_ID[ \t]{1,8}|AWS_TOKEN[ \t]{1,8}"
-    r"|AZURE_SAS_TOKEN[ \t]{1,8}",
-    r"MASTER_KEY[ \t]{1,8}",
+    *(rf"{word}[ \t]{{1,8}}" for word in _SQL_WORDS),
 )
 _SQL = re.compile(
     rf"(?P<head>{keyword_start(_SQL_HEADS, _SQL_BOUNDARY, regex=True)})"

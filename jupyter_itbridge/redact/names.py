@@ -27,8 +27,10 @@ _WORDS = re.compile(r"[A-Z]+[0-9]*(?![a-z])|[A-Z]?[a-z]+[0-9]*|[0-9]+")
 _STRONG_ENDINGS = (
     *("password", "passwd", "passphrase", "pwd", "secret", "token", "apikey", "accesskey"),
     *("secretkey", "privatekey", "authkey", "credential", "credentials", "creds", "masterkey"),
-    *("signingkey", "encryptionkey", "sessionkey"),
+    *("signingkey", "encryptionkey", "sessionkey", "pass"),
 )
+# Words that end like a secret word but are not one.
+_NOT_STRONG = frozenset({"bypass", "compass", "surpass", "overpass", "underpass", "trespass"})
 _STRONG_WORDS = frozenset({"pass", "pw", "passw", "pword", "sig", "signature", "sas", "secrets"})
 # ``<word>_key`` is an ordinary name for these words (primary_key, sort_key, s3_key, cache_key).
 _ORDINARY_KEY_WORDS = frozenset(
@@ -64,7 +66,7 @@ def words(name: str) -> list[str]:
 
 
 def _strong_word(word: str) -> bool:
-    return word in _STRONG_WORDS or word.endswith(_STRONG_ENDINGS)
+    return word in _STRONG_WORDS or (word.endswith(_STRONG_ENDINGS) and word not in _NOT_STRONG)
 
 
 @lru_cache(maxsize=4096)
@@ -72,6 +74,8 @@ def classify(name: str) -> int:
     """STRONG: the value is a secret unless it is clearly not (a variable, a placeholder, ...).
     WEAK (``key``, ``auth``, ``primary_key``): only a random-looking value is a secret. NONE."""
     ws = words(name)
+    while ws and ws[-1].isdigit():
+        ws.pop()  # PuTTY-User-Key-File-2, X-Hub-Signature-256: the last word that means something
     if not ws:
         return NONE
     last = ws[-1]
@@ -136,7 +140,7 @@ def looks_random(value: str, min_len: int = 16) -> bool:
     return upper >= 2 and lower >= 2 and len(value) >= 20
 
 
-_VARIABLE_WORDS = frozenset(
+VARIABLE_WORDS = frozenset(
     "password passwd pwd pw pass passphrase secret token key apikey credentials credential creds "
     "cred auth".split()
 )
@@ -147,7 +151,7 @@ def is_code_reference(value: str, name: str) -> bool:
     ``dbPassword``, keywords: a variable or an attribute, not a literal secret. ``LibpqPw`` or
     ``EnvPw_123`` are not variable-shaped (capitalised, digits after the word): secrets."""
     if _CODE_REF.fullmatch(value):
-        return True
+        return not any(looks_random(part, 12) for part in value.split("."))
     if not _IDENT.fullmatch(value):
         return False
     if keyword.iskeyword(value) or value in ("self", "cls"):
@@ -163,7 +167,7 @@ def is_code_reference(value: str, name: str) -> bool:
         parts = [low]
     else:
         parts = words(value)  # dbPassword
-    return any(p in _VARIABLE_WORDS for p in parts)
+    return any(p in VARIABLE_WORDS for p in parts)
 
 
 def secret_value(strength: int, name: str, value: str, quoted: bool) -> bool:

@@ -26,8 +26,8 @@ _KEYWORDS = ("pass", "pw", "secret", "token", "key", "cred", "sig", "auth", "sas
 
 _PAIR = re.compile(
     rf"(?P<kw>{keyword_start(_KEYWORDS)})(?P<rest>[\w.\-]{{0,100}})(?P<close>[\"'`\]]{{0,3}})"
-    r"(?P<sep>[ \t]{0,8}(?:=>|:=|==|!=|=|:(?!//)[ \t]{0,8}(?:[A-Za-z_][\w\[\]., |]{0,40}?"
-    r"[ \t]{0,4}=)?|\)[ \t]{0,4}or[ \t]{1,4}|,)[ \t]{0,8})"
+    r"(?P<sep>[ \t]{0,8}(?:=>|:=|==|!=|=|:(?!//)(?:[ \t]{1,8}[A-Za-z_][\w.]{0,30}"
+    r"(?:\[[\w., |\[\]]{0,40}\])?[ \t]{1,4}=(?!=))?|\)[ \t]{0,4}or[ \t]{1,4}|,)[ \t]{0,8})"
     rf"(?P<value>{VALUE})"
 )
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
@@ -69,6 +69,8 @@ def _pair(m: re.Match[str], found: list[str]) -> str | None:
             return None  # a call or a subscript: secret = client.get_secret(...)
         if sep == ":" and opener not in "\"'" and is_prose_word(inner):
             return None  # Invalid token: expired
+        if sep == ":":
+            quoted = True  # YAML and headers hold values, not variable names
     if not secret_value(strength, name, inner, quoted):
         return None
     return text[start : m.start("value")] + masked(value, found)
