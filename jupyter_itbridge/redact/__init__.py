@@ -11,7 +11,8 @@ The rules keep enough context for IT to understand the problem (``postgresql://u
 module per family; ``docs/hub.md`` lists every family, its rule and its known limits. Every rule
 runs in time linear in the input (bounded quantifiers only; ``tests/redact/test_linear.py``).
 
-After the rules, every secret they found is also removed wherever else it appears in the text
+The rules read the text without ANSI colour codes (they would split a ``password="..."`` in
+a coloured traceback line); text in which nothing was found comes back byte-for-byte. After the rules, every secret they found is also removed wherever else it appears in the text
 (a password a traceback shows in a code line and again in the error message).
 """
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import calls, cli, files, headers, pairs, tokens, urls
-from ._base import MARK, Found, Rule
+from ._base import MARK, Found, Rule, strip_ansi
 from .objects import is_secret_name
 from .objects import redact_obj as _redact_obj
 
@@ -98,13 +99,17 @@ def redact(text: str) -> str:
     """Return ``text`` with every recognised secret replaced by ``[REDACTED]``."""
     if not text:
         return text
+    original = text
+    plain = text = strip_ansi(text)
     folded = text.casefold()  # what re.IGNORECASE matches, for the gates' substring search
     found = Found()
     for rule in RULES:
         gate = rule.gate
         if rule.anchored or gate is None or any(word in folded for word in gate):
             text = rule.apply(text, found)
-    return _remove_echoes(text, found) if found else text
+    if text is plain or text == plain:
+        return original  # nothing secret: byte-for-byte the input, colour codes included
+    return _remove_echoes(text, found)
 
 
 def redact_obj(obj: Any) -> Any:

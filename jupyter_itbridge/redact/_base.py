@@ -175,6 +175,15 @@ def regex_rule(
     return Rule(family, gate, (pattern,), apply)
 
 
+_ANSI = re.compile(r"\x1b\[[0-?]{0,32}[ -/]{0,8}[@-~]|\x1b\][^\x07\x1b]{0,4096}(?:\x07|\x1b\\\\)?")
+
+
+def strip_ansi(text: str) -> str:
+    """Colour codes (IPython colours traceback code lines) would split ``password="..."`` and
+    hide it from every rule; a ticket has no use for them either."""
+    return _ANSI.sub("", text) if "\x1b" in text else text
+
+
 def keyword_start(keywords: tuple[str, ...], boundary: str = "", *, regex: bool = False) -> str:
     """A case-insensitive alternation of ``keywords`` that begins with one character class, so
     that the regex engine skips, in C, every position where no keyword can start (a pattern
@@ -225,24 +234,28 @@ def conceal(found: list[str], secret: str) -> str:
 # every form is bounded, so a missing closing quote costs a bounded scan.
 QUOTED = (
     r"""[bBrRuUfFN]{0,2}(?:"(?:[^"\\\n]|\\.){0,2048}"|'(?:[^'\\\n]|\\.){0,2048}'"""
-    r"""|`[^`\n]{0,2048}`)"""
-)
+    r"""|`[^`\n]{0,2048}`|\\"[^"\\\n]{0,2048}\\"|\\'[^'\\\n]{0,2048}\\')"""
+)  # the last two: quotes escaped inside another string (JSON in JSON, a repr in a repr)
 BRACED = r"\{(?:[^}\n]|\}\}){0,256}\}"
 BARE = r"""[^\s;,'"`<>(){}\[\]|][^\s;,'"`<>(){}\[\]|]{0,511}"""
 # Shell and format placeholders, matched whole so that ``${DB_PASSWORD}`` is not read as "$".
 PLACEHOLDER = r"\$\{[A-Za-z_]\w{0,60}\}|%\(\w{1,60}\)[sd]"
 VALUE = rf"(?:{BRACED}|{QUOTED}|{PLACEHOLDER}|{BARE})"
 
-_QUOTE_OPEN = re.compile(r"""[bBrRuUfFN]{0,2}["'`]""")
+_QUOTE_OPEN = re.compile(r"""[bBrRuUfFN]{0,2}\\?["'`]""")
 
 
 def split_quotes(value: str) -> tuple[str, str, str]:
-    """``b"abc"`` -> (``b"``, ``abc``, ``"``); ``{x}`` -> (``{``, ``x``, ``}``); bare -> ("", v, "")."""
+    """``b"abc"`` -> (``b"``, ``abc``, ``"``); ``\\"abc\\"`` -> (``\\"``, ``abc``, ``\\"``);
+    ``{x}`` -> (``{``, ``x``, ``}``); a bare value -> ("", value, "")."""
     if value[:1] == "{" and value[-1:] == "}" and len(value) >= 2:
         return "{", value[1:-1], "}"
     m = _QUOTE_OPEN.match(value)
-    if m and len(value) > m.end() and value[-1] == value[m.end() - 1]:
-        return value[: m.end()], value[m.end() : -1], value[-1]
+    if m:
+        quote = value[m.end() - 1]
+        closer = "\\" + quote if value[m.end() - 2 : m.end() - 1] == "\\" else quote
+        if len(value) >= m.end() + len(closer) and value.endswith(closer):
+            return value[: m.end()], value[m.end() : len(value) - len(closer)], closer
     return "", value, ""
 
 

@@ -44,18 +44,18 @@ _POSITIONS: dict[str, tuple[int, ...]] = {
 # The last word of a credential callable, where the pattern starts (the rest of the name is
 # read back: HTTPBasicAuth, OAuth1UserHandler, ClientSecretCredential, server.login).
 _FN = (
-    r"Auth(?:1UserHandler|1|Handler|entication|Provider)?|Credentials?|auth|login|Login"
-    r"|bind_s|bind|connect|Connection|FTP_TLS|FTP|Minio|Fernet|encode|decode|Redis"
-    r"|username_pw_set|Github|Gitlab|Dropbox"
+    r"Auth[A-Za-z0-9]{0,24}|Credentials?|auth|login|Login|bind_s|bind|connect|Connection"
+    r"|FTP_TLS|FTP|Minio|Fernet|encode|decode|Redis|username_pw_set|Github|Gitlab|Dropbox"
+    r"|Client"
 )
 _FN_ANCHORS = (
     *("auth", "credential", "login", "bind", "connect", "ftp", "minio", "fernet", "encode"),
-    *("decode", "redis", "username_pw_set", "github", "gitlab", "dropbox"),
+    *("decode", "redis", "username_pw_set", "github", "gitlab", "dropbox", "client"),
 )
 # Names ending like this take (user or id, secret, ...): every literal after the first.
 _ANY_POSITION = (
     *("Auth", "Authentication", "AuthProvider", "Credentials", "Credential", "auth", "login"),
-    *("Login", "bind_s", "simple_bind"),
+    *("Login", "bind_s", "simple_bind", "Connection"),  # SMBConnection(user, password, ...)
 )
 _CALL = re.compile(rf"(?P<fn>{_FN})(?P<open>[ \t]{{0,4}}\()(?P<args>[^()\n]{{0,600}})\)")
 _CALLEE_HEAD = re.compile(r"[\w.]{1,80}$")
@@ -84,10 +84,12 @@ def _positions(callee: str, last: str, positional: list[str]) -> tuple[int, ...]
         return (1,) if callee.startswith("jwt.") or ".jwt." in callee else ()
     if last in ("Github", "Gitlab", "Dropbox"):
         return (0,) if len(positional) == 1 else (1,)
+    if last.endswith("Client"):
+        return (0,) if len(positional) == 1 else ()  # cohere.Client("<key>"): only a token
     if last in ("connect", "Connection", "FTP", "FTP_TLS"):
         port = len(positional) > 1 and _NUMBER.fullmatch(positional[1]) is not None
         return (3,) if port else (2,)
-    if not last.endswith(_ANY_POSITION):
+    if not (last.endswith(_ANY_POSITION) or "Auth" in last or "Credential" in last):
         return ()  # reconnect(), urlencode(), socket.bind(): not credential callables
     if len(positional) == 1:
         return (0,)  # a lone literal is redacted only if it looks like a token (below)

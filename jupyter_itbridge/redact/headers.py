@@ -14,23 +14,28 @@ from .names import looks_random
 _AUTH_WORD = keyword_start(("authorization", "proxy-authorization"), r"\w")
 _SCHEME_WORD = keyword_start(("bearer", "basic", "negotiate"), r"\w\-")
 _COOKIE_WORD = keyword_start(("cookie", "set-cookie"), r"\w")
+# f"Bearer {token}", "Basic %s", "${TOKEN}": a template in code, not a credential.
+_TEMPLATE = re.compile(r"^(?:\{[A-Za-z_][\w.\[\]'\"]{0,80}\}|%[sr]|\$\{?[A-Za-z_]\w{0,60}\}?)")
 _SCHEMES = r"bearer|basic|token|digest|negotiate|ntlm|apikey|api-key|sso-key|aws4-hmac-sha256|hmac"
 AUTHORIZATION = anchored_rule(
     "header",
     ("authorization", "proxy-authorization"),
     re.compile(
         rf"(?P<head>{_AUTH_WORD}"
-        r"[\"']?\s{0,4}[:=]\s{0,4}[\"']?"
+        r"[\"']?\s{0,4}[:=]\s{0,4}(?:[bfrBFR]{0,2}[\"'])?"
         rf"(?:(?i:{_SCHEMES})[ \t]{{1,4}})?)"
         r"(?P<cred>[^\s\"',;]{1,4096}(?:[^\S\n]{0,4},[^\S\n]{0,4}[A-Za-z]{1,32}=[^\s,\"']{1,1024}){0,16})",
     ),
-    lambda m, found: (
-        None
-        if m.group("cred").startswith(MARK)
-        else f"{m.group('head')}{conceal(found, m.group('cred'))}"
-    ),
+    lambda m, found: _credential(m, found),
     resume="head",
 )
+
+
+def _credential(m: re.Match[str], found: list[str]) -> str | None:
+    cred = m.group("cred")
+    if cred.startswith(MARK) or _TEMPLATE.search(cred):
+        return None
+    return f"{m.group('head')}{conceal(found, cred)}"
 
 # A bare "Bearer <token>" or "Basic <base64>" anywhere (curl -H, logs, code building a header).
 BEARER = anchored_rule(

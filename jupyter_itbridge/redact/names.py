@@ -34,13 +34,16 @@ _NOT_STRONG = frozenset({"bypass", "compass", "surpass", "overpass", "underpass"
 _STRONG_WORDS = frozenset({"pass", "pw", "passw", "pword", "sig", "signature", "sas", "secrets"})
 # ``<word>_key`` is an ordinary name for these words (primary_key, sort_key, s3_key, cache_key).
 _ORDINARY_KEY_WORDS = frozenset(
-    "primary sort foreign partition hash range cache dict group join index public pub row column "
+    "primary sort foreign partition hash range cache dict group join index row column "
     "col unique lookup object s3 map hot shortcut order table dedup dedupe merge idempotency "
     "shard sharding routing cluster clustering distribution grouping natural surrogate composite "
     "compound candidate alternate business entity item record dimension json config label metric "
     "event cursor page pagination next first last max min bucket prefix blob file registry "
-    "legend color colour kms gpg pgp by on of the a to with".split()
+    "legend color colour by on of the a to with".split()
 )
+# ``<word>_key`` names a public key or a key id, never a secret (GPG_KEY fingerprints in
+# Docker images' environments, public_key, kms_key ARNs).
+_PUBLIC_KEY_WORDS = frozenset({"public", "pub", "gpg", "pgp", "kms", "ssh_public", "host"})
 # A name whose last word is one of these describes a secret but does not hold it
 # (token_type, password_file, secret_name, key_id, credentials_path, token_url).
 _NEUTRAL_LAST = frozenset(
@@ -86,6 +89,8 @@ def classify(name: str) -> int:
     strength = NONE
     for i, w in enumerate(ws):
         if w in ("key", "keys"):
+            if i > 0 and ws[i - 1] in _PUBLIC_KEY_WORDS:
+                continue
             if i == 0 or ws[i - 1] in _ORDINARY_KEY_WORDS:
                 strength = max(strength, WEAK)
             else:

@@ -25,7 +25,7 @@ _KEYWORDS = ("pass", "pw", "secret", "token", "key", "cred", "sig", "auth", "sas
 
 
 _PAIR = re.compile(
-    rf"(?P<kw>{keyword_start(_KEYWORDS)})(?P<rest>[\w.\-]{{0,100}})(?P<close>[\"'`\]]{{0,3}})"
+    rf"(?P<kw>{keyword_start(_KEYWORDS)})(?P<rest>[\w.\-]{{0,100}})(?P<close>[\\\"'`\]]{{0,4}})"
     r"(?P<sep>[ \t]{0,8}(?:=>|:=|==|!=|=|:(?!//)(?:[ \t]{1,8}[A-Za-z_][\w.]{0,30}"
     r"(?:\[[\w., |\[\]]{0,40}\])?[ \t]{1,4}=(?!=))?|\)[ \t]{0,4}or[ \t]{1,4}|,)[ \t]{0,8})"
     rf"(?P<value>{VALUE})"
@@ -47,6 +47,10 @@ def _pair(m: re.Match[str], found: list[str]) -> str | None:
     if strength == NONE:
         return None
     opener = text[name_start - 1] if name_start else " "
+    if opener == "\\":
+        opener = text[name_start - 2] if name_start > 1 else " "
+    elif opener in "\"'" and name_start > 1 and text[name_start - 2] == "\\":
+        opener = "'"  # \"name\": the escaped quote counts as a quote
     sep = m.group("sep").strip()
     opener_, inner, _ = split_quotes(value)
     quoted = opener_ not in ("", "{")
