@@ -12,8 +12,9 @@ module per family; ``docs/hub.md`` lists every family, its rule and its known li
 runs in time linear in the input (bounded quantifiers only; ``tests/redact/test_linear.py``).
 
 The rules read the text without ANSI colour codes (they would split a ``password="..."`` in
-a coloured traceback line); text in which nothing was found comes back byte-for-byte. After the rules, every secret they found is also removed wherever else it appears in the text
-(a password a traceback shows in a code line and again in the error message).
+a coloured traceback line); text in which nothing was found comes back byte-for-byte. After
+the rules, every secret they found is also removed wherever else it appears in the text (a
+password a traceback shows in a code line and again in the error message).
 """
 
 from __future__ import annotations

@@ -29,13 +29,14 @@ Repl = Callable[["re.Match[str]", list[str]], "str | tuple[int, str] | None"]
 class Rule:
     """One redaction rule: ``gate`` lists substrings of which one must occur in the case-folded
     text for the rule to be able to change it (None: always run). ``apply(text, found)``.
-    ``anchored``: the rule finds its own anchors (its gate), the caller need not check it."""
+    ``anchored``: the (folded) anchors where the rule's pattern can start; the rule finds them
+    itself (they are its gate), the caller need not check the gate."""
 
     family: str
     gate: tuple[str, ...] | None
     patterns: tuple[re.Pattern[str], ...]
     apply: Callable[[str, list[str]], str]
-    anchored: bool = False
+    anchored: tuple[bytes, ...] = ()
 
 
 def scan(pattern: re.Pattern[str], text: str, repl: Repl, found: list[str], resume: str) -> str:
@@ -94,17 +95,23 @@ def anchored_rule(
     repl: Repl,
     resume: str = "",
     *,
-    fold: bool = True,
+    skip: re.Pattern[str] | None = None,
 ) -> Rule:
-    """A rule whose pattern can only match where one of ``anchors`` starts (case-folded when
-    ``fold``). "Tokenise first": the anchors are found with ``bytes.find``, and the pattern is
-    only tried there, because Python's regex engine costs tens of nanoseconds at every position
-    it has to try, and keyword letters are everywhere in ordinary text."""
-    raw = tuple(a.encode("ascii") for a in anchors)
+    """A rule whose pattern can only match where one of ``anchors`` starts (compared
+    case-insensitively; the pattern decides about case). "Tokenise first": the anchors are found
+    with ``bytes.find`` (each anchor once per state of the text, shared by the rules that use
+    it), and the pattern is only tried there,
+    because Python's regex engine costs tens of nanoseconds at every position it has to try,
+    and keyword letters are everywhere in ordinary text. ``skip``: when the
+    pattern fails at an anchor, the anchors inside what ``skip`` matches there are not tried
+    (a run of name characters holding many keywords is scanned once, not once per keyword)."""
+    raw = tuple(a.lower().encode("ascii") for a in anchors)
 
     def apply(text: str, found: list[str]) -> str:
-        hay = found.haystack(text, fold) if isinstance(found, Found) else ascii_haystack(text, fold)
-        positions = anchor_positions(hay, raw)
+        if isinstance(found, Found):
+            positions = found.anchor_positions(text, raw)
+        else:
+            positions = anchor_positions(ascii_haystack(text, True), raw)
         parts: list[str] = []
         last = pos = 0
         match = pattern.match
@@ -113,6 +120,8 @@ def anchored_rule(
                 continue
             m = match(text, p)
             if m is None:
+                if skip is not None:
+                    pos = skip.match(text, p).end()  # type: ignore[union-attr]
                 continue
             new = repl(m, found)
             start, end = m.span()
@@ -128,7 +137,7 @@ def anchored_rule(
             pos = max(end, start + 1)
         return _finish(parts, text, last)
 
-    return Rule(family, tuple(a.lower() for a in anchors), (pattern,), apply, anchored=True)
+    return Rule(family, tuple(a.lower() for a in anchors), (pattern,), apply, anchored=raw)
 
 
 def line_rule(family: str, gate: tuple[str, ...] | None, pattern: str, repl: Repl) -> Rule:
@@ -203,20 +212,50 @@ def keyword_start(keywords: tuple[str, ...], boundary: str = "", *, regex: bool 
 
 
 class Found(list):  # type: ignore[type-arg]
-    """The secrets found so far in one ``redact`` call, plus the ASCII haystacks of the
-    current text (rules that change nothing return the same object, so one encoding serves
-    every anchored rule until a rule changes the text)."""
+    """The secrets found so far in one ``redact`` call, plus what is computed once per state of
+    the text: its ASCII haystacks and where each anchor occurs (a rule that changes nothing
+    returns the same object, so they serve every rule until one changes the text; rules share
+    anchors such as ``password`` or ``secret``)."""
 
-    __slots__ = ("_hay_text", "_hays")
+    __slots__ = ("_hay_text", "_hays", "_memo", "_occurrences")
 
     def __init__(self) -> None:
         super().__init__()
         self._hay_text: str | None = None
         self._hays: dict[bool, bytes] = {}
+        self._occurrences: dict[bytes, list[int]] = {}
+        self._memo: dict[tuple[str, ...], bool] = {}
+
+    def _reset(self, text: str) -> None:
+        self._hay_text, self._hays, self._occurrences, self._memo = text, {}, {}, {}
+
+    def anchor_positions(self, text: str, anchors: tuple[bytes, ...]) -> list[int]:
+        if text is not self._hay_text:
+            self._reset(text)
+        hay = self.haystack(text, True)
+        positions: list[int] = []
+        for anchor in anchors:
+            found = self._occurrences.get(anchor)
+            if found is None:
+                found = self._occurrences[anchor] = anchor_positions(hay, (anchor,))
+            positions += found
+        if len(anchors) > 1:
+            positions.sort()
+        return positions
+
+    def mentions(self, text: str, words: tuple[str, ...]) -> bool:
+        """Whether ``text`` contains one of ``words`` (lowercase), computed once per text."""
+        if text is not self._hay_text:
+            self._reset(text)
+        hit = self._memo.get(words)
+        if hit is None:
+            hay = self.haystack(text, True)
+            hit = self._memo[words] = any(w.encode() in hay for w in words)
+        return hit
 
     def haystack(self, text: str, fold: bool) -> bytes:
         if text is not self._hay_text:
-            self._hay_text, self._hays = text, {}
+            self._reset(text)
         hay = self._hays.get(fold)
         if hay is None:
             hay = self._hays[fold] = ascii_haystack(text, fold)
@@ -259,7 +298,7 @@ def split_quotes(value: str) -> tuple[str, str, str]:
     return "", value, ""
 
 
-def masked(value: str, found: list[str]) -> str:
+def masked(value: str, found: list[str], split: tuple[str, str, str] | None = None) -> str:
     """The value form with its content replaced by MARK (quotes, ``b`` prefix, braces kept)."""
-    opener, inner, closer = split_quotes(value)
+    opener, inner, closer = split or split_quotes(value)
     return f"{opener}{conceal(found, inner)}{closer}"

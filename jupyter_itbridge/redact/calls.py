@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 
 from ._base import MARK, QUOTED, anchored_rule, keyword_start, masked, split_quotes
-from .names import VARIABLE_WORDS, STRONG, WEAK, classify, is_placeholder, looks_random, words
+from .names import STRONG, VARIABLE_WORDS, WEAK, classify, is_placeholder, looks_random, words
 
 _LITERAL = re.compile(QUOTED)
 _ARG_TOKENS = re.compile(rf"{QUOTED}|[\[{{(]|[\]}})]|,|[^,'\"`\[\]{{}}()]{{1,600}}")
-_NUMBER = re.compile(r"\s*-?\d{1,10}\s*")
+_NUMBER = re.compile(r"\s{0,8}-?\d{1,10}\s{0,8}")
 
 # Callables whose positional arguments hold a secret, by the last part of their name:
 # the positions, or None for "every literal after the first".
@@ -58,7 +58,7 @@ _ANY_POSITION = (
     *("Login", "bind_s", "simple_bind", "Connection"),  # SMBConnection(user, password, ...)
 )
 _CALL = re.compile(rf"(?P<fn>{_FN})(?P<open>[ \t]{{0,4}}\()(?P<args>[^()\n]{{0,600}})\)")
-_CALLEE_HEAD = re.compile(r"[\w.]{1,80}$")
+_KWARG = re.compile(r"\s{0,8}\*{0,2}[A-Za-z_]\w{0,80}\s{0,8}=")
 
 
 def _split_args(args: str) -> list[str]:
@@ -100,12 +100,14 @@ def _call(m: re.Match[str], found: list[str]) -> str | None:
     args = m.group("args")
     if not any(q in args for q in "\"'`"):
         return None
-    text = m.string
-    head = _CALLEE_HEAD.search(text, max(0, m.start() - 80), m.start())
-    callee = (head.group(0) if head else "") + m.group("fn")
+    text, start = m.string, m.start()
+    head, limit = start, max(0, start - 80)
+    while head > limit and (text[head - 1].isalnum() or text[head - 1] in "_."):
+        head -= 1
+    callee = text[head:start] + m.group("fn")
     last = callee.rsplit(".", 1)[-1]
     pieces = _split_args(args)
-    positional = [i for i, p in enumerate(pieces) if not re.match(r"\s*\*{0,2}[A-Za-z_]\w*\s*=", p)]
+    positional = [i for i, p in enumerate(pieces) if not _KWARG.match(p)]
     wanted = _positions(callee, last, [pieces[i] for i in positional])
     changed = False
     for index in wanted:
@@ -166,7 +168,9 @@ def _tuple(m: re.Match[str], found: list[str]) -> str | None:
     return text[m.start() : m.start("items")] + ",".join(pieces) + m.group("close")
 
 
-TUPLES = anchored_rule("positional", _TUPLE_WORDS, _TUPLE, _tuple, resume="sep")
+TUPLES = anchored_rule(
+    "positional", _TUPLE_WORDS, _TUPLE, _tuple, resume="sep", skip=re.compile(r"\w{1,60}")
+)
 
 # os.getenv(NAME, "default"), os.environ.get(name, "default"), cfg.get(KEY_VAR, "default"):
 # the default is redacted when the variable's name is secret or the default looks like a token

@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 
 from ._base import MARK, QUOTED, anchored_rule, conceal, masked, regex_rule, split_quotes
-from .names import STRONG, classify, is_path_or_url, is_placeholder, words
+from .names import STRONG, classify, is_path_or_url, is_placeholder, words, wordset
 
 _ARG = rf"""(?:{QUOTED}|[^\s'"`|;&<>()\[\]]{{1,512}})"""
 # ``--ask-password``, ``--no-password``, ``--password-stdin`` take no value (or not a secret).
-_SWITCH_WORDS = frozenset(
-    "ask no prompt use with without show hide read require skip save store allow enable "
-    "disable generate reset change rotate print list get set from".split()
+_SWITCH_WORDS = wordset(
+    "ask no prompt use with without show hide read require skip save store allow enable disable "
+    "generate reset change rotate print list get set from"
 )
 
 
@@ -63,8 +63,8 @@ FLAG = regex_rule(
     resume="head",
 )
 
-# Commands whose short flag carries a password:
-# (anchors: where the command pattern can start, command pattern, flag, attached value?, separate value?).
+# Commands whose short flag carries a password: (anchors where the command pattern can start,
+# command pattern, flag, value attached to the flag?, value as the next argument?).
 _COMMANDS: tuple[tuple[tuple[str, ...], str, str, bool, bool], ...] = (
     (("mysql", "mariadb"), r"mysql\w{0,10}|mariadb[\w\-]{0,10}", "p", True, False),
     (
@@ -156,7 +156,8 @@ PIPED = anchored_rule(
     "cli",
     ("echo", "printf"),
     re.compile(
-        r"(?P<head>(?:echo|printf)(?<![\w\-]echo)(?<![\w\-]printf)[ \t]{1,4}(?:-[neE]{1,3}[ \t]{1,4})?"
+        r"(?P<head>(?:echo|printf)(?<![\w\-]echo)(?<![\w\-]printf)[ \t]{1,4}"
+        r"(?:-[neE]{1,3}[ \t]{1,4})?"
         r"(?:(?:'%s\\n'|\"%s\\n\"|'%s'|\"%s\")[ \t]{1,4})?)"
         rf"(?P<value>{QUOTED}|[^\s'\"`|;&<>]{{1,256}})"
         rf"(?P<tail>[ \t]{{0,4}}\|[ \t]{{0,4}}(?:sudo[ \t]{{1,4}})?(?:{_READERS}))"

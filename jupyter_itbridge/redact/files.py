@@ -101,21 +101,22 @@ def _xml(m: re.Match[str], found: list[str]) -> str | None:
 XML = regex_rule("properties", ("<name>", "<add"), _XML, _xml)
 
 # SQL: CREATE/ALTER USER|ROLE|LOGIN ... [WITH] [ENCRYPTED] PASSWORD '...', IDENTIFIED [WITH
-# plugin] BY '...' (Oracle also unquoted), SET PASSWORD ... = PASSWORD('...'), COPY ...
+# plugin] BY '...' (Oracle also unquoted), SET PASSWORD FOR ... = PASSWORD('...'), COPY ...
 # ACCESS_KEY_ID '...' SECRET_ACCESS_KEY '...' SESSION_TOKEN '...'.
 _SQL_BOUNDARY = r"\w\-\"'."
 _SQL_LITERAL = r"N?'(?:[^'\n]|''){0,1024}'|\"[^\"\n]{0,1024}\""
-_PASSWORD_TAIL = r"PASSWORD(?:[ \t]{0,8}=[ \t]{0,8}PASSWORD[ \t]{0,8}\([ \t]{0,8}|[ \t]{0,8}\([ \t]{0,8}|[ \t]{1,8})"
+_PASSWORD_TAIL = (
+    r"PASSWORD(?:[ \t]{0,8}=[ \t]{0,8}PASSWORD[ \t]{0,8}\([ \t]{0,8}|[ \t]{0,8}\([ \t]{0,8}"
+    r"|[ \t]{1,8})"
+)
 # Clause words followed by a quoted literal: each its own alternative (they share first letters).
 _SQL_WORDS = (
     *("SECRET_ACCESS_KEY", "SECRET", "SESSION_TOKEN", "ACCESS_KEY_ID", "AWS_SECRET_KEY"),
     *("AWS_KEY_ID", "AWS_TOKEN", "AZURE_SAS_TOKEN", "MASTER_KEY"),
 )
 _SQL_HEADS = (
-    f"ENCRYPTED[ \t]{{1,8}}{_PASSWORD_TAIL}",
-    f"UNENCRYPTED[ \t]{{1,8}}{_PASSWORD_TAIL}",
-    _PASSWORD_TAIL,
-    r"SET[ \t]{1,8}PASSWORD\b[^=\n]{0,256}=[ \t]{0,8}(?:PASSWORD[ \t]{0,8}\([ \t]{0,8})?",
+    r"PASSWORD[ \t]{1,8}FOR\b[^=\n]{0,256}=[ \t]{0,8}(?:PASSWORD[ \t]{0,8}\([ \t]{0,8})?",
+    _PASSWORD_TAIL,  # also after ENCRYPTED / UNENCRYPTED
     r"IDENTIFIED[ \t]{1,8}(?:WITH[ \t]{1,8}[\w'\"]{1,64}[ \t]{1,8})?BY(?:[ \t]{1,8}PASSWORD\b)?"
     r"[ \t]{1,8}",
     *(rf"{word}[ \t]{{1,8}}" for word in _SQL_WORDS),
@@ -145,9 +146,8 @@ def _sql(m: re.Match[str], found: list[str]) -> str | None:
 SQL = anchored_rule(
     "sql",
     (
-        *("encrypted", "unencrypted", "password", "set", "identified", "secret", "session_token"),
-        *("access_key_id", "aws_secret_key", "aws_key_id", "aws_token", "azure_sas_token"),
-        "master_key",
+        *("password", "identified", "secret", "session_token", "access_key_id", "aws_"),
+        *("azure_sas", "master_key"),
     ),
     _SQL,
     _sql,

@@ -11,15 +11,15 @@ import re
 from ._base import MARK, anchored_rule, conceal, keyword_start
 from .names import looks_random
 
-_AUTH_WORD = keyword_start(("authorization", "proxy-authorization"), r"\w")
+_AUTH_WORD = keyword_start(("authorization",), r"\w")
 _SCHEME_WORD = keyword_start(("bearer", "basic", "negotiate"), r"\w\-")
-_COOKIE_WORD = keyword_start(("cookie", "set-cookie"), r"\w")
+_COOKIE_WORD = keyword_start(("cookie",), r"\w")
 # f"Bearer {token}", "Basic %s", "${TOKEN}": a template in code, not a credential.
 _TEMPLATE = re.compile(r"^(?:\{[A-Za-z_][\w.\[\]'\"]{0,80}\}|%[sr]|\$\{?[A-Za-z_]\w{0,60}\}?)")
 _SCHEMES = r"bearer|basic|token|digest|negotiate|ntlm|apikey|api-key|sso-key|aws4-hmac-sha256|hmac"
 AUTHORIZATION = anchored_rule(
     "header",
-    ("authorization", "proxy-authorization"),
+    ("authorization",),  # also the one in Proxy-Authorization
     re.compile(
         rf"(?P<head>{_AUTH_WORD}"
         r"[\"']?\s{0,4}[:=]\s{0,4}(?:[bfrBFR]{0,2}[\"'])?"
@@ -36,6 +36,7 @@ def _credential(m: re.Match[str], found: list[str]) -> str | None:
     if cred.startswith(MARK) or _TEMPLATE.search(cred):
         return None
     return f"{m.group('head')}{conceal(found, cred)}"
+
 
 # A bare "Bearer <token>" or "Basic <base64>" anywhere (curl -H, logs, code building a header).
 BEARER = anchored_rule(
@@ -70,7 +71,7 @@ def _cookie(m: re.Match[str], found: list[str]) -> str | None:
 
 COOKIE = anchored_rule(
     "header",
-    ("cookie", "set-cookie"),
+    ("cookie",),  # also the one in Set-Cookie
     re.compile(
         rf"(?P<head>{_COOKIE_WORD}[\"']?\s{{0,4}}[:=]\s{{0,4}}[\"']?)"
         r"(?P<pairs>[^\s=;,\"']{1,128}=[^\n\"']{0,4096})",

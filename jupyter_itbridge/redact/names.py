@@ -21,7 +21,13 @@ from functools import lru_cache
 
 NONE, WEAK, STRONG = 0, 1, 2
 
-_WORDS = re.compile(r"[A-Z]+[0-9]*(?![a-z])|[A-Z]?[a-z]+[0-9]*|[0-9]+")
+
+def wordset(text: str) -> frozenset[str]:
+    """A set of words written as one string (the lists below are long)."""
+    return frozenset(text.split())
+
+
+_WORDS = re.compile(r"[A-Z]{1,64}[0-9]{0,16}(?![a-z])|[A-Z]?[a-z]{1,64}[0-9]{0,16}|[0-9]{1,32}")
 
 # A word ending like this makes the name secret (sslpassword, authtoken, clientsecret, apikey).
 _STRONG_ENDINGS = (
@@ -33,20 +39,20 @@ _STRONG_ENDINGS = (
 _NOT_STRONG = frozenset({"bypass", "compass", "surpass", "overpass", "underpass", "trespass"})
 _STRONG_WORDS = frozenset({"pass", "pw", "passw", "pword", "sig", "signature", "sas", "secrets"})
 # ``<word>_key`` is an ordinary name for these words (primary_key, sort_key, s3_key, cache_key).
-_ORDINARY_KEY_WORDS = frozenset(
-    "primary sort foreign partition hash range cache dict group join index row column "
-    "col unique lookup object s3 map hot shortcut order table dedup dedupe merge idempotency "
-    "shard sharding routing cluster clustering distribution grouping natural surrogate composite "
-    "compound candidate alternate business entity item record dimension json config label metric "
-    "event cursor page pagination next first last max min bucket prefix blob file registry "
-    "legend color colour by on of the a to with".split()
+_ORDINARY_KEY_WORDS = wordset(
+    "primary sort foreign partition hash range cache dict group join index row column col "
+    "unique lookup object s3 map hot shortcut order table dedup dedupe merge idempotency shard "
+    "sharding routing cluster clustering distribution grouping natural surrogate composite "
+    "compound candidate alternate business entity item record dimension json config label "
+    "metric event cursor page pagination next first last max min bucket prefix blob file "
+    "registry legend color colour by on of the a to with"
 )
 # ``<word>_key`` names a public key or a key id, never a secret (GPG_KEY fingerprints in
 # Docker images' environments, public_key, kms_key ARNs).
 _PUBLIC_KEY_WORDS = frozenset({"public", "pub", "gpg", "pgp", "kms", "ssh_public", "host"})
 # A name whose last word is one of these describes a secret but does not hold it
 # (token_type, password_file, secret_name, key_id, credentials_path, token_url).
-_NEUTRAL_LAST = frozenset(
+_NEUTRAL_LAST = wordset(
     "file files path paths dir directory folder name names type types id ids url uri urls "
     "endpoint endpoints provider providers class length len size count ttl expiry expires "
     "expiration exp expire expired enabled enable disabled required mode prompt env var field "
@@ -59,7 +65,7 @@ _NEUTRAL_LAST = frozenset(
     "dict set schema spec config cfg settings template callback handler fn func function lock "
     "loader reader writer client service server host port user username email login account "
     "owner role group tenant region zone bucket container vault ring pair usage identifier ref "
-    "reference dialog input box field form page view hash salt length chars stdout".split()
+    "reference dialog input box field form page view hash salt length chars stdout"
 )
 
 
@@ -123,13 +129,24 @@ _IDENT = re.compile(r"[A-Za-z_]\w{0,80}")
 _RANDOM_CHARS = re.compile(r"[A-Za-z0-9+/=_\-.~:]{1,4096}")
 
 
+_PLACEHOLDER_WORDS = wordset(
+    "none null nil true false yes no on off undefined nan redacted hidden masked"
+)
+
+
 def is_placeholder(value: str) -> bool:
     """``None``, ``${TOKEN}``, ``<your key>``, ``'<s>'``, ``[MASK]``, ``***``, ``%s``, ``{0}``."""
+    if not value:
+        return False
+    if value[0].isalnum() and value[0] not in "xX":
+        return value.lower() in _PLACEHOLDER_WORDS  # fast path: most values start so
     return _PLACEHOLDER.fullmatch(value) is not None
 
 
 def is_path_or_url(value: str) -> bool:
     """A file path or a URL without a password: what a credential *variable* often holds."""
+    if "/" not in value and "\\" not in value:
+        return False
     return _PATH.fullmatch(value) is not None or _URL.fullmatch(value) is not None
 
 
@@ -145,9 +162,9 @@ def looks_random(value: str, min_len: int = 16) -> bool:
     return upper >= 2 and lower >= 2 and len(value) >= 20
 
 
-VARIABLE_WORDS = frozenset(
-    "password passwd pwd pw pass passphrase secret token key apikey credentials credential creds "
-    "cred auth".split()
+VARIABLE_WORDS = wordset(
+    "password passwd pwd pw pass passphrase secret token key apikey credentials credential "
+    "creds cred auth"
 )
 
 
@@ -155,7 +172,9 @@ def is_code_reference(value: str, name: str) -> bool:
     """``self.password``, ``os.environ``, ``password`` for ``password=``, ``db_token``,
     ``dbPassword``, keywords: a variable or an attribute, not a literal secret. ``LibpqPw`` or
     ``EnvPw_123`` are not variable-shaped (capitalised, digits after the word): secrets."""
-    if _CODE_REF.fullmatch(value):
+    if not (value[:1].isalpha() or value[:1] == "_"):
+        return False
+    if "." in value and _CODE_REF.fullmatch(value):
         return not any(looks_random(part, 12) for part in value.split("."))
     if not _IDENT.fullmatch(value):
         return False
@@ -188,10 +207,10 @@ def secret_value(strength: int, name: str, value: str, quoted: bool) -> bool:
     return True
 
 
-_PROSE = frozenset(
+_PROSE = wordset(
     "invalid incorrect expired required missing wrong empty not is was must should cannot too "
     "authentication failed mismatch provided set unset changed reset prompt for the a an of to "
-    "and or error denied rejected accepted ok okay unknown none null".split()
+    "and or error denied rejected accepted ok okay unknown none null"
 )
 
 

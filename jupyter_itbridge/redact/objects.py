@@ -19,7 +19,7 @@ _KEY_WORDS = frozenset(
     {"KEY", "KEYS", "APIKEY", "ACCESSKEY", "SECRETKEY", "PRIVATEKEY", "ACCOUNTKEY"}
     | {"SHAREDACCESSKEY", "MASTERKEY", "SIGNINGKEY", "ENCRYPTIONKEY", "AUTHKEY"}
 )
-_WORD_SPLIT = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
+_WORD_SPLIT = re.compile(r"[A-Z]{1,64}(?![a-z])|[A-Z]?[a-z0-9]{1,64}")
 
 
 def is_secret_name(name: str) -> bool:

@@ -18,7 +18,17 @@ from __future__ import annotations
 
 import re
 
-from ._base import MARK, VALUE, anchored_rule, keyword_start, masked, split_quotes
+from ._base import (
+    BARE,
+    BRACED,
+    MARK,
+    PLACEHOLDER,
+    QUOTED,
+    anchored_rule,
+    keyword_start,
+    masked,
+    split_quotes,
+)
 from .names import NONE, classify, is_code_reference, is_prose_word, secret_value
 
 _KEYWORDS = ("pass", "pw", "secret", "token", "key", "cred", "sig", "auth", "sas", "api")
@@ -26,23 +36,30 @@ _KEYWORDS = ("pass", "pw", "secret", "token", "key", "cred", "sig", "auth", "sas
 
 _PAIR = re.compile(
     rf"(?P<kw>{keyword_start(_KEYWORDS)})(?P<rest>[\w.\-]{{0,100}})(?P<close>[\\\"'`\]]{{0,4}})"
-    r"(?P<sep>[ \t]{0,8}(?:=>|:=|==|!=|=|:(?!//)(?:[ \t]{1,8}[A-Za-z_][\w.]{0,30}"
+    r"(?P<sep>[ \t]{0,8}(?:=>|:=|==|!=|(?P<eq>=)|:(?!//)(?:[ \t]{1,8}[A-Za-z_][\w.]{0,30}"
     r"(?:\[[\w., |\[\]]{0,40}\])?[ \t]{1,4}=(?!=))?|\)[ \t]{0,4}or[ \t]{1,4}|,)[ \t]{0,8})"
-    rf"(?P<value>{VALUE})"
+    rf"(?P<value>(?(eq){BRACED}|(?!))|{QUOTED}|{PLACEHOLDER}|{BARE})"
 )
+_NAME_RUN = re.compile(r"[\w.\-]{1,100}")
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _SPACES_THEN_PAREN = re.compile(r"\(\s{0,8}$")
 
 
-def _pair(m: re.Match[str], found: list[str]) -> str | None:
-    value = m.group("value")
-    if value.startswith(MARK):
-        return None
-    text, start = m.string, m.start()
+def _name_start(text: str, start: int) -> int:
+    """Where the name around the keyword at ``start`` begins (at most 64 characters back)."""
     name_start, limit = start, max(0, start - 64)
     while name_start > limit and text[name_start - 1] in _NAME_CHARS:
         name_start -= 1
-    name = text[name_start:start] + m.group("kw") + m.group("rest")
+    return name_start
+
+
+def _pair(m: re.Match[str], found: list[str]) -> str | None:
+    kw, rest, sep, value = m.group("kw", "rest", "sep", "value")
+    if value.startswith(MARK):
+        return None
+    text, start = m.string, m.start()
+    name_start = _name_start(text, start) if start and text[start - 1] in _NAME_CHARS else start
+    name = text[name_start:start] + kw + rest if name_start != start else kw + rest
     strength = classify(name)
     if strength == NONE:
         return None
@@ -51,10 +68,11 @@ def _pair(m: re.Match[str], found: list[str]) -> str | None:
         opener = text[name_start - 2] if name_start > 1 else " "
     elif opener in "\"'" and name_start > 1 and text[name_start - 2] == "\\":
         opener = "'"  # \"name\": the escaped quote counts as a quote
-    sep = m.group("sep").strip()
-    opener_, inner, _ = split_quotes(value)
+    sep = sep.strip()
+    split = split_quotes(value)
+    opener_, inner = split[0], split[1]
     quoted = opener_ not in ("", "{")
-    if sep in (",", "==", "!=") or sep.startswith(")"):
+    if sep in (",", "==", "!=") or sep[:1] == ")":
         # ``f("NAME", "value")``, ``x == "value"``, ``getenv("NAME") or "value"``: literals only
         if not quoted:
             return None
@@ -62,22 +80,22 @@ def _pair(m: re.Match[str], found: list[str]) -> str | None:
         if sep == "," and not (opener in "\"'" and call):
             return None
     if opener_ == "{":
-        # ODBC braces only after ``=``; ``{"a": ...}`` is an object whose own pairs are redacted
-        if sep != "=" or value.startswith("{{") or inner.lstrip()[:1] in ('"', "'", "{"):
+        # ODBC braces; ``{"a": ...}`` is an object whose own pairs are redacted one by one
+        if value.startswith("{{") or inner.lstrip()[:1] in ('"', "'", "{"):
             return None
         if not inner or inner.isdigit() or is_code_reference(inner, name):
             return None  # a format placeholder: f"...PWD={password}"
     elif not quoted:
-        end = m.end()
-        if text[end : end + 1] == "(" or text[end : end + 1] == "[":
+        following = text[m.end() : m.end() + 1]
+        if following == "(" or following == "[":
             return None  # a call or a subscript: secret = client.get_secret(...)
-        if sep == ":" and opener not in "\"'" and is_prose_word(inner):
-            return None  # Invalid token: expired
         if sep == ":":
+            if opener not in "\"'" and is_prose_word(inner):
+                return None  # Invalid token: expired
             quoted = True  # YAML and headers hold values, not variable names
     if not secret_value(strength, name, inner, quoted):
         return None
-    return text[start : m.start("value")] + masked(value, found)
+    return text[start : m.start("value")] + masked(value, found, split)
 
 
-PAIRS = anchored_rule("key-value", _KEYWORDS, _PAIR, _pair, resume="sep")
+PAIRS = anchored_rule("key-value", _KEYWORDS, _PAIR, _pair, resume="sep", skip=_NAME_RUN)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ._base import MARK, Repl, Rule, anchored_rule, conceal, regex_rule, scan
+from ._base import MARK, Repl, Rule, conceal, regex_rule, scan
 from .names import looks_random
 
 # -- PEM private keys ------------------------------------------------------------------------
@@ -60,7 +60,8 @@ PUTTY = regex_rule(
     "private-key",
     ("private-lines",),
     re.compile(
-        r"(?P<head>Private-Lines:[ \t]{0,4}\d{1,3}[ \t]{0,4}\r?\n)(?P<body>(?:[A-Za-z0-9+/=]{1,128}\r?\n){1,64})"
+        r"(?P<head>Private-Lines:[ \t]{0,4}\d{1,3}[ \t]{0,4}\r?\n)"
+        r"(?P<body>(?:[A-Za-z0-9+/=]{1,128}\r?\n){1,64})"
     ),
     _putty,
 )
@@ -254,15 +255,14 @@ TELEGRAM = regex_rule(
 )
 
 # AWS access key ids: the 4-letter type prefix stays so that IT knows what leaked.
-AWS_KEY_ID = anchored_rule(
+AWS_KEY_ID = regex_rule(
     "aws",
-    ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA", "A3T"),
+    ("akia", "asia", "agpa", "aida", "aroa", "aipa", "anpa", "anva", "abia", "acca", "a3t"),
     re.compile(
         r"(?P<p>AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA|A3T[A-Z0-9])(?<![A-Za-z0-9]....)"
         r"(?P<rest>[A-Z0-9]{16})(?![A-Za-z0-9])"
     ),
     lambda m, found: f"{m.group('p')}{conceal(found, m.group('rest'))}",
-    fold=False,
 )
 
 

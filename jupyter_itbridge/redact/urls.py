@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ._base import MARK, anchored_rule, conceal, keyword_start, regex_rule
+from ._base import MARK, Found, anchored_rule, conceal, keyword_start, regex_rule
 from .names import NONE, STRONG, WEAK, classify, is_placeholder, looks_random
 
 _PW_PART = r"""[^\s"'<>@/`]{0,256}"""
@@ -22,7 +22,7 @@ _USERINFO = re.compile(
     r"@(?P<host>\[[0-9A-Fa-f:.]{2,64}\]|[A-Za-z0-9._\-%]{1,253})"
     r"(?=[:/?#,;)\]}\s\"'<>`|]|$)"
 )
-_PORT_PATH = re.compile(r"\d{1,5}(?:/.*)?", re.S)
+_PORT_PATH = re.compile(r"\d{1,5}(?:/.{0,2048})?", re.S)
 _SCHEME = re.compile(r"(?<![A-Za-z0-9+._\-])[A-Za-z][A-Za-z0-9+._\-]{0,40}$")
 
 
@@ -124,24 +124,29 @@ _KERBEROS_WORDS = ("kinit", "krb", "kerberos", "principal", "keytab", "gssapi", 
 
 def _oracle(m: re.Match[str], found: list[str]) -> tuple[int, str] | None:
     """Found at the ``@``; the password is read back to the ``/`` and the user before it."""
-    text, at, host = m.string, m.start(), m.group("host")
+    text, at = m.string, m.start()
+    host, after = m.group("host", "after")
+    if host[:6].lower() == "sha256":
+        return None
+    ezconnect = host in ("//", "(") or after != "" or _TNS_ALIAS.fullmatch(host) is not None
+    if not ezconnect and not (isinstance(found, Found) and found.mentions(text, _ORACLE_WORDS)):
+        return None  # user/x@host is an Oracle login only with EZConnect syntax or Oracle words
     slash = text.rfind("/", max(0, at - 129), at)
-    if slash < 1 or host.lower().startswith("sha256"):
+    if slash < 1:
         return None
     pw = text[slash + 1 : at]
     if _ORACLE_PW.fullmatch(pw) is None or pw.startswith(MARK):
         return None
     if _ORACLE_USER.search(text, max(0, slash - 128), slash) is None:
         return None
+    if _FQDN.fullmatch(pw) and _REALM.fullmatch(host):
+        return None  # a Kerberos service principal: service/host.fqdn@REALM
     lo = text.rfind("\n", max(0, at - 300), at) + 1 or max(0, at - 300)
     hi = text.find("\n", m.end(), m.end() + 300)
     line = text[lo : hi if hi != -1 else m.end() + 300].lower()
-    if _FQDN.fullmatch(pw) and _REALM.fullmatch(host):
-        return None  # a Kerberos service principal: service/host.fqdn@REALM
-    ezconnect = host in ("//", "(") or m.group("after") != "" or _TNS_ALIAS.fullmatch(host)
     if not ezconnect and not any(w in line for w in _ORACLE_WORDS):
         return None
-    if any(w in line for w in _KERBEROS_WORDS) and _REALM.fullmatch(host):
+    if _REALM.fullmatch(host) and any(w in line for w in _KERBEROS_WORDS):
         return None
     return slash + 1, f"{conceal(found, pw)}{m.group(0)}"
 
