@@ -117,6 +117,29 @@ SHORT_FLAGS = [
     for anchors, cmd, flag, attached, separate in _COMMANDS
 ]
 
+# ``aws configure set aws_secret_access_key <v>``, ``npm config set //host/:_authToken <v>``,
+# ``git config --global http.extraHeader ...``, ``dvc remote modify corp password <v>``.
+_CONFIG_SET = re.compile(
+    r"(?P<head>(?:set|modify[ \t]{1,4}[\w.\-]{1,64}|config(?:[ \t]{1,4}--[\w\-]{1,20}){0,2})"
+    r"[ \t]{1,4}(?P<name>[\w.\-:/]{1,128})[ \t]{1,4})"
+    rf"(?P<value>{_ARG})"
+)
+
+
+def _config_set(m: re.Match[str], found: list[str]) -> str | None:
+    start = m.start()
+    before = m.string[start - 1 : start]
+    name = m.group("name").rsplit("/", 1)[-1].lstrip(":")
+    if (before and (before.isalnum() or before in "_-")) or classify(name) != STRONG:
+        return None
+    inner = _value_ok(m.group("value"))
+    if inner is None or _metavar(inner, words(name)):
+        return None
+    return f"{m.group('head')}{masked(m.group('value'), found)}"
+
+
+CONFIG_SET = anchored_rule("cli", ("set", "modify", "config"), _CONFIG_SET, _config_set)
+
 # ``curl -u user:pw``, ``--user user:pw``, ``lftp -u user,pw``, ``smbclient -U user%pw``.
 USER_PASS = anchored_rule(
     "cli",

@@ -25,11 +25,19 @@ from ._base import (
     PLACEHOLDER,
     QUOTED,
     anchored_rule,
+    conceal,
     keyword_start,
     masked,
     split_quotes,
 )
-from .names import NONE, classify, is_code_reference, is_prose_word, secret_value
+from .names import (
+    NONE,
+    classify,
+    is_code_reference,
+    is_placeholder,
+    is_prose_word,
+    secret_value,
+)
 
 _KEYWORDS = ("pass", "pw", "secret", "token", "key", "cred", "sig", "auth", "sas", "api")
 
@@ -37,9 +45,11 @@ _KEYWORDS = ("pass", "pw", "secret", "token", "key", "cred", "sig", "auth", "sas
 _PAIR = re.compile(
     rf"(?P<kw>{keyword_start(_KEYWORDS)})(?P<rest>[\w.\-]{{0,100}})(?P<close>[\\\"'`\]]{{0,4}})"
     r"(?P<sep>[ \t]{0,8}(?:=>|:=|==|!=|(?P<eq>=)|:(?!//)(?:[ \t]{1,8}[A-Za-z_][\w.]{0,30}"
-    r"(?:\[[\w., |\[\]]{0,40}\])?[ \t]{1,4}=(?!=))?|\)[ \t]{0,4}or[ \t]{1,4}|,)[ \t]{0,8})"
+    r"(?:\[[\w., |\[\]]{0,40}\])?[ \t]{1,4}=(?!=))?|\)[ \t]{0,4}or[ \t]{1,4}|,"
+    r"""|(?P<ws>[ \t])(?=[ \t]{0,3}[bBrRuUfFN]{0,2}["']))[ \t]{0,8})"""
     rf"(?P<value>(?(eq){BRACED}|(?!))|{QUOTED}|{PLACEHOLDER}|{BARE})"
 )
+_WORD = r"\w"
 _NAME_RUN = re.compile(r"[\w.\-]{1,100}")
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _SPACES_THEN_PAREN = re.compile(r"\(\s{0,8}$")
@@ -68,6 +78,8 @@ def _pair(m: re.Match[str], found: list[str]) -> str | None:
         opener = text[name_start - 2] if name_start > 1 else " "
     elif opener in "\"'" and name_start > 1 and text[name_start - 2] == "\\":
         opener = "'"  # \"name\": the escaped quote counts as a quote
+    if m.group("ws") is not None and opener in "\"'":
+        return None  # "name" "value": two strings, not a pair
     sep = sep.strip()
     split = split_quotes(value)
     opener_, inner = split[0], split[1]
@@ -99,3 +111,22 @@ def _pair(m: re.Match[str], found: list[str]) -> str | None:
 
 
 PAIRS = anchored_rule("key-value", _KEYWORDS, _PAIR, _pair, resume="sep", skip=_NAME_RUN)
+
+
+# "with credentials alice:<password>", "using auth svc:<password>", "login alice:<password>".
+_USER_COLON = re.compile(
+    rf"(?P<head>{keyword_start(('credentials', 'credential', 'creds', 'auth', 'login'), _WORD)}"
+    r"[ \t]{1,4}(?P<user>[^\s:'\"@/]{1,64}):)(?P<pw>[^\s'\"@,;)]{1,256})"
+)
+
+
+def _user_colon(m: re.Match[str], found: list[str]) -> str | None:
+    pw = m.group("pw")
+    if pw.startswith(MARK) or pw.isdigit() or pw.startswith("//") or is_placeholder(pw):
+        return None  # host:8080, scheme://
+    return f"{m.group('head')}{conceal(found, pw)}"
+
+
+USER_COLON_PASSWORD = anchored_rule(
+    "key-value", ("credential", "creds", "auth", "login"), _USER_COLON, _user_colon
+)
