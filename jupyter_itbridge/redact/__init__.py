@@ -19,6 +19,8 @@ password a traceback shows in a code line and again in the error message).
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from typing import Any
 
 from . import calls, cli, files, headers, pairs, tokens, urls
@@ -27,6 +29,13 @@ from .objects import is_secret_name
 from .objects import redact_obj as _redact_obj
 
 __all__ = ["MARK", "RULES", "is_secret_name", "redact", "redact_obj"]
+
+_QUOTES = ("'", '"', "`")
+
+
+def _needing(rule: Rule, *groups: tuple[str, ...]) -> Rule:
+    return dataclasses.replace(rule, needs=groups)
+
 
 # Order matters: whole-token shapes first (a token inside a URL or a pair goes whole), then
 # URLs, headers and command lines, then the generic key/value family, then file formats.
@@ -47,27 +56,70 @@ RULES: tuple[Rule, ...] = (
     headers.AUTHORIZATION,
     headers.BEARER,
     headers.COOKIE,
-    *cli.SHORT_FLAGS,
+    *(_needing(rule, ("-p", "-a")) for rule in cli.SHORT_FLAGS),
     cli.USER_PASS,
     cli.OPENSSL_PASS,
     cli.PIPED,
     cli.HERE_STRING,
-    cli.FLAG,
+    _needing(cli.FLAG, ("-",)),
     cli.CONFIG_SET,
-    files.SQL,
-    calls.CALLS,
-    calls.TUPLES,
-    calls.DEFAULTS,
+    _needing(files.SQL, (*_QUOTES, "identified")),
+    _needing(calls.CALLS, ("(",), _QUOTES),
+    _needing(calls.TUPLES, ("(", "["), _QUOTES),
+    _needing(calls.DEFAULTS, ("(",), _QUOTES),
     pairs.PAIRS,
     pairs.USER_COLON_PASSWORD,
     files.NETRC,
     files.PGPASS,
-    files.PROPERTIES,
+    _needing(files.PROPERTIES, (".",)),
     files.XML,
     urls.ORACLE,
     tokens.LONE_BASE64,
 )
 
+# Vendor tokens and JWTs are runs of 15+ of these characters (the shortest, xoxb-..., has 15),
+# lone keys of 40+; tried after each other character, so each word is scanned once.
+_RUN = "A-Za-z0-9_\\-+/=.~:"
+_RUNS = tuple(
+    (n, re.compile(f"[{_RUN}]{{{n}}}"), re.compile(f"[^{_RUN}][{_RUN}]{{{n}}}")) for n in (15, 40)
+)
+
+
+def _token_run(text: str) -> int:
+    """The longest of the run lengths 15 and 40 that the text has (0: neither)."""
+    best = 0
+    for n, first, after in _RUNS:
+        if first.match(text) is None and after.search(text) is None:
+            break
+        best = n
+    return best
+
+
+_SHORT = 4096
+_PLAN = tuple((rule.apply, rule.needs_run, rule.needs) for rule in RULES)
+_ALWAYS = tuple(i for i, rule in enumerate(RULES) if rule.gate is None)
+_GATE_WORDS = sorted({w for rule in RULES if rule.gate for w in rule.gate}, key=lambda w: -len(w))
+_RULES_BY_WORD = {
+    word: tuple(i for i, rule in enumerate(RULES) if rule.gate and word in rule.gate)
+    for word in _GATE_WORDS
+}
+# Every gate word that starts where a longer one does is a prefix of it.
+_PREFIXES = {word: tuple(w for w in _GATE_WORDS if word.startswith(w)) for word in _GATE_WORDS}
+
+
+def _scan_pattern(words: list[str]) -> re.Pattern[str]:
+    """One scan for all gate words of a short text: at each position, the longest word that
+    starts there (one branch per first character, so a position costs a few comparisons)."""
+    by_first: dict[str, list[str]] = {}
+    for word in words:  # longest first
+        by_first.setdefault(word[0], []).append(re.escape(word[1:]))
+    branches = "|".join(
+        f"{re.escape(c)}(?:{'|'.join(rests)})" for c, rests in sorted(by_first.items())
+    )
+    return re.compile(f"(?=({branches}))")
+
+
+_GATE_SCAN = _scan_pattern(_GATE_WORDS)
 _ECHO_MIN = 8  # shorter secrets are not searched elsewhere: "admin" would hit "administrator"
 _ECHO_MAX = 64  # distinct secrets searched for per call (bounds the work on hostile input)
 
@@ -106,10 +158,34 @@ def redact(text: str) -> str:
     plain = text = strip_ansi(text)
     folded = text.casefold()  # what re.IGNORECASE matches, for the gates' substring search
     found = Found()
-    for rule in RULES:
-        gate = rule.gate
-        if rule.anchored or gate is None or any(word in folded for word in gate):
-            text = rule.apply(text, found)
+    run = _token_run(text)
+    if len(folded) <= _SHORT:
+        # Short texts (messages, fields): one scan finds every gate word present, and only the
+        # rules they open are called (a Python-level check per rule and word would cost more
+        # than the rules themselves on a 40-character message).
+        present: set[str] = set()
+        for word in _GATE_SCAN.findall(folded):
+            present.update(_PREFIXES[word])
+        found.present = present
+        candidates = set(_ALWAYS)
+        for word in present:
+            candidates.update(_RULES_BY_WORD[word])
+        for index in sorted(candidates):
+            apply, needs_run, needs = _PLAN[index]
+            if needs_run > run:
+                continue
+            if needs and not all(any(w in folded for w in group) for group in needs):
+                continue
+            text = apply(text, found)
+    else:
+        # Long texts: an anchored rule finds its anchors itself (checking them first would
+        # scan the text twice); the others check their gate.
+        for rule in RULES:
+            gate = rule.gate
+            if rule.needs_run <= run and (
+                rule.anchored or gate is None or any(word in folded for word in gate)
+            ):
+                text = rule.apply(text, found)
     if text is plain or text == plain:
         return original  # nothing secret: byte-for-byte the input, colour codes included
     return _remove_echoes(text, found)

@@ -30,13 +30,19 @@ class Rule:
     """One redaction rule: ``gate`` lists substrings of which one must occur in the case-folded
     text for the rule to be able to change it (None: always run). ``apply(text, found)``.
     ``anchored``: the (folded) anchors where the rule's pattern can start; the rule finds them
-    itself (they are its gate), the caller need not check the gate."""
+    itself (they are its gate), the caller need not check the gate. ``needs_run``: the rule
+    only matches inside a run of that many token characters (15 for vendor tokens and JWTs,
+    40 for lone keys), so a text without one skips it. ``needs``: groups of substrings; one of
+    each group must occur for the rule to match (``(`` and a quote for a call with a literal),
+    checked before the gate."""
 
     family: str
     gate: tuple[str, ...] | None
     patterns: tuple[re.Pattern[str], ...]
     apply: Callable[[str, list[str]], str]
     anchored: tuple[bytes, ...] = ()
+    needs_run: int = 0
+    needs: tuple[tuple[str, ...], ...] = ()
 
 
 def scan(pattern: re.Pattern[str], text: str, repl: Repl, found: list[str], resume: str) -> str:
@@ -75,6 +81,17 @@ def ascii_haystack(text: str, fold: bool) -> bytes:
     return hay.lower() if fold else hay
 
 
+def _all_from(hay: bytes, anchor: bytes, first: int) -> list[int]:
+    """Every occurrence of ``anchor`` in ``hay``, the first being at ``first``."""
+    out = [first]
+    find = hay.find
+    i = find(anchor, first + 1)
+    while i != -1:
+        out.append(i)
+        i = find(anchor, i + 1)
+    return out
+
+
 def anchor_positions(hay: bytes, anchors: tuple[bytes, ...]) -> list[int]:
     """Sorted positions of every anchor occurrence (``bytes.find`` loops, no regex)."""
     positions: list[int] = []
@@ -105,11 +122,12 @@ def anchored_rule(
     and keyword letters are everywhere in ordinary text. ``skip``: when the
     pattern fails at an anchor, the anchors inside what ``skip`` matches there are not tried
     (a run of name characters holding many keywords is scanned once, not once per keyword)."""
-    raw = tuple(a.lower().encode("ascii") for a in anchors)
+    words = tuple(a.lower() for a in anchors)
+    raw = tuple(a.encode("ascii") for a in words)
 
     def apply(text: str, found: list[str]) -> str:
         if isinstance(found, Found):
-            positions = found.anchor_positions(text, raw)
+            positions = found.anchor_positions(text, raw, words)
         else:
             positions = anchor_positions(ascii_haystack(text, True), raw)
         parts: list[str] = []
@@ -137,7 +155,7 @@ def anchored_rule(
             pos = max(end, start + 1)
         return _finish(parts, text, last)
 
-    return Rule(family, tuple(a.lower() for a in anchors), (pattern,), apply, anchored=raw)
+    return Rule(family, words, (pattern,), apply, anchored=raw)
 
 
 def line_rule(family: str, gate: tuple[str, ...] | None, pattern: str, repl: Repl) -> Rule:
@@ -175,13 +193,15 @@ def regex_rule(
     pattern: re.Pattern[str],
     repl: Repl,
     resume: str = "",
+    *,
+    needs_run: int = 0,
 ) -> Rule:
     """A rule made of one pattern and one callback (see :func:`scan`)."""
 
     def apply(text: str, found: list[str]) -> str:
         return scan(pattern, text, repl, found, resume)
 
-    return Rule(family, gate, (pattern,), apply)
+    return Rule(family, gate, (pattern,), apply, needs_run=needs_run)
 
 
 _ANSI = re.compile(r"\x1b\[[0-?]{0,32}[ -/]{0,8}[@-~]|\x1b\][^\x07\x1b]{0,4096}(?:\x07|\x1b\\\\)?")
@@ -217,7 +237,7 @@ class Found(list):  # type: ignore[type-arg]
     returns the same object, so they serve every rule until one changes the text; rules share
     anchors such as ``password`` or ``secret``)."""
 
-    __slots__ = ("_hay_text", "_hays", "_memo", "_occurrences")
+    __slots__ = ("_hay_text", "_hays", "_memo", "_occurrences", "present")
 
     def __init__(self) -> None:
         super().__init__()
@@ -225,21 +245,34 @@ class Found(list):  # type: ignore[type-arg]
         self._hays: dict[bool, bytes] = {}
         self._occurrences: dict[bytes, list[int]] = {}
         self._memo: dict[tuple[str, ...], bool] = {}
+        # the gate words that occur in the text (short texts), or None: an anchor not among
+        # them needs no search. Kept across changes: a rule only ever inserts MARK.
+        self.present: set[str] | None = None
 
     def _reset(self, text: str) -> None:
         self._hay_text, self._hays, self._occurrences, self._memo = text, {}, {}, {}
 
-    def anchor_positions(self, text: str, anchors: tuple[bytes, ...]) -> list[int]:
+    def anchor_positions(
+        self, text: str, anchors: tuple[bytes, ...], words: tuple[str, ...]
+    ) -> list[int]:
         if text is not self._hay_text:
             self._reset(text)
         hay = self.haystack(text, True)
+        occurrences = self._occurrences
+        present = self.present
         positions: list[int] = []
-        for anchor in anchors:
-            found = self._occurrences.get(anchor)
+        lists = 0
+        for anchor, word in zip(anchors, words, strict=True):
+            if present is not None and word not in present:
+                continue
+            found = occurrences.get(anchor)
             if found is None:
-                found = self._occurrences[anchor] = anchor_positions(hay, (anchor,))
-            positions += found
-        if len(anchors) > 1:
+                i = hay.find(anchor)
+                found = occurrences[anchor] = [] if i == -1 else _all_from(hay, anchor, i)
+            if found:
+                positions += found
+                lists += 1
+        if lists > 1:
             positions.sort()
         return positions
 

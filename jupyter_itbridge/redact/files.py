@@ -14,6 +14,7 @@ import re
 
 from ._base import (
     MARK,
+    Rule,
     anchored_rule,
     conceal,
     keyword_start,
@@ -45,7 +46,7 @@ NETRC = anchored_rule("credential-file", ("password", "passwd"), _NETRC, _netrc)
 
 # .pgpass: hostname:port:database:username:password (``*`` wildcards, ``\:`` escapes).
 _IPV6ISH = re.compile(r"[0-9A-Fa-f:]{1,128}")
-PGPASS = line_rule(
+_PGPASS = line_rule(
     "credential-file",
     (":",),
     r"(?P<head>[^:\s]{1,253}:(?:\d{1,5}|\*):(?:[^:\s\\]|\\.){1,128}:(?:[^:\s\\]|\\.){1,128}:)"
@@ -55,6 +56,13 @@ PGPASS = line_rule(
         if m.group("pw").startswith(MARK) or _IPV6ISH.fullmatch(m.group(0).strip())
         else f"{m.group('head')}{conceal(found, m.group('pw'))}"
     ),
+)
+
+PGPASS = Rule(
+    _PGPASS.family,
+    _PGPASS.gate,
+    _PGPASS.patterns,
+    lambda text, found: _PGPASS.apply(text, found) if text.count(":") >= 4 else text,
 )
 
 # spark-defaults.conf / hadoop -D style: a dotted property name, blanks, the value.

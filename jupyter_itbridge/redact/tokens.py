@@ -76,6 +76,7 @@ JWT = regex_rule(
         rf"\.[{_B64URL}+/=]{{0,4096}}"
     ),
     lambda m, found: conceal(found, m.group(0)),
+    needs_run=15,
 )
 
 # -- Vendor prefixes ---------------------------------------------------------------------------
@@ -212,6 +213,7 @@ PREFIXED = Rule(
     None,
     (_PREFIXED_FIRST, _PREFIXED_AFTER),
     after_boundary(_PREFIXED_FIRST, _PREFIXED_AFTER, _prefixed_repl, "tok"),
+    needs_run=15,
 )
 # Shapes that start with a character class instead of a literal prefix.
 SHAPED = regex_rule(
@@ -222,6 +224,7 @@ SHAPED = regex_rule(
         r"|[A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk)(?![A-Za-z0-9_\-])"
     ),
     lambda m, found: conceal(found, m.group(0)),
+    needs_run=15,
 )
 
 # Discord bot tokens have no prefix but a rigid shape (looked for where the text mentions
@@ -234,6 +237,7 @@ BOT_TOKENS = regex_rule(
         r"(?![\w\-])"
     ),
     lambda m, found: conceal(found, m.group(0)) if looks_random(m.group(0)) else None,
+    needs_run=15,
 )
 
 # Telegram bot tokens: <8-10 digit bot id>:AA<33 chars>; found at ":AA", the id read back.
@@ -252,6 +256,7 @@ TELEGRAM = regex_rule(
     (":aa",),
     re.compile(r":AA[0-9A-Za-z_\-]{33}(?![\w\-])"),
     _telegram,
+    needs_run=15,
 )
 
 # AWS access key ids: the 4-letter type prefix stays so that IT knows what leaked.
@@ -263,6 +268,7 @@ AWS_KEY_ID = regex_rule(
         r"(?P<rest>[A-Z0-9]{16})(?![A-Za-z0-9])"
     ),
     lambda m, found: f"{m.group('p')}{conceal(found, m.group('rest'))}",
+    needs_run=15,
 )
 
 
@@ -290,6 +296,7 @@ LONE_BASE64 = Rule(
     None,
     (_LONE_FIRST, _LONE_AFTER),
     after_boundary(_LONE_FIRST, _LONE_AFTER, _mixed_base64, "b64"),
+    needs_run=40,
 )
 
 # Azure AD client secrets: three characters, a digit, ``Q~``, then 31-34 more.
@@ -298,4 +305,5 @@ AZURE_CLIENT_SECRET = regex_rule(
     ("q~",),
     re.compile(r"(?<![\w~.\-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.\-]{31,34}(?![\w~.\-])"),
     lambda m, found: conceal(found, m.group(0)),
+    needs_run=15,
 )

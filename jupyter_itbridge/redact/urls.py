@@ -114,12 +114,18 @@ WEBHOOK = regex_rule(
 # their host; so do ``org/image@sha256:...`` digests.
 _ORACLE = re.compile(r"@(?P<host>//|\(|[A-Za-z0-9][\w.\-]{0,253})(?P<after>[:/]?)")
 _ORACLE_PW = re.compile(r"[^\s@/\"'()]{1,128}")
-_ORACLE_USER = re.compile(r"(?<![\w/.\-@])[A-Za-z][\w$#]{0,127}$")
+_NOT_BEFORE_USER = frozenset("/.-@")
 _FQDN = re.compile(r"_HOST|[a-z0-9\-]{1,63}(?:\.[a-z0-9\-]{1,63}){1,16}")
 _REALM = re.compile(r"[A-Z0-9\-]{1,63}(?:\.[A-Z0-9\-]{1,63}){0,16}")
 _TNS_ALIAS = re.compile(r"[A-Z][A-Z0-9_$#]{0,63}")
 _ORACLE_WORDS = ("sqlplus", "oracle", "oracledb", "cx_oracle", "rman", "expdp", "impdp", "sqlldr")
 _KERBEROS_WORDS = ("kinit", "krb", "kerberos", "principal", "keytab", "gssapi", "spnego")
+
+
+def _oracle_line(text: str, at: int, end: int) -> str:
+    lo = text.rfind("\n", max(0, at - 300), at) + 1 or max(0, at - 300)
+    hi = text.find("\n", end, end + 300)
+    return text[lo : hi if hi != -1 else end + 300].lower()
 
 
 def _oracle(m: re.Match[str], found: list[str]) -> tuple[int, str] | None:
@@ -137,17 +143,23 @@ def _oracle(m: re.Match[str], found: list[str]) -> tuple[int, str] | None:
     pw = text[slash + 1 : at]
     if _ORACLE_PW.fullmatch(pw) is None or pw.startswith(MARK):
         return None
-    if _ORACLE_USER.search(text, max(0, slash - 128), slash) is None:
+    user = slash  # the user: a run of [\w$#] right before the slash, starting with a letter
+    while user > max(0, slash - 128) and (text[user - 1].isalnum() or text[user - 1] in "_$#"):
+        user -= 1
+    before = text[user - 1] if user else " "
+    if user == slash or not text[user].isalpha() or before in _NOT_BEFORE_USER or before.isalnum():
         return None
     if _FQDN.fullmatch(pw) and _REALM.fullmatch(host):
         return None  # a Kerberos service principal: service/host.fqdn@REALM
-    lo = text.rfind("\n", max(0, at - 300), at) + 1 or max(0, at - 300)
-    hi = text.find("\n", m.end(), m.end() + 300)
-    line = text[lo : hi if hi != -1 else m.end() + 300].lower()
-    if not ezconnect and not any(w in line for w in _ORACLE_WORDS):
-        return None
-    if _REALM.fullmatch(host) and any(w in line for w in _KERBEROS_WORDS):
-        return None
+    line = None
+    if not ezconnect:
+        line = _oracle_line(text, at, m.end())
+        if not any(w in line for w in _ORACLE_WORDS):
+            return None
+    if _REALM.fullmatch(host):
+        line = line if line is not None else _oracle_line(text, at, m.end())
+        if any(w in line for w in _KERBEROS_WORDS):
+            return None
     return slash + 1, f"{conceal(found, pw)}{m.group(0)}"
 
 

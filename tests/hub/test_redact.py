@@ -321,11 +321,14 @@ def test_precheck_never_skips_a_line_a_rule_would_change(
     from jupyter_itbridge.redact import RULES
 
     for line in [text, *text.splitlines()]:
+        folded = line.casefold()
         for rule in RULES:
             if rule.apply(line, []) != line:
-                assert rule.gate is None or any(w in line.casefold() for w in rule.gate), (
+                assert rule.gate is None or any(w in folded for w in rule.gate), (
                     f"pre-check misses a secret in {line!r} ({rule.family})"
                 )
+                for group in rule.needs:
+                    assert any(w in folded for w in group), f"{rule.family} needs {group}"
 
 
 def test_redact_obj_redacts_values_never_whole_objects() -> None:
