@@ -57,7 +57,7 @@ FLAG = regex_rule(
     ("pass", "pw", "secret", "token", "key", "cred", "auth", "sig"),
     re.compile(
         r"(?P<head>-(?<![\w\-]-)-?(?P<name>[A-Za-z][\w\-]{1,60})[ \t]{1,4})"
-        rf"(?P<value>{_ARG})"
+        rf"(?P<value>(?!-){_ARG})"
     ),
     _flag,
     resume="head",

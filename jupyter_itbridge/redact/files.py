@@ -125,13 +125,15 @@ _SQL_WORDS = (
 _SQL_HEADS = (
     r"PASSWORD[ \t]{1,8}FOR\b[^=\n]{0,256}=[ \t]{0,8}(?:PASSWORD[ \t]{0,8}\([ \t]{0,8})?",
     _PASSWORD_TAIL,  # also after ENCRYPTED / UNENCRYPTED
-    r"IDENTIFIED[ \t]{1,8}(?:WITH[ \t]{1,8}[\w'\"]{1,64}[ \t]{1,8})?BY(?:[ \t]{1,8}PASSWORD\b)?"
-    r"[ \t]{1,8}",
+    # the group marks the one clause that takes an unquoted password (after its first letter:
+    # keyword_start dispatches on it)
+    r"I(?P<idby>DENTIFIED[ \t]{1,8}(?:WITH[ \t]{1,8}[\w'\"]{1,64}[ \t]{1,8})?BY"
+    r"(?:[ \t]{1,8}PASSWORD\b)?[ \t]{1,8})",
     *(rf"{word}[ \t]{{1,8}}" for word in _SQL_WORDS),
 )
 _SQL = re.compile(
     rf"(?P<head>{keyword_start(_SQL_HEADS, _SQL_BOUNDARY, regex=True)})"
-    rf"(?P<value>{_SQL_LITERAL}|(?P<bare>[A-Za-z0-9_#$!%^&*+\-]{{1,128}}))"
+    rf"(?P<value>{_SQL_LITERAL}|(?(idby)(?P<bare>[A-Za-z0-9_#$!%^&*+\-]{{1,128}})|(?!)))"
 )
 
 
