@@ -45,13 +45,19 @@ class Rule:
     needs: tuple[tuple[str, ...], ...] = ()
 
 
-def scan(pattern: re.Pattern[str], text: str, repl: Repl, found: list[str], resume: str) -> str:
-    """``re.sub`` with a resume point: when ``repl`` declines a match, the search continues at
-    the end of group ``resume`` (or just after the match start) instead of after the match."""
+def rewrite(
+    text: str,
+    next_match: Callable[[int], re.Match[str] | None],
+    repl: Repl,
+    found: list[str],
+    resume: str,
+) -> str:
+    """``re.sub`` with a resume point: ``next_match(pos)`` gives the next candidate at or after
+    ``pos``; when ``repl`` declines one, the search continues at the end of group ``resume``
+    (or just after the match start) instead of after the match."""
     parts: list[str] = []
     last = pos = 0
-    search = pattern.search
-    while (m := search(text, pos)) is not None:
+    while (m := next_match(pos)) is not None:
         new = repl(m, found)
         start, end = m.span()
         if new is None:
@@ -65,6 +71,11 @@ def scan(pattern: re.Pattern[str], text: str, repl: Repl, found: list[str], resu
         last = end
         pos = max(end, start + 1)
     return _finish(parts, text, last)
+
+
+def scan(pattern: re.Pattern[str], text: str, repl: Repl, found: list[str], resume: str) -> str:
+    """:func:`rewrite` over the matches of ``pattern.search``."""
+    return rewrite(text, lambda pos: pattern.search(text, pos), repl, found, resume)
 
 
 def _finish(parts: list[str], text: str, last: int) -> str:
@@ -130,30 +141,22 @@ def anchored_rule(
             positions = found.anchor_positions(text, raw, words)
         else:
             positions = anchor_positions(ascii_haystack(text, True), raw)
-        parts: list[str] = []
-        last = pos = 0
-        match = pattern.match
-        for p in positions:
-            if p < pos:
-                continue
-            m = match(text, p)
-            if m is None:
+        candidates = iter(positions)  # sorted; the positions asked for only grow
+        skip_to = 0
+
+        def next_match(pos: int) -> re.Match[str] | None:
+            nonlocal skip_to
+            for p in candidates:
+                if p < pos or p < skip_to:
+                    continue
+                m = pattern.match(text, p)
+                if m is not None:
+                    return m
                 if skip is not None:
-                    pos = skip.match(text, p).end()  # type: ignore[union-attr]
-                continue
-            new = repl(m, found)
-            start, end = m.span()
-            if new is None:
-                pos = m.end(resume) if resume and m.start(resume) >= 0 else start + 1
-                pos = max(pos, start + 1)
-                continue
-            if isinstance(new, tuple):
-                start, new = max(new[0], last), new[1]
-            parts.append(text[last:start])
-            parts.append(new)
-            last = end
-            pos = max(end, start + 1)
-        return _finish(parts, text, last)
+                    skip_to = skip.match(text, p).end()  # type: ignore[union-attr]
+            return None
+
+        return rewrite(text, next_match, repl, found, resume)
 
     return Rule(family, words, (pattern,), apply, anchored=raw)
 

@@ -190,30 +190,28 @@ def _prefixed_repl(m: re.Match[str], found: list[str]) -> tuple[int, str] | None
 # Tried after each character that cannot be part of a token (and at the text start): the
 # engine skips every token character in C, and a token is only looked for where one can begin.
 _TOKEN = rf"(?P<tok>{_grouped([p for _, p in _PREFIXED])})(?![{_TOKEN_CHARS}])"
-_PREFIXED_FIRST = re.compile(_TOKEN)
-_PREFIXED_AFTER = re.compile(rf"[^{_TOKEN_CHARS}]{_TOKEN}")
 
 
-def after_boundary(first: re.Pattern[str], after: re.Pattern[str], repl: Repl, group: str):
-    """``apply`` for a pattern tried at the text start and after each boundary character."""
+def boundary_rule(
+    family: str, token: str, outside: str, repl: Repl, group: str, needs_run: int
+) -> Rule:
+    """A rule for the pattern ``token`` tried at the text start and after each character of
+    the class ``outside`` (one that cannot be part of the token)."""
+    first = re.compile(token)
+    after = re.compile(f"{outside}{token}")
 
     def apply(text: str, found: list[str]) -> str:
         m = first.match(text)
         if m is not None and (new := repl(m, found)) is not None:
             replacement = new[1] if isinstance(new, tuple) else new
-            text = replacement + text[m.end() :]
-            return replacement + scan(after, text[len(replacement) :], repl, found, group)
+            return replacement + scan(after, text[m.end() :], repl, found, group)
         return scan(after, text, repl, found, group)
 
-    return apply
+    return Rule(family, None, (first, after), apply, needs_run=needs_run)
 
 
-PREFIXED = Rule(
-    "token-prefix",
-    None,
-    (_PREFIXED_FIRST, _PREFIXED_AFTER),
-    after_boundary(_PREFIXED_FIRST, _PREFIXED_AFTER, _prefixed_repl, "tok"),
-    needs_run=15,
+PREFIXED = boundary_rule(
+    "token-prefix", _TOKEN, f"[^{_TOKEN_CHARS}]", _prefixed_repl, "tok", needs_run=15
 )
 # Shapes that start with a character class instead of a literal prefix.
 SHAPED = regex_rule(
@@ -287,17 +285,7 @@ def _mixed_base64(m: re.Match[str], found: list[str]) -> tuple[int, str] | None:
 # Tried after each character that cannot be part of one (and at the text start): a pattern that
 # started at the run itself would be tried at every letter of ordinary text.
 _B64_RUN = r"(?P<b64>[A-Za-z0-9/+]{40}|[A-Za-z0-9/+]{86}==)(?![A-Za-z0-9/+=])"
-_LONE_FIRST = re.compile(_B64_RUN)
-_LONE_AFTER = re.compile(rf"[^A-Za-z0-9/+=]{_B64_RUN}")
-
-
-LONE_BASE64 = Rule(
-    "aws",
-    None,
-    (_LONE_FIRST, _LONE_AFTER),
-    after_boundary(_LONE_FIRST, _LONE_AFTER, _mixed_base64, "b64"),
-    needs_run=40,
-)
+LONE_BASE64 = boundary_rule("aws", _B64_RUN, "[^A-Za-z0-9/+=]", _mixed_base64, "b64", needs_run=40)
 
 # Azure AD client secrets: three characters, a digit, ``Q~``, then 31-34 more.
 AZURE_CLIENT_SECRET = regex_rule(
