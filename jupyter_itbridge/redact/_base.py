@@ -7,8 +7,9 @@ loop resumes where the rule says (usually at the value), so nothing is skipped a
 is scanned more than a bounded number of times.
 
 Linear time is a design rule here: every quantifier in every pattern is bounded (checked by
-``tests/redact/test_linear.py``), and each pattern starts at a literal, a charset guarded by a
-look-behind, or a line start, so a failed attempt costs a bounded number of steps.
+``tests/redact/test_linear.py``), and a pattern is only tried where an attempt is cheap to
+refuse (at an anchor found by ``bytes.find``, after a literal prefix, after a character that
+cannot start a token, after a newline), so a failed attempt costs a bounded number of steps.
 """
 
 from __future__ import annotations
