@@ -1,4 +1,4 @@
-"""Redaction time on 1 KB / 10 KB / 100 KB / 256 KB inputs of adversarial shapes (long runs
+r"""Redaction time on 1 KB / 10 KB / 100 KB / 256 KB inputs of adversarial shapes (long runs
 after ``@``, ``=``, ``:``, quotes, many URLs, many key names, ...) and a realistic traceback.
 
 For each shape: the best-of-9 time per size (sizes measured round-robin), the time per 10 KB
