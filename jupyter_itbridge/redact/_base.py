@@ -235,7 +235,7 @@ def keyword_start(keywords: tuple[str, ...], boundary: str = "", *, regex: bool 
     return f"[{first}]{guard}(?:{branches})"
 
 
-class Found(list):  # type: ignore[type-arg]
+class Found(list[str]):
     """The secrets found so far in one ``redact`` call, plus what is computed once per state of
     the text: its ASCII haystacks and where each anchor occurs (a rule that changes nothing
     returns the same object, so they serve every rule until one changes the text; rules share
