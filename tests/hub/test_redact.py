@@ -318,11 +318,56 @@ def test_precheck_never_skips_a_line_a_rule_would_change(
 ) -> None:
     """The cheap pre-check must be a superset of the rules: for every line of the corpus that
     any rule changes, that rule's gate opens on that line alone too."""
-    from jupyter_itbridge.redact import _RULES
+    from jupyter_itbridge.redact import RULES
 
     for line in [text, *text.splitlines()]:
-        for gate, pattern, repl in _RULES:
-            if pattern.sub(repl, line) != line:
-                assert gate is None or any(w in line.casefold() for w in gate), (
-                    f"pre-check misses a secret in {line!r} ({pattern.pattern[:40]})"
+        folded = line.casefold()
+        for rule in RULES:
+            if rule.apply(line, []) != line:
+                assert rule.gate is None or any(w in folded for w in rule.gate), (
+                    f"pre-check misses a secret in {line!r} ({rule.family})"
                 )
+                for group in rule.needs:
+                    assert any(w in folded for w in group), f"{rule.family} needs {group}"
+
+
+def test_redact_obj_redacts_values_never_whole_objects() -> None:
+    """A credentials object keeps what IT needs (client_email, user names, hosts); only its
+    secret values go. Tokenizer special tokens, flags and counts under token-ish keys stay."""
+    data = {
+        "credentials": {
+            "type": "service_account",
+            "client_email": "etl@corp-ml.iam.gserviceaccount.com",
+            "private_key_id": "a1b2c3d4e5",
+            "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhk\n-----END PRIVATE KEY-----\n",
+        },
+        "db": {"user": "svc_loader", "password": "N3sted-Obj-Pw", "port": 5432},
+        "auth": ["alice", "Tuple-Pw-77"],
+        "special_tokens": {"bos_token": "<s>", "mask_token": "[MASK]", "pad_token": "<pad>"},
+        "use_auth_token": True,
+        "max_tokens": 512,
+        "token_type": "bearer",
+        "GOOGLE_APPLICATION_CREDENTIALS": "/home/jovyan/.config/gcloud/sa.json",
+        "api_key": 123456789,
+    }
+    out = redact_obj(data)
+    assert out["credentials"]["client_email"] == "etl@corp-ml.iam.gserviceaccount.com"
+    assert out["credentials"]["type"] == "service_account"
+    assert out["credentials"]["private_key"] == MARK
+    assert out["db"] == {"user": "svc_loader", "password": MARK, "port": 5432}
+    assert out["special_tokens"] == data["special_tokens"]
+    assert out["use_auth_token"] is True and out["max_tokens"] == 512
+    assert out["token_type"] == "bearer"
+    assert out["GOOGLE_APPLICATION_CREDENTIALS"] == "/home/jovyan/.config/gcloud/sa.json"
+    assert out["api_key"] == MARK
+    assert redact_obj(out) == out
+
+
+def test_redact_is_idempotent_and_byte_exact_on_clean_text() -> None:
+    """The server redacts what the kernel already redacted: the stored body must equal the
+    preview byte-for-byte. Text without secrets (colour codes included) comes back as is."""
+    coloured = "\x1b[0;31mKeyError\x1b[0m: 'revenue'"
+    assert redact(coloured) is coloured or redact(coloured) == coloured
+    body = "\n".join(t for t, _, _ in CORPUS)
+    once = redact(body)
+    assert redact(once) == once

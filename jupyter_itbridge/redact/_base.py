@@ -1,0 +1,341 @@
+"""What every redaction family shares: the marker, the rule type, the scan loop, value forms.
+
+Why a hand-written scan loop instead of ``re.sub``: a rule's pattern often has to read past a
+name to see whether it names a secret (``KeyError: password=...``). When the callback says
+"not a secret", ``re.sub`` would resume *after* the value and skip a real secret inside it; the
+loop resumes where the rule says (usually at the value), so nothing is skipped and no character
+is scanned more than a bounded number of times.
+
+Linear time is a design rule here: every quantifier in every pattern is bounded (checked by
+``tests/redact/test_linear.py``), and a pattern is only tried where an attempt is cheap to
+refuse (at an anchor found by ``bytes.find``, after a literal prefix, after a character that
+cannot start a token, after a newline), so a failed attempt costs a bounded number of steps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+MARK = "[REDACTED]"
+
+# A callback gets the match and the list of secrets found so far (to append to); it returns the
+# replacement for the whole match, ``(start, replacement)`` to also replace text just before the
+# match (a pattern that starts at a literal and reads its head back), or None to leave it alone.
+Repl = Callable[["re.Match[str]", list[str]], "str | tuple[int, str] | None"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One redaction rule: ``gate`` lists substrings of which one must occur in the case-folded
+    text for the rule to be able to change it (None: always run). ``apply(text, found)``.
+    ``anchored``: the (folded) anchors where the rule's pattern can start; the rule finds them
+    itself (they are its gate), the caller need not check the gate. ``needs_run``: the rule
+    only matches inside a run of that many token characters (15 for vendor tokens and JWTs,
+    40 for lone keys), so a text without one skips it. ``needs``: groups of substrings; one of
+    each group must occur for the rule to match (``(`` and a quote for a call with a literal),
+    checked before the gate."""
+
+    family: str
+    gate: tuple[str, ...] | None
+    patterns: tuple[re.Pattern[str], ...]
+    apply: Callable[[str, list[str]], str]
+    anchored: tuple[bytes, ...] = ()
+    needs_run: int = 0
+    needs: tuple[tuple[str, ...], ...] = ()
+
+
+def rewrite(
+    text: str,
+    next_match: Callable[[int], re.Match[str] | None],
+    repl: Repl,
+    found: list[str],
+    resume: str,
+) -> str:
+    """``re.sub`` with a resume point: ``next_match(pos)`` gives the next candidate at or after
+    ``pos``; when ``repl`` declines one, the search continues at the end of group ``resume``
+    (or just after the match start) instead of after the match."""
+    parts: list[str] = []
+    last = pos = 0
+    while (m := next_match(pos)) is not None:
+        new = repl(m, found)
+        start, end = m.span()
+        if new is None:
+            pos = m.end(resume) if resume and m.start(resume) >= 0 else start + 1
+            pos = max(pos, start + 1)
+            continue
+        if isinstance(new, tuple):
+            start, new = max(new[0], last), new[1]
+        parts.append(text[last:start])
+        parts.append(new)
+        last = end
+        pos = max(end, start + 1)
+    return _finish(parts, text, last)
+
+
+def scan(pattern: re.Pattern[str], text: str, repl: Repl, found: list[str], resume: str) -> str:
+    """:func:`rewrite` over the matches of ``pattern.search``."""
+    return rewrite(text, lambda pos: pattern.search(text, pos), repl, found, resume)
+
+
+def _finish(parts: list[str], text: str, last: int) -> str:
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def ascii_haystack(text: str, fold: bool) -> bytes:
+    """One byte per character (non-ASCII becomes ``?``), ASCII-lowercased when ``fold``: the
+    positions of ``bytes.find`` on it are positions in ``text``, found at C speed."""
+    hay = text.encode("ascii", "replace")
+    return hay.lower() if fold else hay
+
+
+def _all_from(hay: bytes, anchor: bytes, first: int) -> list[int]:
+    """Every occurrence of ``anchor`` in ``hay``, the first being at ``first``."""
+    out = [first]
+    find = hay.find
+    i = find(anchor, first + 1)
+    while i != -1:
+        out.append(i)
+        i = find(anchor, i + 1)
+    return out
+
+
+def anchor_positions(hay: bytes, anchors: tuple[bytes, ...]) -> list[int]:
+    """Sorted positions of every anchor occurrence (``bytes.find`` loops, no regex)."""
+    positions: list[int] = []
+    for anchor in anchors:
+        find = hay.find
+        i = find(anchor)
+        while i != -1:
+            positions.append(i)
+            i = find(anchor, i + 1)
+    positions.sort()
+    return positions
+
+
+def anchored_rule(
+    family: str,
+    anchors: tuple[str, ...],
+    pattern: re.Pattern[str],
+    repl: Repl,
+    resume: str = "",
+    *,
+    skip: re.Pattern[str] | None = None,
+) -> Rule:
+    """A rule whose pattern can only match where one of ``anchors`` starts (compared
+    case-insensitively; the pattern decides about case). "Tokenise first": the anchors are found
+    with ``bytes.find`` (each anchor once per state of the text, shared by the rules that use
+    it), and the pattern is only tried there,
+    because Python's regex engine costs tens of nanoseconds at every position it has to try,
+    and keyword letters are everywhere in ordinary text. ``skip``: when the
+    pattern fails at an anchor, the anchors inside what ``skip`` matches there are not tried
+    (a run of name characters holding many keywords is scanned once, not once per keyword)."""
+    words = tuple(a.lower() for a in anchors)
+    raw = tuple(a.encode("ascii") for a in words)
+
+    def apply(text: str, found: list[str]) -> str:
+        if isinstance(found, Found):
+            positions = found.anchor_positions(text, raw, words)
+        else:
+            positions = anchor_positions(ascii_haystack(text, True), raw)
+        candidates = iter(positions)  # sorted; the positions asked for only grow
+        skip_to = 0
+
+        def next_match(pos: int) -> re.Match[str] | None:
+            nonlocal skip_to
+            for p in candidates:
+                if p < pos or p < skip_to:
+                    continue
+                m = pattern.match(text, p)
+                if m is not None:
+                    return m
+                if skip is not None:
+                    skip_to = skip.match(text, p).end()  # type: ignore[union-attr]
+            return None
+
+        return rewrite(text, next_match, repl, found, resume)
+
+    return Rule(family, words, (pattern,), apply, anchored=raw)
+
+
+def line_rule(family: str, gate: tuple[str, ...] | None, pattern: str, repl: Repl) -> Rule:
+    """A rule for whole lines (``pattern`` matches from a line start to its end), tried at the
+    text start and after each ``\\n`` found by a literal-prefix search (a ``^`` with
+    ``re.M`` would make the engine try every position)."""
+    first = re.compile(rf"(?:{pattern})(?=\n|$)")
+    after_nl = re.compile(rf"\n(?:{pattern})(?=\n|$)")
+
+    def apply(text: str, found: list[str]) -> str:
+        parts: list[str] = []
+        last = 0
+        m = first.match(text)
+        while True:
+            if m is not None:
+                new = repl(m, found)
+                if new is not None:
+                    start = m.start()
+                    if isinstance(new, tuple):
+                        start, new = max(new[0], last), new[1]
+                    parts.append(text[last:start])
+                    parts.append(new)
+                    last = m.end()
+            nl = after_nl.search(text, m.end() if m is not None else 0)
+            if nl is None:
+                return _finish(parts, text, last)
+            m = first.match(text, nl.start() + 1)
+
+    return Rule(family, gate, (first, after_nl), apply)
+
+
+def regex_rule(
+    family: str,
+    gate: tuple[str, ...] | None,
+    pattern: re.Pattern[str],
+    repl: Repl,
+    resume: str = "",
+    *,
+    needs_run: int = 0,
+) -> Rule:
+    """A rule made of one pattern and one callback (see :func:`scan`)."""
+
+    def apply(text: str, found: list[str]) -> str:
+        return scan(pattern, text, repl, found, resume)
+
+    return Rule(family, gate, (pattern,), apply, needs_run=needs_run)
+
+
+_ANSI = re.compile(r"\x1b\[[0-?]{0,32}[ -/]{0,8}[@-~]|\x1b\][^\x07\x1b]{0,4096}(?:\x07|\x1b\\\\)?")
+
+
+def strip_ansi(text: str) -> str:
+    """Colour codes (IPython colours traceback code lines) would split ``password="..."`` and
+    hide it from every rule; a ticket has no use for them either."""
+    return _ANSI.sub("", text) if "\x1b" in text else text
+
+
+def keyword_start(keywords: tuple[str, ...], boundary: str = "", *, regex: bool = False) -> str:
+    """A case-insensitive alternation of ``keywords`` that begins with one character class, so
+    that the regex engine skips, in C, every position where no keyword can start (a pattern
+    that begins with a look-behind, ``\\b`` or ``re.I`` literals is tried at every position).
+    ``boundary``: a character class that must not precede the keyword (a 2-wide look-behind
+    placed after the first character keeps the C-level skip). ``regex``: the keywords are
+    patterns (each starting with a plain letter), not literals."""
+    by_first: dict[str, list[str]] = {}
+    for kw in keywords:
+        by_first.setdefault(kw[0].lower(), []).append(kw[1:] if regex else re.escape(kw[1:]))
+    first = "".join(sorted({c for k in by_first for c in (k, k.upper())}))
+    guard = f"(?<![{boundary}].)" if boundary else ""
+    branches = "|".join(
+        f"(?<=[{c}{c.upper()}])(?i:{'|'.join(rests)})" for c, rests in sorted(by_first.items())
+    )
+    return f"[{first}]{guard}(?:{branches})"
+
+
+class Found(list[str]):
+    """The secrets found so far in one ``redact`` call, plus what is computed once per state of
+    the text: its ASCII haystacks and where each anchor occurs (a rule that changes nothing
+    returns the same object, so they serve every rule until one changes the text; rules share
+    anchors such as ``password`` or ``secret``)."""
+
+    __slots__ = ("_hay_text", "_hays", "_memo", "_occurrences", "present")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._hay_text: str | None = None
+        self._hays: dict[bool, bytes] = {}
+        self._occurrences: dict[bytes, list[int]] = {}
+        self._memo: dict[tuple[str, ...], bool] = {}
+        # the gate words that occur in the text (short texts), or None: an anchor not among
+        # them needs no search. Kept across changes: a rule only ever inserts MARK.
+        self.present: set[str] | None = None
+
+    def _reset(self, text: str) -> None:
+        self._hay_text, self._hays, self._occurrences, self._memo = text, {}, {}, {}
+
+    def anchor_positions(
+        self, text: str, anchors: tuple[bytes, ...], words: tuple[str, ...]
+    ) -> list[int]:
+        if text is not self._hay_text:
+            self._reset(text)
+        hay = self.haystack(text, True)
+        occurrences = self._occurrences
+        present = self.present
+        positions: list[int] = []
+        lists = 0
+        for anchor, word in zip(anchors, words, strict=True):
+            if present is not None and word not in present:
+                continue
+            found = occurrences.get(anchor)
+            if found is None:
+                i = hay.find(anchor)
+                found = occurrences[anchor] = [] if i == -1 else _all_from(hay, anchor, i)
+            if found:
+                positions += found
+                lists += 1
+        if lists > 1:
+            positions.sort()
+        return positions
+
+    def mentions(self, text: str, words: tuple[str, ...]) -> bool:
+        """Whether ``text`` contains one of ``words`` (lowercase), computed once per text."""
+        if text is not self._hay_text:
+            self._reset(text)
+        hit = self._memo.get(words)
+        if hit is None:
+            hay = self.haystack(text, True)
+            hit = self._memo[words] = any(w.encode() in hay for w in words)
+        return hit
+
+    def haystack(self, text: str, fold: bool) -> bytes:
+        if text is not self._hay_text:
+            self._reset(text)
+        hay = self._hays.get(fold)
+        if hay is None:
+            hay = self._hays[fold] = ascii_haystack(text, fold)
+        return hay
+
+
+def conceal(found: list[str], secret: str) -> str:
+    """Record ``secret`` (so that its echoes elsewhere in the text go too) and return MARK."""
+    found.append(secret)
+    return MARK
+
+
+# Value forms after a separator. Quoted strings stop at their own quote or a newline, braces
+# (ODBC, where ``}}`` escapes a brace) at a newline, bare words at whitespace or punctuation:
+# every form is bounded, so a missing closing quote costs a bounded scan.
+QUOTED = (
+    r"""[bBrRuUfFN]{0,2}(?:"(?:[^"\\\n]|\\.){0,2048}"|'(?:[^'\\\n]|\\.){0,2048}'"""
+    r"""|`[^`\n]{0,2048}`|\\"[^"\\\n]{0,2048}\\"|\\'[^'\\\n]{0,2048}\\')"""
+)  # the last two: quotes escaped inside another string (JSON in JSON, a repr in a repr)
+BRACED = r"\{(?:[^}\n]|\}\}){0,256}\}"
+BARE = r"""[^\s;,'"`<>(){}\[\]|][^\s;,'"`<>(){}\[\]|]{0,511}"""
+# Shell and format placeholders, matched whole so that ``${DB_PASSWORD}`` is not read as "$".
+PLACEHOLDER = r"\$\{[A-Za-z_]\w{0,60}\}|%\(\w{1,60}\)[sd]"
+VALUE = rf"(?:{BRACED}|{QUOTED}|{PLACEHOLDER}|{BARE})"
+
+_QUOTE_OPEN = re.compile(r"""[bBrRuUfFN]{0,2}\\?["'`]""")
+
+
+def split_quotes(value: str) -> tuple[str, str, str]:
+    """``b"abc"`` -> (``b"``, ``abc``, ``"``); ``\\"abc\\"`` -> (``\\"``, ``abc``, ``\\"``);
+    ``{x}`` -> (``{``, ``x``, ``}``); a bare value -> ("", value, "")."""
+    if value[:1] == "{" and value[-1:] == "}" and len(value) >= 2:
+        return "{", value[1:-1], "}"
+    m = _QUOTE_OPEN.match(value)
+    if m:
+        quote = value[m.end() - 1]
+        closer = "\\" + quote if value[m.end() - 2 : m.end() - 1] == "\\" else quote
+        if len(value) >= m.end() + len(closer) and value.endswith(closer):
+            return value[: m.end()], value[m.end() : len(value) - len(closer)], closer
+    return "", value, ""
+
+
+def masked(value: str, found: list[str], split: tuple[str, str, str] | None = None) -> str:
+    """The value form with its content replaced by MARK (quotes, ``b`` prefix, braces kept)."""
+    opener, inner, closer = split or split_quotes(value)
+    return f"{opener}{conceal(found, inner)}{closer}"

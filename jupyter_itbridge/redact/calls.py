@@ -1,0 +1,197 @@
+"""Credentials passed by position, with no key name to give them away: ``auth=(user, pw)``,
+``HTTPBasicAuth("u", "pw")``, ``ClientSecretCredential(tenant, client, "secret")``,
+``Minio(host, "access", "secret")``, ``smtp.login("me", "pw")``, ``pymssql.connect(server,
+user, "pw", db)``, ``jwt.encode(payload, "secret")``, and an environment lookup whose default is
+the secret (``os.getenv(NAME, "<default>")``).
+
+Only string literals are redacted (a variable name is not a secret), and the first argument of a
+two-argument credential (the user name, the key id) stays as context.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._base import MARK, QUOTED, anchored_rule, keyword_start, masked, split_quotes
+from .names import STRONG, VARIABLE_WORDS, WEAK, classify, is_placeholder, looks_random, words
+
+_LITERAL = re.compile(QUOTED)
+_ARG_TOKENS = re.compile(rf"{QUOTED}|[\[{{(]|[\]}})]|,|[^,'\"`\[\]{{}}()]{{1,600}}")
+_NUMBER = re.compile(r"\s{0,8}-?\d{1,10}\s{0,8}")
+
+# Callables whose positional arguments hold a secret, by the last part of their name:
+# the positions, or None for "every literal after the first".
+_POSITIONS: dict[str, tuple[int, ...]] = {
+    "ClientSecretCredential": (2,),
+    "UsernamePasswordCredential": (2,),
+    "CertificateCredential": (),
+    "StorageSharedKeyCredential": (1,),
+    "AzureNamedKeyCredential": (1,),
+    "AzureKeyCredential": (0,),
+    "AzureSasCredential": (0,),
+    "ServicePrincipalCredentials": (1,),
+    "SpotifyClientCredentials": (1,),
+    "OAuth1": (0, 1, 2, 3),
+    "OAuthHandler": (0, 1, 2, 3),
+    "OAuth1UserHandler": (0, 1, 2, 3),
+    "AppAuthHandler": (0, 1),
+    "Minio": (1, 2),
+    "Fernet": (0,),
+    "Redis": (3,),
+    "StrictRedis": (3,),
+    "username_pw_set": (1,),
+}
+# The last word of a credential callable, where the pattern starts (the rest of the name is
+# read back: HTTPBasicAuth, OAuth1UserHandler, ClientSecretCredential, server.login).
+_FN = (
+    r"Auth[A-Za-z0-9]{0,24}|Credentials?|auth|login|Login|bind_s|bind|connect|Connection"
+    r"|FTP_TLS|FTP|Minio|Fernet|encode|decode|Redis|username_pw_set|Github|Gitlab|Dropbox"
+    r"|Client"
+)
+_FN_ANCHORS = (
+    *("auth", "credential", "login", "bind", "connect", "ftp", "minio", "fernet", "encode"),
+    *("decode", "redis", "username_pw_set", "github", "gitlab", "dropbox", "client"),
+)
+# Names ending like this take (user or id, secret, ...): every literal after the first.
+_ANY_POSITION = (
+    *("Auth", "Authentication", "AuthProvider", "Credentials", "Credential", "auth", "login"),
+    *("Login", "bind_s", "simple_bind", "Connection"),  # SMBConnection(user, password, ...)
+)
+_CALL = re.compile(rf"(?P<fn>{_FN})(?P<open>[ \t]{{0,4}}\()(?P<args>[^()\n]{{0,600}})\)")
+_KWARG = re.compile(r"\s{0,8}\*{0,2}[A-Za-z_]\w{0,80}\s{0,8}=")
+
+
+def _split_args(args: str) -> list[str]:
+    """Top-level comma-separated pieces of an argument list (brackets and quotes respected)."""
+    pieces: list[str] = [""]
+    depth = 0
+    for tok in _ARG_TOKENS.findall(args):
+        if tok in "[{(":
+            depth += 1
+        elif tok in "]})":
+            depth -= 1
+        elif tok == "," and depth == 0:
+            pieces.append("")
+            continue
+        pieces[-1] += tok
+    return pieces
+
+
+def _positions(callee: str, last: str, positional: list[str]) -> tuple[int, ...]:
+    if last in _POSITIONS:
+        return _POSITIONS[last]
+    if last in ("encode", "decode"):
+        return (1,) if callee.startswith("jwt.") or ".jwt." in callee else ()
+    if last in ("Github", "Gitlab", "Dropbox"):
+        return (0,) if len(positional) == 1 else (1,)
+    if last.endswith("Client"):
+        return (0,) if len(positional) == 1 else ()  # cohere.Client("<key>"): only a token
+    if last in ("connect", "Connection", "FTP", "FTP_TLS"):
+        port = len(positional) > 1 and _NUMBER.fullmatch(positional[1]) is not None
+        return (3,) if port else (2,)
+    if not (last.endswith(_ANY_POSITION) or "Auth" in last or "Credential" in last):
+        return ()  # reconnect(), urlencode(), socket.bind(): not credential callables
+    if len(positional) == 1:
+        return (0,)  # a lone literal is redacted only if it looks like a token (below)
+    return tuple(range(1, len(positional)))
+
+
+def _call(m: re.Match[str], found: list[str]) -> str | None:
+    args = m.group("args")
+    if not any(q in args for q in "\"'`"):
+        return None
+    text, start = m.string, m.start()
+    head, limit = start, max(0, start - 80)
+    while head > limit and (text[head - 1].isalnum() or text[head - 1] in "_."):
+        head -= 1
+    callee = text[head:start] + m.group("fn")
+    last = callee.rsplit(".", 1)[-1]
+    pieces = _split_args(args)
+    positional = [i for i, p in enumerate(pieces) if not _KWARG.match(p)]
+    wanted = _positions(callee, last, [pieces[i] for i in positional])
+    changed = False
+    for index in wanted:
+        if index >= len(positional):
+            continue
+        piece = pieces[positional[index]]
+        lit = _LITERAL.search(piece)
+        if not lit or piece.strip() != lit.group(0):
+            continue
+        inner = split_quotes(lit.group(0))[1]
+        if not inner or inner.startswith(MARK) or is_placeholder(inner):
+            continue
+        if len(positional) == 1 and last not in _POSITIONS and not looks_random(inner, 16):
+            continue
+        pieces[positional[index]] = piece.replace(lit.group(0), masked(lit.group(0), found), 1)
+        changed = True
+    if not changed:
+        return None
+    return f"{m.group('fn')}{m.group('open')}{','.join(pieces)})"
+
+
+CALLS = anchored_rule("positional", _FN_ANCHORS, _CALL, _call, resume="open")
+
+# auth=("user", "pw"), basic_auth=(...), http_auth=[...], "credentials": ("id", "secret").
+_TUPLE_WORDS = ("auth", "cred", "key", "token", "secret", "pass", "login")
+_TUPLE = re.compile(
+    rf"(?P<kw>{keyword_start(_TUPLE_WORDS)})"
+    r"(?P<rest>\w{0,60})(?P<sep>[\"']?[ \t]{0,4}[=:][ \t]{0,4}[(\[][ \t]{0,4})"
+    r"(?P<items>[^()\[\]\n]{0,600})(?P<close>[)\]])"
+)
+_NAME_HEAD = re.compile(r"\w{1,64}$")
+
+
+def _tuple(m: re.Match[str], found: list[str]) -> str | None:
+    items = m.group("items")
+    if not any(q in items for q in "\"'`"):
+        return None
+    text = m.string
+    head = _NAME_HEAD.search(text, max(0, m.start() - 64), m.start())
+    name = (head.group(0) if head else "") + m.group("kw") + m.group("rest")
+    ws = words(name)
+    if classify(name) < WEAK and not {"auth", "credentials", "creds", "login"} & set(ws):
+        return None
+    pieces = _split_args(items)
+    if len(pieces) < 2:
+        return None
+    changed = False
+    for i in range(1, len(pieces)):
+        lit = _LITERAL.search(pieces[i])
+        if not lit or pieces[i].strip() != lit.group(0):
+            continue
+        inner = split_quotes(lit.group(0))[1]
+        if inner and not inner.startswith(MARK) and not is_placeholder(inner):
+            pieces[i] = pieces[i].replace(lit.group(0), masked(lit.group(0), found), 1)
+            changed = True
+    if not changed:
+        return None
+    return text[m.start() : m.start("items")] + ",".join(pieces) + m.group("close")
+
+
+TUPLES = anchored_rule(
+    "positional", _TUPLE_WORDS, _TUPLE, _tuple, resume="sep", skip=re.compile(r"\w{1,60}")
+)
+
+# os.getenv(NAME, "default"), os.environ.get(name, "default"), cfg.get(KEY_VAR, "default"):
+# the default is redacted when the variable's name is secret or the default looks like a token
+# (``.get("DB_PASSWORD", "...")`` with a literal name is a key/value pair, see :mod:`.pairs`).
+_DEFAULT = re.compile(
+    r"(?P<head>(?:getenv|\.get|setdefault|putenv)[ \t]{0,4}\([ \t]{0,4}"
+    rf"(?P<var>[A-Za-z_][\w.]{{0,80}}|{QUOTED})[ \t]{{0,4}},[ \t]{{0,4}})"
+    rf"(?P<value>{QUOTED})(?=[ \t]{{0,4}}\))"
+)
+
+
+def _default(m: re.Match[str], found: list[str]) -> str | None:
+    value = m.group("value")
+    inner = split_quotes(value)[1]
+    if not inner or inner.startswith(MARK) or is_placeholder(inner):
+        return None
+    var = split_quotes(m.group("var"))[1]
+    secret_var = classify(var) == STRONG or any(w in VARIABLE_WORDS for w in words(var))
+    if not secret_var and not looks_random(inner, 12):
+        return None
+    return f"{m.group('head')}{masked(value, found)}"
+
+
+DEFAULTS = anchored_rule("code", ("getenv", ".get", "setdefault", "putenv"), _DEFAULT, _default)
