@@ -30,6 +30,8 @@ RequestState = Literal[
     "queued", "sent", "acknowledged", "resolved", "rejected", "failed", "cancelled"
 ]
 Urgency = Literal["low", "normal", "high"]
+#: Who wrote a message on a ticket: IT's side, or the requester (or we, on their behalf).
+MessageRole = Literal["it", "user"]
 
 KINDS: tuple[FindingKind, ...] = get_args(FindingKind)
 CONFIDENCES: tuple[Confidence, ...] = get_args(Confidence)

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from traitlets import default
 from traitlets.config import LoggingConfigurable
 
-from ..contract import MARKER_PREFIX
+from ..contract import MARKER_PREFIX, MessageRole
 
 
 def body_marker(request_uuid: str) -> str:
@@ -68,6 +68,23 @@ class OutgoingRequest:
         return f"{self.body.rstrip()}\n\n{self.marker}"
 
 
+@dataclass
+class Message:
+    """One public or internal message on a ticket (IT's reply, or the user's own comment).
+
+    ``id`` is the ticket system's id for it (unique per ticket: the store dedupes on it);
+    ``role`` is ``it`` for IT's side and ``user`` for what the requester (or we, on their
+    behalf) wrote; only ``public`` messages are ever shown to users.
+    """
+
+    id: str
+    role: MessageRole
+    author: str
+    text: str
+    created_at: float  # seconds since the epoch (UTC)
+    public: bool = True
+
+
 class BackendError(Exception):
     """A delivery failure, with what the worker needs to decide what to do next.
 
@@ -108,8 +125,20 @@ class Backend(LoggingConfigurable):
     #: ticket system). None: nothing to say.
     admin_hint: ClassVar[str | None] = None
 
+    #: True when ``messages`` reads the ticket's conversation (IT's replies come back).
+    can_message: ClassVar[bool] = False
+
     def create(self, request: OutgoingRequest) -> TicketRef:
         raise NotImplementedError
+
+    def messages(self, ref: TicketRef, since: float | None = None) -> list[Message]:
+        """The ticket's messages created after ``since`` (all when None), oldest first.
+
+        Internal ones (RT Comment, ServiceNow work notes, JSM internal comments) come back
+        with ``public=False`` so the store can keep them out of users' sight; messages we
+        posted ourselves come back with ``role="user"``.
+        """
+        return []
 
     def find(self, request_uuid: str) -> TicketRef | None:
         """Look a request up by its UUID before creating (idempotency). None: not there."""
