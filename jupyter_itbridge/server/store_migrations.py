@@ -204,15 +204,17 @@ def _refuse_newer(current: int, where: str) -> None:
         )
 
 
-def migrate(db: Database) -> int:
-    """Apply pending migrations, each in its own transaction; returns the final version.
+def migrate(db: Database, target: int | None = None) -> int:
+    """Apply pending migrations (up to ``target``, default all), each in its own transaction;
+    returns the final version.
 
     The caller holds the store's lock. A store newer than this code is refused (never
     downgraded): its rows may carry states or columns this version does not know.
     """
+    goal = len(MIGRATIONS) if target is None else target
     current = schema_version(db)
     _refuse_newer(current, db.target.display)
-    while current < len(MIGRATIONS):
+    while current < goal:
         db.begin(exclusive=False)
         try:
             if db.engine_name == "postgresql":
@@ -220,7 +222,7 @@ def migrate(db: Database) -> int:
                 db.run("CREATE TABLE IF NOT EXISTS itbridge_schema (version INTEGER NOT NULL)")
             current = schema_version(db)  # another process may have migrated meanwhile
             _refuse_newer(current, db.target.display)
-            if current < len(MIGRATIONS):
+            if current < goal:
                 for statement in MIGRATIONS[current](db.dialect):
                     db.run(statement)
                 current += 1
