@@ -170,9 +170,9 @@ class SlowFind(Backend):
         self.lock = threading.Lock()
 
     def find(self, request_uuid: str) -> TicketRef | None:
-        time.sleep(self.delay)
         with self.lock:
             found = self.tickets.get(request_uuid)
+        time.sleep(self.delay)  # the answer travels back slowly
         return TicketRef(id=found) if found else None
 
     def create(self, request: OutgoingRequest) -> TicketRef:
