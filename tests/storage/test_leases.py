@@ -142,8 +142,12 @@ def test_owner_ids_and_death() -> None:
 def test_dead_owners_leases_are_released(store: Store) -> None:
     insert(store, 3)
     child = subprocess.run(
-        [sys.executable, "-c", "from jupyter_itbridge.server.store_leases import "
-         "lease_owner_id; print(lease_owner_id())"],
+        [
+            sys.executable,
+            "-c",
+            "from jupyter_itbridge.server.store_leases import "
+            "lease_owner_id; print(lease_owner_id())",
+        ],
         capture_output=True,
         text=True,
         check=True,
