@@ -214,9 +214,20 @@ def test_two_relay_processes_on_postgresql_exactly_once(tmp_path: Path) -> None:
             def pid(i: int) -> Callable[[], int | None]:
                 return lambda: relays[i].proc.pid if relays[i].proc else None
 
-            tickets.victims = {30: pid(0), 120: pid(1), 250: pid(0), 400: pid(1)}
+            tickets.accepting = False  # both relays cycle through the failing requests first
             for relay in relays:
                 relay.start()
+
+            def all_tried() -> bool:
+                s = Store(store_url)
+                try:
+                    return s.counts()["failed"] == N
+                finally:
+                    s.close()
+
+            _until(all_tried, 60, "both relays to try every request")
+            tickets.victims = {30: pid(0), 120: pid(1), 250: pid(0), 400: pid(1)}
+            tickets.accepting = True
             deadline = time.monotonic() + 240
             while len(tickets.creates) < N or any(r.proc.poll() is not None for r in relays):
                 assert time.monotonic() < deadline, f"stuck at {len(tickets.creates)} creates"
