@@ -129,9 +129,7 @@ def test_server_and_cli_retry_share_a_store(tmp_path: Path) -> None:
             server.start(timeout=60)
             filed = [server.request("POST", "requests", {"summary": f"r{i}"}) for i in range(30)]
             uuids = {r["uuid"] for r in filed}
-            _until(
-                lambda: server.get("health")["counts"]["failed"] == 30, 60, "30 failed requests"
-            )
+            _until(lambda: server.get("health")["counts"]["failed"] == 30, 60, "30 failed requests")
             tickets.accepting = True  # deliveries start, slowly (0.6 s per request)
             config = f"c.ITBridge.store_path = {store_url!r}\n"
             retried = 0
@@ -175,7 +173,9 @@ class OutboxProcess:
     def __init__(self, root: Path, store: str, tickets: TicketSystem) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.script = root / "outbox_proc.py"
-        self.script.write_text(OUTBOX_PROCESS.format(tests=str(TESTS), store=store, url=tickets.url))
+        self.script.write_text(
+            OUTBOX_PROCESS.format(tests=str(TESTS), store=store, url=tickets.url)
+        )
         self.log = root / "outbox.log"
         self.proc: subprocess.Popen[str] | None = None
 
