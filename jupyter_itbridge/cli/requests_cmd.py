@@ -47,7 +47,6 @@ class _RequestsBase(_Base):
         from ..backends.unavailable import UnavailableBackend
         from ..server.service import RequestService
         from ..server.store import Store
-
         from ..server.store_engine import resolve
 
         path = self.store_path()

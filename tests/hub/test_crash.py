@@ -37,10 +37,7 @@ def _wait_killed(server: ServerProcess, tickets: TicketSystem) -> None:
 def test_sigkill_mid_delivery_then_restart_delivers_all_exactly_once(
     engine: str, tmp_path: Path
 ) -> None:
-    if engine == "sqlite":
-        store = str(tmp_path / "store.sqlite3")
-    else:
-        store = shared_cluster().database()
+    store = str(tmp_path / "store.sqlite3") if engine == "sqlite" else shared_cluster().database()
     with TicketSystem() as tickets:
         server = ServerProcess(
             tmp_path,
