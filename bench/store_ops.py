@@ -8,7 +8,9 @@ the delivery (transition to ``sent`` with history), and read it back. Four ways,
 2. the same statements as SQLAlchemy Core constructs run through ``Connection.execute``
    (the plain SQLAlchemy way; shows what its per-execution machinery costs);
 3. the ``Store`` on SQLite (SQLAlchemy Core compiled once, run on the driver's cursor);
-4. the ``Store`` on PostgreSQL 15 (a throwaway cluster on loopback), if installed.
+4. the ``Store`` on PostgreSQL 15 (a throwaway cluster on loopback), if installed;
+then throughput of one thread against four threads sharing one ``Store`` on each engine
+(PostgreSQL: a connection per thread, commits share the server's WAL flushes).
 
 Run: ``.venv/bin/python bench/store_ops.py [--cycles 3000]``. Ratios are against (1).
 """
@@ -21,6 +23,7 @@ import sqlite3
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid as uuidlib
 from collections.abc import Callable
@@ -231,6 +234,25 @@ def store_cycle(target: str) -> Cycle:
     return cycle
 
 
+def throughput(name: str, target: str, n: int, threads: int) -> float:
+    """Cycles per second with ``threads`` threads sharing one Store."""
+    store_cycle(target)(-1)  # migrate and warm up before timing
+    cycle = store_cycle(target)
+    per = n // threads
+    t0 = time.perf_counter()
+    pool = [
+        threading.Thread(target=lambda k=k: [cycle(k * per + i) for i in range(per)])
+        for k in range(threads)
+    ]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    rate = per * threads / (time.perf_counter() - t0)
+    print(f"{name:<44} {rate:7.0f} cycles/s")
+    return rate
+
+
 def measure(name: str, cycle: Cycle, n: int, base: float | None) -> float:
     for i in range(200):  # warm-up: statement caches, first pages
         cycle(-1 - i)
@@ -290,6 +312,15 @@ def main() -> int:
                     args.cycles,
                     base,
                 )
+        print("-- throughput, one Store shared by threads")
+        for engine, target in (("SQLite", f"{tmp}/t.db"), ("PostgreSQL", None)):
+            if target is None:
+                if cluster is None:
+                    continue
+                target = cluster.database()
+            one = throughput(f"{engine}, 1 thread", target, args.cycles, 1)
+            four = throughput(f"{engine}, 4 threads", target, args.cycles, 4)
+            print(f"{'':<44} x{four / one:.2f} with 4 threads")
     if cluster is not None:
         cluster.stop()
     return 0

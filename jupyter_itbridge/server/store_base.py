@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,10 +41,13 @@ class StoreBase:
     db: Database
 
     def _open(self, target: str, checkpoint: float, fs_probe: Callable[[str], FsInfo]) -> None:
-        self._lock = threading.RLock()
-        self._depth = 0  # nesting of transaction() in the thread holding the lock
-        self._exclusive = False
         self.db = Database(target, fs_probe=fs_probe, checkpoint=checkpoint)
+        # SQLite: one connection, so one thread at a time. PostgreSQL: a connection per thread,
+        # nothing to serialise here (the database does it).
+        self._lock: AbstractContextManager[Any] = (
+            nullcontext() if self.db.per_thread else threading.RLock()
+        )
+        self._tx = threading.local()  # depth: nesting of transaction(); exclusive: its kind
         #: The SQLite file, or the PostgreSQL URL with its password masked (for messages).
         self.path = self.db.target.display
         self.migrate()
@@ -92,19 +95,20 @@ class StoreBase:
         processes' exclusive transactions out (SQLite: always; PostgreSQL: an advisory lock),
         which "look, then insert" needs; single-row updates pass False and lock their row.
         """
+        tx = self._tx
         with self._lock:
-            if self._depth:
-                if exclusive and not self._exclusive and self.engine == "postgresql":
+            if getattr(tx, "depth", 0):
+                if exclusive and not tx.exclusive and self.engine == "postgresql":
                     self.db.run(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
-                    self._exclusive = True
-                self._depth += 1
+                    tx.exclusive = True
+                tx.depth += 1
                 try:
                     yield self.db
                 finally:
-                    self._depth -= 1
+                    tx.depth -= 1
                 return
             self.db.begin(exclusive)
-            self._depth, self._exclusive = 1, exclusive
+            tx.depth, tx.exclusive = 1, exclusive
             try:
                 yield self.db
                 self.db.commit()
@@ -112,7 +116,7 @@ class StoreBase:
                 self.db.rollback()
                 raise
             finally:
-                self._depth, self._exclusive = 0, False
+                tx.depth, tx.exclusive = 0, False
 
     # -- statements ---------------------------------------------------------------------------
 

@@ -1,8 +1,11 @@
 """The store's database connection: SQLite or PostgreSQL through SQLAlchemy, one connection.
 
-Why one connection, guarded by the store's lock: every statement is short and nearly all of
-them come from the server's event loop (the outbox runs only backend calls in threads), so a
-pool would add nothing but cost. Why statements are compiled once and run on the driver's
+Why one SQLite connection, guarded by the store's lock: every statement is short, SQLite has
+one writer at a time anyway, and nearly all calls come from the server's event loop (the
+outbox runs only backend calls in threads). On PostgreSQL each thread gets its own connection
+instead: a commit there waits for the server's WAL flush (about 2 ms here), and commits from
+several threads share one flush, so a relay that files from a thread pool is not limited to
+one commit at a time. Why statements are compiled once and run on the driver's
 cursor: on this hot path SQLAlchemy's per-execution machinery cost 3-4x the statement itself
 (measured: ``bench/store_ops.py``), while its compiler, dialects, URLs and DDL are exactly what
 two engines need. Transactions are explicit (the driver is in autocommit mode): reads never
@@ -86,8 +89,24 @@ class Prepared:
         return tuple(values[name] for name in self.order)
 
 
+class _Link:
+    """One open connection: SQLAlchemy's pool record and the driver's connection in it."""
+
+    def __init__(self, raw: Any, dbapi: Any) -> None:
+        self.raw, self.dbapi = raw, dbapi
+
+    def lost(self) -> bool:
+        return bool(getattr(self.dbapi, "closed", False) or getattr(self.dbapi, "broken", False))
+
+    def close(self) -> None:
+        try:
+            self.raw.close()
+        except Exception:  # already gone
+            log.debug("jupyter-itbridge: closing a store connection failed", exc_info=True)
+
+
 class Database:
-    """One connection to the store's database; the caller (the store) serialises access."""
+    """The store's connection(s); the caller (the store) serialises access on SQLite."""
 
     def __init__(
         self, target: str, *, fs_probe: Callable[[str], FsInfo] = detect, checkpoint: float = 0
@@ -117,9 +136,13 @@ class Database:
         )
         self.dialect = self.engine.dialect
         self._cache: dict[Hashable, Prepared] = {}
-        self._raw: Any = None
-        self._dbapi: Any = None
-        self.connect()
+        #: One connection per thread on PostgreSQL; one shared connection on SQLite.
+        self.per_thread = self.engine_name == "postgresql"
+        self._local = threading.local()
+        self._shared: _Link | None = None
+        self._links: list[_Link] = []
+        self._links_lock = threading.Lock()
+        self._link()  # connect now: a bad URL or an unreachable server fails here
         self._stop = threading.Event()
         if checkpoint > 0 and self.journal_mode == "wal":
             threading.Thread(
@@ -158,20 +181,40 @@ class Database:
             dbapi.autocommit = True
         return raw, dbapi
 
-    def connect(self) -> None:
-        self._raw, self._dbapi = self._open()
+    def _link(self) -> _Link:
+        """This thread's connection (PostgreSQL) or the shared one (SQLite), opened on demand
+        and opened again after it was lost (PostgreSQL restarted, network cut)."""
+        link = getattr(self._local, "link", None) if self.per_thread else self._shared
+        if link is None or link.lost():
+            if link is not None:
+                self._drop(link)
+            link = _Link(*self._open())
+            with self._links_lock:
+                self._links.append(link)
+            if self.per_thread:
+                self._local.link = link
+            else:
+                self._shared = link
+        return link
 
-    def _lost(self) -> bool:
-        """Whether the connection is gone (PostgreSQL restarted, network cut)."""
-        return bool(getattr(self._dbapi, "closed", False) or getattr(self._dbapi, "broken", False))
+    def _drop(self, link: _Link) -> None:
+        with self._links_lock:
+            if link in self._links:
+                self._links.remove(link)
+        if self.per_thread and getattr(self._local, "link", None) is link:
+            self._local.link = None
+        elif self._shared is link:
+            self._shared = None
+        link.close()
 
     def close(self) -> None:
         self._stop.set()
-        if self._raw is not None:
-            try:
-                self._raw.close()
-            finally:
-                self._raw = self._dbapi = None
+        with self._links_lock:
+            links, self._links = self._links, []
+        for link in links:
+            link.close()
+        self._shared = None
+        self._local = threading.local()
         self.engine.dispose()
 
     def _checkpoint_loop(self, interval: float) -> None:
@@ -204,10 +247,9 @@ class Database:
         return found
 
     def execute(self, stmt: Prepared | str, params: Mapping[str, Any] | None = None) -> Any:
-        """Run one statement on the connection; returns the driver's cursor."""
-        if self._dbapi is None or self._lost():
-            self.connect()
-        cur = self._dbapi.cursor()
+        """Run one statement on this thread's connection; returns the driver's cursor."""
+        link = self._link()
+        cur = link.dbapi.cursor()
         try:
             if isinstance(stmt, str):
                 cur.execute(stmt)
@@ -215,8 +257,8 @@ class Database:
                 cur.execute(stmt.sql, stmt.args(params))
         except Exception:
             cur.close()
-            if self._lost():
-                self._raw = self._dbapi = None  # reconnect on the next call
+            if link.lost():
+                self._drop(link)  # reconnect on the next call
             raise
         return cur
 
@@ -262,8 +304,10 @@ class Database:
         self.run("COMMIT")
 
     def rollback(self) -> None:
-        if self._dbapi is None or self._lost():
-            self._raw = self._dbapi = None
+        link = getattr(self._local, "link", None) if self.per_thread else self._shared
+        if link is None or link.lost():
+            if link is not None:
+                self._drop(link)  # the transaction died with the connection
             return
         try:
             self.run("ROLLBACK")

@@ -197,3 +197,30 @@ def test_dedupe_check_then_insert_is_atomic_across_connections(store_url: str) -
     assert len(stores[0].list_requests()) == 1
     for s in stores:
         s.close()
+
+
+def test_postgresql_threads_do_not_wait_for_each_other(pg_url: str) -> None:
+    """On PostgreSQL each thread has its own connection: a thread inside a long transaction
+    does not hold up another thread's reads and row updates (SQLite serialises them)."""
+    store = Store(pg_url)
+    (row,) = [insert(store)]
+    inside, release = threading.Event(), threading.Event()
+
+    def long_transaction() -> None:
+        with store.transaction(exclusive=False):
+            store.add_incident(user="alice", kind="kernel_died")
+            inside.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=long_transaction)
+    worker.start()
+    assert inside.wait(10)
+    start = time.monotonic()
+    assert store.get_request(row["uuid"])["uuid"] == row["uuid"]
+    assert len(store.claim_due_requests("other", 30)) == 1
+    assert time.monotonic() - start < 2
+    assert store.incidents() == [], "the open transaction is not visible yet"
+    release.set()
+    worker.join()
+    assert [i["kind"] for i in store.incidents()] == ["kernel_died"]
+    store.close()
