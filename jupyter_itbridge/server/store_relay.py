@@ -41,6 +41,40 @@ def _states(state: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
+class _Filters:
+    """IT's filters: which clauses a query has (its cache key) and their bound values."""
+
+    def __init__(
+        self,
+        state: str | Sequence[str] | None,
+        kind: str | None,
+        subject: str | None,
+        user: str | None,
+        older_than: float | None,
+        now: float | None,
+    ) -> None:
+        self.states = _states(state)
+        given = {"kind": kind, "subject": subject, "user": user}
+        self.params: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+        if older_than is not None:
+            self.params["before"] = (time.time() if now is None else now) - float(older_than)
+        self.key = (self.states, *sorted(self.params))
+
+    def apply(self, stmt: Any) -> Any:
+        if self.states:
+            stmt = stmt.where(_r.state.in_(consts(self.states)))
+        if "kind" in self.params:
+            stmt = stmt.where(_r.kind == _bp("kind"))
+        if "subject" in self.params:
+            stmt = stmt.where(_r.subject == _bp("subject"))
+        if "user" in self.params:
+            joined = sa.exists().where(_q.request_uuid == _r.uuid, _q.user == _bp("user"))
+            stmt = stmt.where(sa.or_(_r.user == _bp("user"), joined))
+        if "before" in self.params:
+            stmt = stmt.where(_r.created_at <= _bp("before"))
+        return stmt
+
+
 class RelayQueries(StoreBase):
     """Cross-user dedupe, requesters, IT's listing and top subjects, relay bookkeeping."""
 
@@ -90,37 +124,6 @@ class RelayQueries(StoreBase):
         )
         return cast("list[StoredRequester]", rows)
 
-    def _filtered(
-        self,
-        stmt: Any,
-        states: tuple[str, ...],
-        kind: str | None,
-        subject: str | None,
-        user: str | None,
-        older_than: float | None,
-    ) -> Any:
-        if states:
-            stmt = stmt.where(_r.state.in_(consts(states)))
-        if kind is not None:
-            stmt = stmt.where(_r.kind == _bp("kind"))
-        if subject is not None:
-            stmt = stmt.where(_r.subject == _bp("subject"))
-        if user is not None:
-            joined = sa.exists().where(_q.request_uuid == _r.uuid, _q.user == _bp("user"))
-            stmt = stmt.where(sa.or_(_r.user == _bp("user"), joined))
-        if older_than is not None:
-            stmt = stmt.where(_r.created_at <= _bp("before"))
-        return stmt
-
-    @staticmethod
-    def _filter_params(**given: Any) -> dict[str, Any]:
-        now = given.pop("now")
-        older_than = given.pop("older_than")
-        params = {k: v for k, v in given.items() if v is not None}
-        if older_than is not None:
-            params["before"] = now - float(older_than)
-        return params
-
     def list_all(
         self,
         state: str | Sequence[str] | None = None,
@@ -136,23 +139,14 @@ class RelayQueries(StoreBase):
         """Every user's requests, newest first, for IT's view. ``state``: one state, a list,
         or ``"open"``; ``user``: filed by that user *or* listed among its requesters;
         ``older_than``: filed at least that many seconds ago."""
-        states = _states(state)
-        flags = (states, kind is not None, subject is not None, user is not None)
-        key = ("list_all", *flags, older_than is not None)
+        where = _Filters(state, kind, subject, user, older_than, now)
 
         def build() -> sa.ClauseElement:
-            stmt = self._filtered(sa.select(requests), states, kind, subject, user, older_than)
-            return stmt.order_by(_r.id.desc()).limit(_bp("limit")).offset(_bp("offset"))
+            stmt = where.apply(sa.select(requests)).order_by(_r.id.desc())
+            return stmt.limit(_bp("limit")).offset(_bp("offset"))
 
-        params = self._filter_params(
-            kind=kind,
-            subject=subject,
-            user=user,
-            older_than=older_than,
-            now=time.time() if now is None else now,
-        )
-        rows = self._rows(key, build, {**params, "limit": limit, "offset": offset})
-        return cast("list[StoredRequest]", rows)
+        params = {**where.params, "limit": limit, "offset": offset}
+        return cast("list[StoredRequest]", self._rows(("list_all", *where.key), build, params))
 
     def count_all(
         self,
@@ -165,21 +159,12 @@ class RelayQueries(StoreBase):
         now: float | None = None,
     ) -> int:
         """How many requests ``list_all`` with these filters would list without a limit."""
-        states = _states(state)
-        flags = (states, kind is not None, subject is not None, user is not None)
-
-        def build() -> sa.ClauseElement:
-            stmt = sa.select(sa.func.count()).select_from(requests)
-            return self._filtered(stmt, states, kind, subject, user, older_than)
-
-        params = self._filter_params(
-            kind=kind,
-            subject=subject,
-            user=user,
-            older_than=older_than,
-            now=time.time() if now is None else now,
+        where = _Filters(state, kind, subject, user, older_than, now)
+        value = self._scalar(
+            ("count_all", *where.key),
+            lambda: where.apply(sa.select(sa.func.count()).select_from(requests)),
+            where.params,
         )
-        value = self._scalar(("count_all", *flags, older_than is not None), build, params)
         return int(value or 0)
 
     def top_subjects(self, limit: int = 10, *, now: float | None = None) -> list[SubjectSummary]:
