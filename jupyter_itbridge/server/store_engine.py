@@ -71,22 +71,29 @@ def resolve(target: str) -> Target:
     )
 
 
-@dataclass(frozen=True)
 class Prepared:
     """A statement compiled once for one dialect: its SQL and how to order its parameters."""
 
-    sql: str
-    order: tuple[str, ...] | None  # positional drivers (sqlite3): bind names in order
-    defaults: Mapping[str, Any]
+    __slots__ = ("fixed", "order", "required", "sql")
+
+    def __init__(self, sql: str, order: tuple[str, ...] | None, defaults: Mapping[str, Any]):
+        self.sql = sql
+        self.order = order  # positional drivers (sqlite3): bind names in order
+        #: binds with a value baked into the statement, and the ones each call must give
+        self.fixed = {k: v for k, v in defaults.items() if not isinstance(v, sa.util.symbol)}
+        self.required = frozenset(k for k in defaults if k not in self.fixed)
 
     def args(self, params: Mapping[str, Any] | None) -> tuple[Any, ...] | dict[str, Any]:
-        values = {**self.defaults, **params} if params else dict(self.defaults)
-        missing = [k for k, v in values.items() if isinstance(v, sa.util.symbol)]
-        if missing:
-            raise TypeError(f"missing bind parameters {missing} for: {self.sql[:80]}")
-        if self.order is None:
-            return values
-        return tuple(values[name] for name in self.order)
+        given = params or {}
+        try:
+            if self.order is None:
+                return {**self.fixed, **given} if self.fixed else dict(given)
+            fixed = self.fixed
+            return tuple(given[n] if n in given else fixed[n] for n in self.order)
+        except KeyError:
+            pass
+        missing = sorted(self.required - set(given))
+        raise TypeError(f"missing bind parameters {missing} for: {self.sql[:80]}")
 
 
 class _Link:
@@ -184,7 +191,11 @@ class Database:
     def _link(self) -> _Link:
         """This thread's connection (PostgreSQL) or the shared one (SQLite), opened on demand
         and opened again after it was lost (PostgreSQL restarted, network cut)."""
-        link = getattr(self._local, "link", None) if self.per_thread else self._shared
+        if not self.per_thread:
+            shared = self._shared  # SQLite: a file connection is never "lost"
+            if shared is not None:
+                return shared
+        link = getattr(self._local, "link", None) if self.per_thread else None
         if link is None or link.lost():
             if link is not None:
                 self._drop(link)

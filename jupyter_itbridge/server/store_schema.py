@@ -174,11 +174,19 @@ def encode_json(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: The JSON texts nearly every row holds, decoded without the parser (a hot path).
+_COMMON_JSON: dict[str, Any] = {"[]": list, "{}": dict}
+
+
 def decode_row(row: dict[str, Any]) -> dict[str, Any]:
     """A row dict with its JSON columns decoded (a corrupt one reads as empty, never raises)."""
     for key, empty in JSON_COLUMNS.items():
         value = row.get(key)
         if isinstance(value, str):
+            common = _COMMON_JSON.get(value)
+            if common is not None:
+                row[key] = common()
+                continue
             try:
                 row[key] = json.loads(value)
             except ValueError:
