@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import statistics
 import sys
 import tempfile
@@ -37,6 +38,15 @@ from jupyter_itbridge.server.service import RequestService  # noqa: E402
 from jupyter_itbridge.server.store import Store  # noqa: E402
 
 logging.getLogger("jupyter_itbridge").setLevel(logging.ERROR)  # retries are expected here
+
+
+def server_cpu(server: ServerProcess) -> float:
+    """CPU seconds (user + system) the server process has used so far: a per-call cost that
+    other jobs on a shared machine disturb far less than latency."""
+    assert server.proc is not None
+    with open(f"/proc/{server.proc.pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -156,7 +166,9 @@ async def server_phase(n: int, clients: int, root: Path, rate: int | None) -> bo
     try:
         # warm-up (imports, first SQLite pages), not measured
         await hammer(server, 200, clients, lambda i: ("GET", "health", None))
+        cpu0 = server_cpu(server)
         base_lat, base_wall, _ = await hammer(server, n, clients, lambda i: ("GET", "health", None))
+        health_cpu = (server_cpu(server) - cpu0) / n * 1000
         base = report("baseline GET health", base_lat, base_wall)
 
         def filer(tag: str) -> Any:
@@ -176,6 +188,7 @@ async def server_phase(n: int, clients: int, root: Path, rate: int | None) -> bo
 
             return file_one
 
+        cpu0 = server_cpu(server)
         lat, wall, responses = await hammer(server, n, clients, filer("closed"))
         stats = report("POST requests (saturated)", lat, wall)
         print(
@@ -189,6 +202,11 @@ async def server_phase(n: int, clients: int, root: Path, rate: int | None) -> bo
         print(
             f"{'outbox backlog after burst':<28} {backlog} queued, delivered (local) in "
             f"{time.perf_counter() - start:.2f} s"
+        )
+        post_cpu = (server_cpu(server) - cpu0) / n * 1000
+        print(
+            f"{'server CPU per call':<28} GET health {health_cpu:.2f} ms, POST requests "
+            f"(filed and delivered) {post_cpu:.2f} ms, ratio x{post_cpu / health_cpu:.2f}"
         )
         rate = rate or round(stats["rps"] / 2)
         lat2, wall2, responses2 = await hammer(server, n, clients, filer("paced"), rate=rate)

@@ -26,9 +26,12 @@ class ITBridge(LoggingConfigurable):
 
     store_path = Unicode(
         "",
-        help="""Path of the SQLite request store. Empty: ``itbridge/itbridge.sqlite3`` under
-        the Jupyter data dir (per user). On JupyterHub, keep it on the user's persistent volume
-        so requests survive server restarts.""",
+        help="""The request store: a SQLite file path (or ``sqlite:///path``), or a PostgreSQL
+        URL (``postgresql://user@host/db``) when several servers share one store. Empty:
+        ``itbridge/itbridge.sqlite3`` under the Jupyter data dir (per user). On JupyterHub,
+        keep it on the user's persistent volume so requests survive server restarts; if that
+        volume is a network filesystem (NFS, SMB, EFS...), the store uses a rollback journal
+        instead of WAL: prefer a local disk for the store, the drafts can stay at home.""",
     ).tag(config=True)
 
     max_body_bytes = Integer(
@@ -106,6 +109,13 @@ class ITBridge(LoggingConfigurable):
     outbox_concurrency = Integer(
         4,
         help="How many deliveries to the ticket system may run at the same time.",
+    ).tag(config=True)
+
+    delivery_lease = Float(
+        60.0,
+        help="""Seconds a server holds a request it is delivering before another server sharing
+        the store may take it over (renewed every third of that while the delivery runs). Only
+        a crashed server's requests wait this long; on the same machine they resume at once.""",
     ).tag(config=True)
 
     owner = Unicode(

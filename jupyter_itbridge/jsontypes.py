@@ -39,11 +39,18 @@ class _RequestCore(TypedDict):
 
 
 class StoredRequest(_RequestCore):
-    """One row of ``requests``: the request as filed, plus its delivery state (UNIX times)."""
+    """One row of ``requests``: the request as filed, plus its delivery state (UNIX times).
+
+    ``meta``: free-form JSON for whoever forwards or relays the request (None if unset);
+    ``lease_owner`` / ``lease_expires_at``: the outbox delivering it right now, if any.
+    """
 
     next_attempt_at: float | None
     created_at: float
     updated_at: float
+    meta: dict[str, Any] | None
+    lease_owner: str | None
+    lease_expires_at: float | None
 
 
 class StoredComment(TypedDict):
@@ -75,6 +82,40 @@ class StoredEvent(TypedDict):
     from_state: RequestState | None
     to_state: RequestState
     note: str | None
+
+
+class StoredRequester(TypedDict):
+    """One row of ``requesters``: a user who asked for this request too (the relay's dedupe)."""
+
+    request_uuid: str
+    user: str
+    justification: str | None
+    created_at: float
+
+
+class StoredMessage(TypedDict):
+    """One row of ``messages``: IT's reply (``role`` ``it``) or the user's, from the ticket."""
+
+    id: int
+    request_uuid: str
+    backend_id: str
+    role: str
+    author: str | None
+    text: str
+    created_at: float
+    public: bool
+    seen_at: float | None
+
+
+class SubjectSummary(TypedDict):
+    """One line of IT's "top subjects": who is waiting for what, since when (seconds)."""
+
+    subject: str
+    kind: str | None
+    users: int
+    requests: int
+    oldest_open_at: float
+    oldest_open_age: float
 
 
 class StoredIncident(TypedDict):

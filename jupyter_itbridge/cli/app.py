@@ -9,6 +9,7 @@ from jupyter_core.application import JupyterApp
 
 from ..config import ITBridge
 from ..policy import ITBridgePolicy
+from ..redact import redact
 from .base import ALWAYS_SECRET, _Base, effective_store
 from .requests_cmd import RequestsApp
 
@@ -67,7 +68,7 @@ class DoctorApp(_Base):
         out += ["", "Settings (c.ITBridge):"]
         store = effective_store(settings)
         out += [f"  {k} = {v}" for k, v in ac.trait_lines(settings, self.config, ALWAYS_SECRET)]
-        out.append(f"  (effective store: {store})")
+        out.append(f"  (effective store: {redact(store)})")
         out += ["", "Policy (c.ITBridgePolicy, as users see it):"]
         out += [f"  {k} = {v}" for k, v in ac.trait_lines(policy, self.config, ALWAYS_SECRET)]
 
@@ -90,6 +91,8 @@ class DoctorApp(_Base):
 
         ok, message = doctor.check_store(store)
         report.add("store", ok, message)
+        message, network = doctor.check_store_filesystem(store)
+        report.add("store filesystem", True, message, warning=network)
 
         out += ["", "Checks:"]
         for check in report.checks:

@@ -112,7 +112,13 @@ def _existing_ancestor(path: str) -> str:
 def check_store(path: str) -> tuple[bool, str]:
     """The store can be written (or created). Tried for real: as root, os.access says yes."""
     from ..server.store import MIGRATIONS
+    from ..server.store_engine import resolve
 
+    if "://" in path:
+        target = resolve(path)
+        if target.path is None:
+            return _check_database(path)
+        path = target.path
     if os.path.exists(path):
         if not os.path.isfile(path):
             return False, f"The request store {path} (c.ITBridge.store_path) is not a file."
@@ -154,3 +160,57 @@ def check_store(path: str) -> tuple[bool, str]:
             f"({err.strerror or err})."
         )
     return True, f"{path} does not exist yet; the server will create it ({ancestor} is writable)."
+
+
+def _check_database(url: str) -> tuple[bool, str]:
+    """A PostgreSQL store: reachable, schema not newer than this code, writable (rolled back)."""
+    from ..server.store_engine import Database
+    from ..server.store_migrations import MIGRATIONS, schema_version
+
+    try:
+        db = Database(url)
+    except Exception as err:
+        reason = redact(" ".join(str(err).split()))[:200]
+        return False, f"The request store {redact(url)} cannot be reached ({reason})."
+    where = db.target.display
+    try:
+        version = schema_version(db)
+        if version > len(MIGRATIONS):
+            return False, (
+                f"The request store {where} has schema version {version}, newer than this "
+                f"jupyter-itbridge ({len(MIGRATIONS)}); upgrade jupyter-itbridge."
+            )
+        db.begin(exclusive=False)
+        db.run("CREATE TEMPORARY TABLE itbridge_doctor (x INTEGER)")  # a real write
+        db.rollback()
+        total = int(db.scalar("SELECT COUNT(*) FROM requests") or 0) if version else 0
+    except Exception as err:
+        reason = redact(" ".join(str(err).split()))[:200]
+        return False, f"The request store {where} is not usable ({reason})."
+    finally:
+        db.close()
+    state = f"{total} requests" if version else "no tables yet; the server will create them"
+    return True, f"{where} is writable ({state})."
+
+
+def check_store_filesystem(path: str) -> tuple[str, bool]:
+    """Where the store's file lives and the journal the store uses there (one sentence), and
+    whether that deserves a warning (a network filesystem: slower, one writer at a time)."""
+    from ..server.store_engine import NETWORK_BUSY_TIMEOUT_MS, resolve
+    from ..server.store_fs import detect
+
+    target = resolve(path)
+    if target.path is None:
+        if target.engine == "postgresql":
+            return f"PostgreSQL at {target.display}: no local file, no journal to choose.", False
+        return "in memory: nothing on disk.", False
+    info = detect(target.path)
+    if not info.network:
+        return f"{info.describe()}: journal WAL (write-ahead log, background checkpoints).", False
+    return (
+        f"{info.describe()}: rollback journal (journal_mode=DELETE, busy timeout "
+        f"{NETWORK_BUSY_TIMEOUT_MS // 1000} s), because SQLite's WAL is unsafe on network "
+        "filesystems. For speed, put c.ITBridge.store_path on a local disk (the offline drafts "
+        "may stay in the home directory).",
+        True,
+    )

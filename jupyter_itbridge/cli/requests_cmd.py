@@ -47,9 +47,11 @@ class _RequestsBase(_Base):
         from ..backends.unavailable import UnavailableBackend
         from ..server.service import RequestService
         from ..server.store import Store
+        from ..server.store_engine import resolve
 
         path = self.store_path()
-        if not os.path.exists(path):
+        local = resolve(path).path if "://" in path else path
+        if local is not None and not os.path.exists(local):
             return None
         try:
             store = Store(path)

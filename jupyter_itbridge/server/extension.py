@@ -172,6 +172,7 @@ class ITBridgeExtension(ExtensionApp):
             max_delay=config.retry_max_delay,
             config_error_delay=config.config_error_retry_delay,
             concurrency=config.outbox_concurrency,
+            lease=config.delivery_lease,
         )
 
     def _watchers(self, context: ITBridgeContext) -> Watchers | None:

@@ -5,6 +5,11 @@ a ticket system that is down loses nothing; the worker simply tries again (expon
 with jitter, honouring ``Retry-After``). Before creating, a backend that can search is asked
 whether the ticket already exists (by our request UUID), so a crash between "created" and
 "stored" never makes a second ticket. Backends are synchronous: they run in threads.
+
+Several outboxes may share one store (two servers of one user, relay replicas): each request
+and comment is leased before delivery (``store_leases.py``), the leases of deliveries in flight
+are renewed, and a lease is checked again right before a create, so no two of them ever try
+the same request at once.
 """
 
 from __future__ import annotations
@@ -22,12 +27,19 @@ from ..contract import RequestState
 from ..jsontypes import DueComment, StoredRequest
 from ..redact import redact
 from .store import DELIVERED, UNSUPPORTED, Store, TransitionError
+from .store_leases import lease_owner_id
 
 log = logging.getLogger("jupyter_itbridge.outbox")
 T = TypeVar("T")
 
 #: ``on_change(record_row, old_state)`` is called after every state change the worker makes.
 OnChange = Callable[[StoredRequest, str], Any]
+
+#: Seconds a delivery lease lasts without renewal. A live outbox renews its leases every
+#: third of that; a crashed one's are claimed again after it (at once on the same machine).
+DEFAULT_LEASE = 60.0
+#: Lease columns cleared when a delivery try ends, whatever its outcome.
+RELEASED = {"lease_owner": None, "lease_expires_at": None}
 
 
 def backoff_delay(
@@ -78,6 +90,8 @@ class Outbox:
         batch: int = 50,
         sync_batch: int = 100,
         rng: random.Random | None = None,
+        lease: float = DEFAULT_LEASE,
+        lease_owner: str | None = None,
     ) -> None:
         self.store = store
         self.backend = backend
@@ -90,6 +104,9 @@ class Outbox:
         self.batch = batch
         self.sync_batch = sync_batch
         self.rng = rng or random.Random()
+        self.lease = max(0.1, float(lease))
+        #: Who this outbox is in the store's leases (host, pid, random: one per outbox).
+        self.lease_owner = lease_owner or lease_owner_id()
         self._wake = asyncio.Event()
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
@@ -110,7 +127,10 @@ class Outbox:
             return
         self._stopping = False
         self._wake = asyncio.Event()
-        self._tasks = [asyncio.create_task(self._deliver_loop(), name="itbridge-outbox")]
+        self._tasks = [
+            asyncio.create_task(self._deliver_loop(), name="itbridge-outbox"),
+            asyncio.create_task(self._lease_loop(), name="itbridge-leases"),
+        ]
         if self.backend.can_sync and self.sync_interval > 0:
             self._tasks.append(asyncio.create_task(self._sync_loop(), name="itbridge-sync"))
 
@@ -128,6 +148,22 @@ class Outbox:
     def wake(self) -> None:
         """Something new to deliver: skip the rest of the current sleep."""
         self._wake.set()
+
+    # -- leases -------------------------------------------------------------------------------
+
+    async def _lease_loop(self) -> None:
+        """Renew the leases of deliveries in flight; free those of dead outboxes on this
+        machine (a server restarted after a crash resumes at once)."""
+        while not self._stopping:
+            try:
+                if self.store.release_dead_leases():
+                    self.wake()
+                self.store.renew_leases(self.lease_owner, self.lease)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a store error must not kill the worker
+                log.exception("jupyter-itbridge: renewing delivery leases failed")
+            await asyncio.sleep(self.lease / 3)
 
     # -- delivery -----------------------------------------------------------------------------
 
@@ -151,16 +187,17 @@ class Outbox:
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
     async def run_once(self) -> int:
-        """Deliver everything due now (requests, then comments); returns how many were tried."""
-        rows = self.store.due_requests(limit=self.batch)
+        """Claim and deliver everything due now (requests, then comments) that no other outbox
+        holds; returns how many were tried."""
+        rows = self.store.claim_due_requests(self.lease_owner, self.lease, limit=self.batch)
         sem = asyncio.Semaphore(self.concurrency)
 
         async def guarded(coro: Awaitable[None]) -> None:
             async with sem:
                 await coro
 
-        await asyncio.gather(*(guarded(self.deliver(row)) for row in rows))
-        comments = self.store.due_comments(limit=self.batch)
+        await asyncio.gather(*(guarded(self._deliver_claimed(row)) for row in rows))
+        comments = self.store.claim_due_comments(self.lease_owner, self.lease, limit=self.batch)
         await asyncio.gather(*(guarded(self.deliver_comment(c)) for c in comments))
         return len(rows) + len(comments)
 
@@ -183,13 +220,29 @@ class Outbox:
         return fn(*args)
 
     async def deliver(self, row: StoredRequest) -> None:
-        """One delivery try for one request; every outcome is recorded in the store."""
+        """One delivery try for one request now, due or not, unless another outbox holds it;
+        every outcome is recorded in the store."""
+        claimed = self.store.claim_request(row["uuid"], self.lease_owner, self.lease)
+        if claimed is None:
+            log.info("jupyter-itbridge: request #%s is not waiting or held elsewhere", row["id"])
+            return
+        await self._deliver_claimed(claimed)
+
+    async def _deliver_claimed(self, row: StoredRequest) -> None:
+        """One delivery try of a request this outbox holds the lease of."""
         request_uuid = row["uuid"]
         attempts = int(row.get("attempts") or 0) + 1
         try:
             ref = None
             if self.backend.can_find:
                 ref = await self._call(self.backend.find, request_uuid)
+                # The search took network time: create only while the lease is still ours
+                # (and the request was not cancelled meanwhile).
+                if ref is None and not self.store.renew_lease(
+                    request_uuid, self.lease_owner, self.lease
+                ):
+                    log.info("jupyter-itbridge: request #%s: lease lost, not created", row["id"])
+                    return
             if ref is None:
                 ref = await self._call(self.backend.create, outgoing(row))
         except BackendError as err:
@@ -215,16 +268,31 @@ class Outbox:
                 attempts=attempts,
                 next_attempt_at=None,
                 last_error=None,
+                **RELEASED,
             )
         except TransitionError:
+            self._delivered_meanwhile(row, ref)
+            return
+        self._changed(new, old)
+
+    def _delivered_meanwhile(self, row: StoredRequest, ref: TicketRef) -> None:
+        """The request left queued/failed while our call was in flight."""
+        current = self.store.get_request(row["uuid"])
+        if current is not None and current["state"] == "cancelled" and not current["ticket_id"]:
             # Cancelled while in flight: keep the ticket ref, tell IT it is no longer needed.
-            self.store.update_fields(row["uuid"], ticket_id=ref.id, ticket_url=ref.url)
+            self.store.update_fields(row["uuid"], ticket_id=ref.id, ticket_url=ref.url, **RELEASED)
             self.store.add_comment(
                 row["uuid"], row["user"], "system", "The requester cancelled this request."
             )
             self.wake()
-            return
-        self._changed(new, old)
+        elif current is not None and current["ticket_id"] not in (None, ref.id):
+            log.warning(
+                "jupyter-itbridge: request #%s was delivered as %s by another process while "
+                "this one made %s",
+                row["id"],
+                current["ticket_id"],
+                ref.id,
+            )
 
     def _record_failure(self, row: StoredRequest, attempts: int, err: BackendError) -> None:
         message = redact(err.admin_message)[:2000]
@@ -243,12 +311,14 @@ class Outbox:
                 "failed",
                 note=message,
                 expect={"queued", "failed"},
+                holder=self.lease_owner,
                 attempts=attempts,
                 next_attempt_at=time.time() + delay,
                 last_error=message,
+                **RELEASED,
             )
         except TransitionError:
-            return  # cancelled meanwhile
+            return  # cancelled meanwhile, or the lease was lost to another outbox
         log.warning(
             "jupyter-itbridge: delivery of request #%s failed (try %d, next in %.0f s): %s",
             row["id"],
@@ -262,10 +332,13 @@ class Outbox:
     async def deliver_comment(self, comment: DueComment) -> None:
         ref = TicketRef(id=comment["ticket_id"], url=comment.get("ticket_url"))
         attempts = int(comment.get("attempts") or 0) + 1
+        owner = self.lease_owner
         try:
             await self._call(self.backend.comment, ref, comment["text"])
         except NotImplementedError:
-            self.store.update_comment(comment["id"], delivered=UNSUPPORTED, attempts=attempts)
+            self.store.update_comment(
+                comment["id"], owner, delivered=UNSUPPORTED, attempts=attempts, **RELEASED
+            )
             return
         except Exception as err:
             backend_error = err if isinstance(err, BackendError) else None
@@ -278,13 +351,15 @@ class Outbox:
             self.last_error = message[:2000]
             self.store.update_comment(
                 comment["id"],
+                owner,
                 attempts=attempts,
                 next_attempt_at=time.time() + delay,
                 last_error=message[:2000],
+                **RELEASED,
             )
             return
         self.store.update_comment(
-            comment["id"], delivered=DELIVERED, attempts=attempts, last_error=None
+            comment["id"], delivered=DELIVERED, attempts=attempts, last_error=None, **RELEASED
         )
 
     # -- status sync --------------------------------------------------------------------------

@@ -1,18 +1,21 @@
-"""The store's schema and database file: tables, versioned migrations, the request
-lifecycle, connection settings, row decoding.
+"""The store's schema as SQLAlchemy Core tables, the request lifecycle, and row decoding.
 
-Why apart from the queries (``store.py``): this is the part a second database engine (the
-relay's PostgreSQL) must reproduce, and the part that must never be edited in place
-(migrations are append-only).
+Why SQLAlchemy Core: the same tables and queries must run on SQLite (one file per user, the
+default) and on PostgreSQL (the hub relay's shared store), and SQLAlchemy is what the Jupyter
+world already uses for that (JupyterHub keeps its own database with it). Core, not the ORM:
+filing is a hot path and rows are plain dicts everywhere in this package.
+
+These tables are the schema *now*, used to build queries. How a database gets there is
+``store_migrations.py`` (append-only steps); a test checks that both agree on both engines.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
-import threading
 from typing import Any
+
+import sqlalchemy as sa
 
 from ..contract import STATES, RequestState
 
@@ -29,72 +32,14 @@ TRANSITIONS: dict[RequestState, frozenset[RequestState]] = {
 }
 assert set(TRANSITIONS) == set(STATES)
 
-# Migration N brings the schema from user_version N-1 to N. Append only, never edit.
-MIGRATIONS: list[str] = [
-    """
-    CREATE TABLE requests (
-        uuid TEXT PRIMARY KEY,
-        id INTEGER NOT NULL UNIQUE,
-        user TEXT NOT NULL,
-        state TEXT NOT NULL,
-        kind TEXT,
-        subject TEXT,
-        fingerprint TEXT,
-        urgency TEXT NOT NULL DEFAULT 'normal',
-        summary TEXT NOT NULL,
-        body TEXT NOT NULL,
-        draft TEXT NOT NULL,
-        notices TEXT NOT NULL DEFAULT '[]',
-        backend TEXT NOT NULL,
-        ticket_id TEXT,
-        ticket_url TEXT,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at REAL,
-        last_error TEXT,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL
-    );
-    CREATE INDEX requests_user_fp ON requests(user, fingerprint, state);
-    CREATE INDEX requests_due ON requests(state, next_attempt_at);
-    CREATE TABLE request_events (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        request_uuid TEXT NOT NULL REFERENCES requests(uuid),
-        at REAL NOT NULL,
-        from_state TEXT,
-        to_state TEXT NOT NULL,
-        note TEXT
-    );
-    CREATE INDEX request_events_uuid ON request_events(request_uuid);
-    CREATE TABLE comments (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        request_uuid TEXT NOT NULL REFERENCES requests(uuid),
-        user TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        text TEXT NOT NULL,
-        delivered INTEGER NOT NULL DEFAULT 0,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at REAL,
-        last_error TEXT,
-        created_at REAL NOT NULL
-    );
-    CREATE INDEX comments_uuid ON comments(request_uuid);
-    CREATE INDEX comments_pending ON comments(delivered, next_attempt_at);
-    CREATE TABLE incidents (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        user TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        kernel_id TEXT,
-        notebook_path TEXT,
-        details TEXT NOT NULL DEFAULT '{}',
-        created_at REAL NOT NULL,
-        request_uuid TEXT
-    );
-    CREATE INDEX incidents_user ON incidents(user, created_at);
-    """,
-]
+#: States whose requests wait for (another) delivery try.
+DUE_STATES = ("failed", "queued")
 
 #: ``comments.delivered`` values.
 PENDING, DELIVERED, UNSUPPORTED = 0, 1, 2
+
+#: Message roles (``messages.role``): IT's replies and the user's own.
+MESSAGE_ROLES = ("it", "user")
 
 
 class TransitionError(ValueError):
@@ -108,76 +53,142 @@ def default_store_path() -> str:
     return os.path.join(jupyter_data_dir(), "itbridge", "itbridge.sqlite3")
 
 
-def connect(path: str) -> sqlite3.Connection:
-    """The store's one connection: explicit transactions, WAL, no automatic checkpoints."""
-    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    db.row_factory = sqlite3.Row
-    db.execute("PRAGMA busy_timeout = 10000")
-    db.execute("PRAGMA journal_mode = WAL")
-    # NORMAL in WAL mode: a committed transaction survives a process crash (SIGKILL);
-    # only an OS crash/power loss may drop the last commits.
-    db.execute("PRAGMA synchronous = NORMAL")
-    # Checkpoints copy the WAL into the database and fsync. SQLite's automatic ones run on
-    # the connection the server's event loop uses, every ~1000 pages: under load each one
-    # stalled requests ~100 ms (saturated p99 131-146 ms). A background thread with its
-    # own connection runs a PASSIVE checkpoint every interval instead (``checkpoint_loop``:
-    # p99 43 ms; a checkpoint can still slow commits in flight at that moment).
-    db.execute("PRAGMA wal_autocheckpoint = 0")
-    db.execute("PRAGMA foreign_keys = ON")
-    return db
+metadata = sa.MetaData()
+_text, _int, _float = sa.Text, sa.Integer, sa.Float
 
 
-def checkpoint_loop(path: str, stop: threading.Event, interval: float) -> None:
-    """Keep the WAL short without ever touching the event loop's connection (a thread)."""
-    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    try:
-        db.execute("PRAGMA busy_timeout = 10000")
-        while not stop.wait(interval):
-            try:
-                db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            except sqlite3.Error:  # busy or closing: the next round tries again
-                continue
-    finally:
-        db.close()
+def _req(name: str, kind: Any, *args: Any, **kw: Any) -> sa.Column[Any]:
+    """A NOT NULL column."""
+    return sa.Column(name, kind, *args, nullable=False, **kw)
 
 
-def schema_version(db: sqlite3.Connection) -> int:
-    return int(db.execute("PRAGMA user_version").fetchone()[0])
+requests = sa.Table(
+    "requests",
+    metadata,
+    sa.Column("uuid", _text, primary_key=True),
+    _req("id", _int, unique=True),
+    _req("user", _text),
+    _req("state", _text),
+    sa.Column("kind", _text),
+    sa.Column("subject", _text),
+    sa.Column("fingerprint", _text),
+    _req("urgency", _text, server_default="normal"),
+    _req("summary", _text),
+    _req("body", _text),
+    _req("draft", _text),
+    _req("notices", _text, server_default="[]"),
+    _req("backend", _text),
+    sa.Column("ticket_id", _text),
+    sa.Column("ticket_url", _text),
+    _req("attempts", _int, server_default="0"),
+    sa.Column("next_attempt_at", _float),
+    sa.Column("last_error", _text),
+    _req("created_at", _float),
+    _req("updated_at", _float),
+    # v2: free-form JSON for whoever forwards or relays the request (e.g. the hub relay)
+    sa.Column("meta", _text),
+    # v2: the delivery lease (who is delivering it, until when)
+    sa.Column("lease_owner", _text),
+    sa.Column("lease_expires_at", _float),
+)
+
+request_events = sa.Table(
+    "request_events",
+    metadata,
+    sa.Column("seq", _int, primary_key=True, autoincrement=True),
+    _req("request_uuid", _text, sa.ForeignKey("requests.uuid")),
+    _req("at", _float),
+    sa.Column("from_state", _text),
+    _req("to_state", _text),
+    sa.Column("note", _text),
+    sqlite_autoincrement=True,
+)
+
+comments = sa.Table(
+    "comments",
+    metadata,
+    sa.Column("id", _int, primary_key=True, autoincrement=True),
+    _req("request_uuid", _text, sa.ForeignKey("requests.uuid")),
+    _req("user", _text),
+    _req("kind", _text),
+    _req("text", _text),
+    _req("delivered", _int, server_default="0"),
+    _req("attempts", _int, server_default="0"),
+    sa.Column("next_attempt_at", _float),
+    sa.Column("last_error", _text),
+    _req("created_at", _float),
+    sa.Column("lease_owner", _text),
+    sa.Column("lease_expires_at", _float),
+    sqlite_autoincrement=True,
+)
+
+incidents = sa.Table(
+    "incidents",
+    metadata,
+    sa.Column("id", _int, primary_key=True, autoincrement=True),
+    _req("user", _text),
+    _req("kind", _text),
+    sa.Column("kernel_id", _text),
+    sa.Column("notebook_path", _text),
+    _req("details", _text, server_default="{}"),
+    _req("created_at", _float),
+    sa.Column("request_uuid", _text),
+    sqlite_autoincrement=True,
+)
+
+requesters = sa.Table(
+    "requesters",
+    metadata,
+    sa.Column("request_uuid", _text, sa.ForeignKey("requests.uuid"), primary_key=True),
+    sa.Column("user", _text, primary_key=True),
+    sa.Column("justification", _text),
+    _req("created_at", _float),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", _int, primary_key=True, autoincrement=True),
+    _req("request_uuid", _text, sa.ForeignKey("requests.uuid")),
+    _req("backend_id", _text),
+    _req("role", _text),
+    sa.Column("author", _text),
+    _req("text", _text),
+    _req("created_at", _float),
+    _req("public", _int, server_default="1"),
+    sa.Column("seen_at", _float),
+    sa.UniqueConstraint("request_uuid", "backend_id"),
+    sqlite_autoincrement=True,
+)
+
+#: JSON columns (stored as text on both engines) and the value an unreadable one decodes to.
+JSON_COLUMNS: dict[str, Any] = {"draft": {}, "notices": [], "details": {}, "meta": None}
 
 
-def migrate(db: sqlite3.Connection, path: str) -> None:
-    """Apply pending migrations, each in its own transaction with its version bump.
-
-    The caller holds the store's lock. A store newer than this code is refused (never
-    downgraded): its rows may carry states or columns this version does not know.
-    """
-    current = schema_version(db)
-    if current > len(MIGRATIONS):
-        raise RuntimeError(
-            f"{path} has schema version {current}, newer than this jupyter-itbridge "
-            f"({len(MIGRATIONS)}); upgrade jupyter-itbridge."
-        )
-    for version in range(current + 1, len(MIGRATIONS) + 1):
-        script = MIGRATIONS[version - 1]
-        try:
-            db.executescript(f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {version}; COMMIT;")
-        except sqlite3.Error:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
-
-
-#: JSON columns and the value an unreadable one decodes to.
-JSON_COLUMNS: dict[str, Any] = {"draft": {}, "notices": [], "details": {}}
-
-
-def decode_row(row: sqlite3.Row) -> dict[str, Any]:
-    """A row as a dict, its JSON columns decoded (a corrupt one reads as empty, never raises)."""
-    out = dict(row)
-    for key, empty in JSON_COLUMNS.items():
-        if key in out and isinstance(out[key], str):
-            try:
-                out[key] = json.loads(out[key])
-            except ValueError:
-                out[key] = type(empty)()
+def encode_json(fields: dict[str, Any]) -> dict[str, Any]:
+    """Column values ready to bind: JSON columns serialised (None stays NULL)."""
+    out = dict(fields)
+    for key in JSON_COLUMNS:
+        if key in out and out[key] is not None and not isinstance(out[key], str):
+            out[key] = json.dumps(out[key])
     return out
+
+
+#: The JSON texts nearly every row holds, decoded without the parser (a hot path).
+_COMMON_JSON: dict[str, Any] = {"[]": list, "{}": dict}
+
+
+def decode_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row dict with its JSON columns decoded (a corrupt one reads as empty, never raises)."""
+    for key, empty in JSON_COLUMNS.items():
+        value = row.get(key)
+        if isinstance(value, str):
+            common = _COMMON_JSON.get(value)
+            if common is not None:
+                row[key] = common()
+                continue
+            try:
+                row[key] = json.loads(value)
+            except ValueError:
+                row[key] = None if empty is None else type(empty)()
+    return row

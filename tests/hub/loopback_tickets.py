@@ -11,10 +11,12 @@ import json
 import os
 import signal
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
@@ -24,9 +26,17 @@ from jupyter_itbridge.backends.base import Backend, BackendError, OutgoingReques
 
 
 class TicketSystem:
-    """Threaded HTTP server on 127.0.0.1: ``GET /find?uuid=``, ``POST /tickets``."""
+    """Threaded HTTP server on 127.0.0.1: ``GET /find?uuid=``, ``POST /tickets``.
 
-    def __init__(self) -> None:
+    ``delay``: seconds every answer takes (a slow ticket system; the search answer is the
+    state *before* the wait, as a real search index would give). ``victims``: create number ->
+    a function giving the PID to SIGKILL right after that create is recorded.
+    """
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.victims: dict[int, Callable[[], int | None]] = {}
+        self.kills: list[int] = []
         self.lock = threading.Lock()
         self.creates: Counter[str] = Counter()
         self.tickets: dict[str, str] = {}
@@ -58,6 +68,7 @@ class TicketSystem:
                 uuid = (query.get("uuid") or [""])[0]
                 with system.lock:
                     ticket = system.tickets.get(uuid)
+                time.sleep(system.delay)
                 self._send(200 if ticket else 404, {"id": ticket} if ticket else {})
 
             def do_POST(self) -> None:
@@ -72,10 +83,17 @@ class TicketSystem:
                     ticket = f"TKT-{system.total_creates}"
                     system.tickets[data["uuid"]] = ticket
                     kill = system.total_creates in system.kill_at and system.victim_pid
+                    victim = system.victims.pop(system.total_creates, None)
                 if kill:  # crash the server between "ticket created" and "ticket stored"
                     os.kill(system.victim_pid, signal.SIGKILL)  # type: ignore[arg-type]
                     system.victim_pid = None
                     return
+                pid = victim() if victim is not None else None
+                if pid:
+                    os.kill(pid, signal.SIGKILL)
+                    system.kills.append(pid)
+                    return
+                time.sleep(system.delay)
                 self._send(201, {"id": ticket})
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -1,4 +1,5 @@
-"""Crash safety: a real jupyter server SIGKILLed mid-delivery delivers everything, once."""
+"""Crash safety: a real jupyter server SIGKILLed mid-delivery delivers everything, once, with
+its store on SQLite or on a real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from hub.loopback_tickets import TicketSystem  # type: ignore[import-not-found]
 from hub.server_proc import ServerProcess  # type: ignore[import-not-found]
+from storage.pgcluster import shared_cluster  # type: ignore[import-not-found]
 
 N = 30
 
@@ -31,13 +33,17 @@ def _wait_killed(server: ServerProcess, tickets: TicketSystem) -> None:
 
 
 @pytest.mark.slow
-def test_sigkill_mid_delivery_then_restart_delivers_all_exactly_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_sigkill_mid_delivery_then_restart_delivers_all_exactly_once(
+    engine: str, tmp_path: Path
+) -> None:
+    store = str(tmp_path / "store.sqlite3") if engine == "sqlite" else shared_cluster().database()
     with TicketSystem() as tickets:
         server = ServerProcess(
             tmp_path,
             {
                 "backend": "hub.loopback_tickets:LoopbackBackend",
-                "store_path": str(tmp_path / "store.sqlite3"),
+                "store_path": store,
                 "retry_base_delay": 0.05,
                 "retry_max_delay": 0.3,
                 "outbox_concurrency": 2,

@@ -69,17 +69,23 @@ def test_import_deletes_only_after_store(tmp_path: Path) -> None:
     assert drafts.pending_drafts(str(tmp_path)) == []
 
 
-def test_corrupt_files_are_left_alone(tmp_path: Path) -> None:
+def test_corrupt_files_are_set_aside_and_temp_files_left_alone(tmp_path: Path) -> None:
+    """A corrupt draft is kept for the admin, renamed ``*.rejected`` so that it is not read
+    at every start (issue #13); the kernel's temp files are not drafts yet."""
     directory = tmp_path / "itbridge" / "outbox-drafts"
     directory.mkdir(parents=True)
     (directory / "broken.json").write_text("{not json")
     (directory / ".tmp-partial.json").write_text("{}")
-    assert drafts.pending_drafts(str(tmp_path)) == []
     report = drafts.import_drafts(
         lambda d, u: pytest.fail("nothing to file"), data_dir=str(tmp_path)
     )
-    assert report.imported == []
-    assert (directory / "broken.json").exists()
+    assert report.imported == [] and list(report.rejected) == [str(directory / "broken.json")]
+    assert sorted(p.name for p in directory.iterdir()) == [
+        ".tmp-partial.json",
+        "broken.json.rejected",
+    ]
+    assert (directory / "broken.json.rejected").read_text() == "{not json"
+    assert drafts.pending_drafts(str(tmp_path)) == []
 
 
 def test_default_dir_is_jupyter_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
