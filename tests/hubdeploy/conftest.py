@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,15 +47,17 @@ def rt_for_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[rt_server.R
 
 
 @pytest.fixture(scope="session")
-def hub(rt_for_hub: rt_server.RTServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+def hub(rt_for_hub: rt_server.RTServer) -> Iterator[Hub]:
     """JupyterHub with the relay as a managed service; alice's and bob's servers started."""
     created = ensure_users()
     venv = Path(sys.prefix)
     added = grant_traverse(
         [venv, Path(sys.executable).resolve().parent, Path(sys.base_prefix), REPO], USERS
     )
-    base = tmp_path_factory.mktemp("jupyterhub")
-    base.chmod(0o755)  # the single-user config beside the hub's (0700) dir must be readable
+    # World-traversable (unlike pytest's tmp dirs): the single-user config lives here, beside
+    # the hub's own directory (0700, root's), which holds the relay's config and store.
+    base = Path(tempfile.mkdtemp(prefix="itbridge-hub-"))
+    base.chmod(0o755)
     deployed = Hub(root=base / "hub", rt_url=rt_for_hub.url, rt_token=rt_auth_token())
     try:
         deployed.start()
@@ -65,4 +68,4 @@ def hub(rt_for_hub: rt_server.RTServer, tmp_path_factory: pytest.TempPathFactory
         deployed.stop()
         revoke_traverse(added)
         remove_users(created)
-        shutil.rmtree(base / "hub" / "relay-data", ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)

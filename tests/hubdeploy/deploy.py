@@ -205,6 +205,9 @@ class Hub:
             {"name": "test-admin", "api_token": self.admin_token},
         ]
         roles = [
+            # A server's token can never exceed its owner's permissions: users need the
+            # relay's access scope themselves, and their servers' role must carry it too.
+            {"name": "user", "scopes": ["self", "access:services!service=itbridge"]},
             {
                 "name": "server",
                 "scopes": [
