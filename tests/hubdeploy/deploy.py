@@ -4,8 +4,8 @@ What it starts, once per test session: configurable-http-proxy (Debian
 ``node-configurable-http-proxy``), JupyterHub with ``DummyAuthenticator`` and
 ``LocalProcessSpawner`` for two real OS users (``alice``, ``bob``, created here), the relay as a
 *managed* service (``jupyter itbridge relay``) whose backend is the real Request Tracker of
-``tests/backends/rt_server.py``, authenticated as a fresh RT user whose random password exists only in
-the relay's environment. Single-user servers run the package from the test venv: the venv, the
+``tests/backends/rt_server.py``, authenticated as a fresh RT user whose random password exists
+only in the relay's environment. Single-user servers run the package from the test venv: the venv, the
 checkout and the interpreter's directories are made traversable for alice and bob with POSIX
 ACLs (``setfacl -m u:alice:x``), removed again at the end; nothing is made world-readable.
 """
@@ -38,7 +38,7 @@ use lib '/usr/share/request-tracker5/lib';
 use RT;
 RT::LoadConfig();
 RT::Init();
-my ($name, $password) = @ARGV;
+my ($name, $password) = ($ENV{RT_NEW_USER}, $ENV{RT_NEW_PASSWORD});
 my $user = RT::User->new(RT->SystemUser);
 my ($ok, $msg) = $user->Create(Name => $name, Password => $password, Privileged => 1);
 die "user: $msg" unless $ok;
@@ -55,10 +55,10 @@ def rt_relay_account() -> tuple[str, str]:
     machine), which no delivery timeout survives; a password is checked in about 1 s.
     """
     name, password = f"itbridge-relay-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
-    subprocess.run(
-        ["setpriv", "--reuid=www-data", "--regid=www-data", "--init-groups"]
-        + ["perl", "-", name, password],
+    subprocess.run(  # the password in the environment: a command line is world-readable
+        ["setpriv", "--reuid=www-data", "--regid=www-data", "--init-groups", "perl", "-"],
         input=RT_USER_SCRIPT,
+        env={"PATH": "/usr/bin:/bin", "RT_NEW_USER": name, "RT_NEW_PASSWORD": password},
         capture_output=True,
         text=True,
         check=True,
