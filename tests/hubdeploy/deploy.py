@@ -5,9 +5,9 @@ What it starts, once per test session: configurable-http-proxy (Debian
 ``LocalProcessSpawner`` for two real OS users (``alice``, ``bob``, created here), the relay as a
 *managed* service (``jupyter itbridge relay``) whose backend is the real Request Tracker of
 ``tests/backends/rt_server.py``, authenticated as a fresh RT user whose random password exists
-only in the relay's environment. Single-user servers run the package from the test venv: the venv, the
-checkout and the interpreter's directories are made traversable for alice and bob with POSIX
-ACLs (``setfacl -m u:alice:x``), removed again at the end; nothing is made world-readable.
+only in the relay's environment. Single-user servers run the package from the test venv: the
+venv, the checkout and the interpreter's directories are made traversable for alice and bob with
+POSIX ACLs (``setfacl -m u:alice:x``), removed again at the end; nothing is made world-readable.
 """
 
 from __future__ import annotations
