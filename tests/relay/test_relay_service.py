@@ -55,7 +55,7 @@ def test_same_uuid_is_one_record(relay: RelayService) -> None:
 def test_same_problem_from_three_users_is_one_ticket(relay: RelayService) -> None:
     forward(relay, "alice", "req-alice-0001", justification="churn model")
     bob, _ = forward(relay, "bob", "req-bob-00001", justification="sales forecast")
-    carol, _ = forward(relay, "carol", "req-carol-0001")
+    forward(relay, "carol", "req-carol-0001")
     drain(relay)
     delivered = [r for r in relay.store.list_requests() if r["ticket_id"]]
     assert len(delivered) == 1, "one ticket for the three of them"
