@@ -11,6 +11,7 @@ from ..config import ITBridge
 from ..policy import ITBridgePolicy
 from ..redact import redact
 from .base import ALWAYS_SECRET, _Base, effective_store
+from .relay_cmd import RelayApp
 from .requests_cmd import RequestsApp
 
 # -- doctor -----------------------------------------------------------------------------------
@@ -93,6 +94,13 @@ class DoctorApp(_Base):
         report.add("store", ok, message)
         message, network = doctor.check_store_filesystem(store)
         report.add("store filesystem", True, message, warning=network)
+        if doctor.on_single_user_server():
+            names = doctor.single_user_secrets(self.config)
+            if names:
+                warning = doctor.single_user_secret_warning(names)
+                report.add("secrets", True, warning, warning=True)
+            else:
+                report.add("secrets", True, "no ticket-system secret on this single-user server.")
 
         out += ["", "Checks:"]
         for check in report.checks:
@@ -128,6 +136,7 @@ class ITBridgeCLI(_Base):
     subcommands = {
         "doctor": (DoctorApp, "Validate the config and test the backend and the store."),
         "requests": (RequestsApp, "List, show, retry and export requests."),
+        "relay": (RelayApp, "Run the JupyterHub relay service (credentials stay with IT)."),
     }
 
     def start(self) -> None:
