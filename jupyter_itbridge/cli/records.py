@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from ..jsontypes import RequestJSON, StoredRequest
@@ -111,6 +111,15 @@ def detail(record: RequestJSON) -> str:
     for event in record.get("history", []):
         note = f"  ({event['note']})" if event.get("note") else ""
         lines.append(f"  {event['at']}  {event['from'] or '-'} -> {event['to']}{note}")
+    requesters = cast("list[dict[str, Any]]", record.get("requesters") or [])
+    shared = cast("dict[str, Any] | None", record.get("duplicate_of"))
+    if shared:
+        lines += ["", f"Joined request #{shared['id']} (same problem, its ticket was open)."]
+    if requesters:  # records read from the hub relay: who asked for this ticket
+        lines += ["", f"Requesters ({len(requesters)}):"]
+        for who in requesters:
+            note = f": {who['justification']}" if who.get("justification") else ""
+            lines.append(f"  {who.get('created_at') or ''}  {who['user']}{note}")
     comments = record.get("comments", [])
     if comments:
         lines.append("")
