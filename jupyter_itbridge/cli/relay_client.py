@@ -102,6 +102,11 @@ class RelayClient:
                 f"{message}); use a hub admin's token or one with the scope "
                 "custom:itbridge:admin."
             )
+        if status == 404 and not message:  # not the relay's JSON error: not the relay at all
+            raise RelayError(
+                f"{self.url} has no admin API (HTTP 404); is it the itbridge relay (the "
+                "service's address, e.g. https://hub.example.org/services/itbridge/)?"
+            )
         if 300 <= status < 400 or (status == 200 and data is None):
             raise RelayError(
                 f"{self.url} did not answer as the itbridge relay's admin API (HTTP {status}); "
@@ -118,23 +123,8 @@ class RelayClient:
         out: list[dict[str, Any]] = []
         offset: int | None = 0
         while offset is not None and len(out) < limit:
-            try:
-                data = self._get(
-                    ADMIN_API,
-                    {
-                        "state": state,
-                        "user": user,
-                        "limit": min(PAGE, limit - len(out)),
-                        "offset": offset,
-                    },
-                )
-            except RelayError as err:
-                if err.status == 404:
-                    raise RelayError(
-                        f"{self.url} has no admin API (HTTP 404); is it the itbridge relay "
-                        "(the service's address, e.g. .../services/itbridge/)?"
-                    ) from None
-                raise
+            page = {"state": state, "user": user, "limit": min(PAGE, limit - len(out))}
+            data = self._get(ADMIN_API, {**page, "offset": offset})
             if not isinstance(data, dict) or not isinstance(data.get("requests"), list):
                 raise RelayError(f"{self.url} answered an unexpected shape for {ADMIN_API}.")
             out.extend(data["requests"])

@@ -181,7 +181,7 @@ def _wake_outbox(settings: dict[str, Any]) -> None:
         outbox.wake()
 
 
-class ITExportHandler(_ITView):
+class ITExportHandler(_Page):
     """``{prefix}export.csv`` / ``export.json``: every request matching the page's filters."""
 
     def get(self, fmt: str) -> None:
