@@ -11,17 +11,21 @@ import os
 from traitlets import Bool, Float, Integer, Unicode, default
 from traitlets.config import LoggingConfigurable
 
+from .contract import ENV_RELAY_URL
+
 
 class ITBridge(LoggingConfigurable):
     """How the server extension files and stores requests."""
 
     backend = Unicode(
-        "local",
         help="""Ticket system that receives requests: ``local`` (the embedded default: stored
         and listed in JupyterLab only), ``email``, ``webhook``, ``rt``, ``servicenow``,
-        ``jira``, ``github``, ``gitlab``, or a third-party backend registered under the
+        ``jira``, ``github``, ``gitlab``, ``hub`` (the JupyterHub relay, which holds the
+        credentials), or a third-party backend registered under the
         ``jupyter_itbridge.backends`` entry point group. Configure the chosen backend with its
-        own section, e.g. ``c.RTBackend.url``.""",
+        own section, e.g. ``c.RTBackend.url``. Default: ``hub`` on a JupyterHub single-user
+        server that has ``$JUPYTERHUB_API_TOKEN`` and ``$JUPYTER_ITBRIDGE_RELAY_URL``, else
+        ``local``.""",
     ).tag(config=True)
 
     store_path = Unicode(
@@ -112,6 +116,11 @@ class ITBridge(LoggingConfigurable):
         help="""User name that owns requests filed from this server (single-user server).
         Default: ``$JUPYTERHUB_USER`` on JupyterHub, else the OS user name.""",
     ).tag(config=True)
+
+    @default("backend")
+    def _default_backend(self) -> str:
+        on_hub = os.environ.get("JUPYTERHUB_API_TOKEN") and os.environ.get(ENV_RELAY_URL)
+        return "hub" if on_hub else "local"
 
     @default("owner")
     def _default_owner(self) -> str:

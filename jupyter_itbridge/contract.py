@@ -47,6 +47,11 @@ API_PREFIX = "itbridge/api"
 #: Set by the server extension in its own environment; kernels it starts inherit them.
 ENV_URL = "JUPYTER_ITBRIDGE_URL"
 ENV_TOKEN = "JUPYTER_ITBRIDGE_TOKEN"
+#: Backend credentials come from ``ITBRIDGE_*`` variables; no kernel ever inherits one
+#: (``server/env_scrub.py``), and on JupyterHub they live on the relay only.
+SECRET_ENV_PREFIX = "ITBRIDGE_"
+#: Where a single-user server finds the hub relay (``hub`` backend); set by the Hub's spawner.
+ENV_RELAY_URL = "JUPYTER_ITBRIDGE_RELAY_URL"
 #: Set to ``1`` in a kernel's environment to turn the kernel side off.
 ENV_DISABLE = "JUPYTER_ITBRIDGE_DISABLE"
 #: Header carrying the per-process kernel token (accepted by kernel-facing endpoints only).

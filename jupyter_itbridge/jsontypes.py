@@ -38,12 +38,20 @@ class _RequestCore(TypedDict):
     last_error: str | None
 
 
-class StoredRequest(_RequestCore):
-    """One row of ``requests``: the request as filed, plus its delivery state (UNIX times)."""
-
+class _StoredRequestRow(_RequestCore):
     next_attempt_at: float | None
     created_at: float
     updated_at: float
+
+
+class StoredRequest(_StoredRequestRow, total=False):
+    """One row of ``requests``: the request as filed, plus its delivery state (UNIX times).
+
+    ``meta`` (nullable JSON) is what a backend keeps with the request, e.g. the hub relay's
+    requester count and the real ticket behind a forwarded request.
+    """
+
+    meta: dict[str, Any] | None
 
 
 class StoredComment(TypedDict):

@@ -7,6 +7,7 @@ thread pool, so a slow ticket system never blocks the Jupyter server's event loo
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -14,6 +15,10 @@ from traitlets import default
 from traitlets.config import LoggingConfigurable
 
 from ..contract import MARKER_PREFIX
+
+#: The system comment that tells a ticket its requester cancelled (the ``hub`` backend turns it
+#: into a cancel at the relay instead of a comment).
+CANCEL_COMMENT = "The requester cancelled this request."
 
 
 def body_marker(request_uuid: str) -> str:
@@ -35,10 +40,27 @@ def env_default(trait: str, variable: str) -> Any:
 
 @dataclass
 class TicketRef:
-    """Where a request landed in the ticket system."""
+    """Where a request landed in the ticket system.
+
+    ``request_uuid`` is filled in by the outbox for status sync and comments (a backend that
+    keys on our UUID, like ``hub``, needs it); ``meta`` is what a backend wants kept with the
+    request (stored in the request's ``meta`` column, e.g. the relay's requester count).
+    """
 
     id: str
     url: str | None = None
+    request_uuid: str | None = None
+    meta: dict[str, Any] | None = None
+
+
+@dataclass
+class TicketStatus:
+    """A status read that also moves the ticket: ``statuses`` may return this instead of a
+    bare state when the ticket ref or the request's ``meta`` changed (the ``hub`` backend
+    learns the real ticket only once the relay delivered it)."""
+
+    state: str
+    ticket: TicketRef | None = None
 
 
 @dataclass
@@ -119,9 +141,12 @@ class Backend(LoggingConfigurable):
         """Our state (``sent``/``acknowledged``/``resolved``/``rejected``) or None if unknown."""
         return None
 
-    def statuses(self, refs: list[TicketRef]) -> dict[str, str]:
-        """Batched status read; backends with a search API override this with one call."""
-        out: dict[str, str] = {}
+    def statuses(self, refs: list[TicketRef]) -> Mapping[str, str | TicketStatus]:
+        """Batched status read; backends with a search API override this with one call.
+
+        Keyed by ``ref.id``; a value is our state, or a :class:`TicketStatus` when the ticket
+        ref or ``meta`` changed too."""
+        out: dict[str, str | TicketStatus] = {}
         for ref in refs:
             state = self.status(ref)
             if state:

@@ -26,6 +26,7 @@ BUILTINS: dict[str, str] = {
     "gitlab": "jupyter_itbridge.backends.gitlab:GitLabBackend",
     "email": "jupyter_itbridge.backends.email:EmailBackend",
     "webhook": "jupyter_itbridge.backends.webhook:WebhookBackend",
+    "hub": "jupyter_itbridge.backends.hub:HubBackend",
 }
 
 

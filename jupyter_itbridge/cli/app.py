@@ -10,6 +10,7 @@ from jupyter_core.application import JupyterApp
 from ..config import ITBridge
 from ..policy import ITBridgePolicy
 from .base import ALWAYS_SECRET, _Base, effective_store
+from .relay_cmd import RelayApp
 from .requests_cmd import RequestsApp
 
 # -- doctor -----------------------------------------------------------------------------------
@@ -125,6 +126,7 @@ class ITBridgeCLI(_Base):
     subcommands = {
         "doctor": (DoctorApp, "Validate the config and test the backend and the store."),
         "requests": (RequestsApp, "List, show, retry and export requests."),
+        "relay": (RelayApp, "Run the JupyterHub relay service (credentials stay with IT)."),
     }
 
     def start(self) -> None:

@@ -29,6 +29,7 @@ from ..contract import API_PREFIX, ENV_TOKEN, ENV_URL
 from ..policy import ITBridgePolicy, config_files, load_config_file
 from ..redact import redact
 from .context import ITBridgeContext
+from .env_scrub import KernelEnvScrub, read_backend_secrets, scrub_process_environment
 from .events import server_events
 from .outbox import Outbox
 from .service import RequestService
@@ -101,6 +102,7 @@ class ITBridgeExtension(ExtensionApp):
             os.environ[ENV_URL] = api_url
 
         store, backend = self._store_and_backend(config)
+        self._scrub_secrets(serverapp, backend)
         service = RequestService(store, backend, self._outbox(store, backend, config))
         self._import_offline_drafts(service, config.owner)  # not announced: nobody listens yet
         events = server_events(serverapp.event_logger, _server_loop(serverapp))
@@ -161,6 +163,18 @@ class ITBridgeExtension(ExtensionApp):
             )
             backend = UnavailableBackend(config.backend, redact(f"{type(err).__name__}: {err}"))
         return Store(config.store_path or default_store_path()), backend
+
+    def _scrub_secrets(self, serverapp: ServerApp, backend: Backend) -> None:
+        """Read the backend's ``ITBRIDGE_*`` secrets, then keep them from every kernel."""
+        read_backend_secrets(backend)
+        removed = scrub_process_environment()
+        KernelEnvScrub(getattr(serverapp, "kernel_manager", None)).install()
+        if removed:
+            serverapp.log.info(
+                "jupyter-itbridge: %d ITBRIDGE_* variable(s) read and removed from the "
+                "server's environment; kernels never inherit them",
+                len(removed),
+            )
 
     @staticmethod
     def _outbox(store: Store, backend: Backend, config: ITBridge) -> Outbox:

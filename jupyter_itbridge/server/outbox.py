@@ -17,7 +17,14 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
-from ..backends.base import Backend, BackendError, OutgoingRequest, TicketRef
+from ..backends.base import (
+    CANCEL_COMMENT,
+    Backend,
+    BackendError,
+    OutgoingRequest,
+    TicketRef,
+    TicketStatus,
+)
 from ..contract import RequestState
 from ..jsontypes import DueComment, StoredRequest
 from ..redact import redact
@@ -57,6 +64,7 @@ def outgoing(row: StoredRequest) -> OutgoingRequest:
             "request_id": row["id"],
             "notebook_path": draft.get("notebook_path"),
             "environment": draft.get("environment") or {},
+            "draft": draft,  # the whole filed draft (the hub backend forwards it as is)
         },
     )
 
@@ -204,6 +212,7 @@ class Outbox:
     def _record_success(self, row: StoredRequest, attempts: int, ref: TicketRef) -> None:
         self.reachable, self.last_success_at = True, time.time()
         self.deliveries += 1
+        extra: dict[str, Any] = {} if ref.meta is None else {"meta": ref.meta}
         try:
             old, new = self.store.transition(
                 row["uuid"],
@@ -215,13 +224,12 @@ class Outbox:
                 attempts=attempts,
                 next_attempt_at=None,
                 last_error=None,
+                **extra,
             )
         except TransitionError:
             # Cancelled while in flight: keep the ticket ref, tell IT it is no longer needed.
             self.store.update_fields(row["uuid"], ticket_id=ref.id, ticket_url=ref.url)
-            self.store.add_comment(
-                row["uuid"], row["user"], "system", "The requester cancelled this request."
-            )
+            self.store.add_comment(row["uuid"], row["user"], "system", CANCEL_COMMENT)
             self.wake()
             return
         self._changed(new, old)
@@ -260,7 +268,11 @@ class Outbox:
         self._changed(new, old)
 
     async def deliver_comment(self, comment: DueComment) -> None:
-        ref = TicketRef(id=comment["ticket_id"], url=comment.get("ticket_url"))
+        ref = TicketRef(
+            id=comment["ticket_id"],
+            url=comment.get("ticket_url"),
+            request_uuid=comment["request_uuid"],
+        )
         attempts = int(comment.get("attempts") or 0) + 1
         try:
             await self._call(self.backend.comment, ref, comment["text"])
@@ -306,11 +318,21 @@ class Outbox:
         changed = 0
         for start in range(0, len(rows), self.sync_batch):
             chunk = rows[start : start + self.sync_batch]
-            refs = [TicketRef(id=r["ticket_id"] or "", url=r.get("ticket_url")) for r in chunk]
+            refs = [
+                TicketRef(id=r["ticket_id"] or "", url=r.get("ticket_url"), request_uuid=r["uuid"])
+                for r in chunk
+            ]
             states = await self._call(self.backend.statuses, refs)
             for row in chunk:
-                state = states.get(row["ticket_id"] or "")
+                found = states.get(row["ticket_id"] or "")
+                if found is None:
+                    continue
+                moved = isinstance(found, TicketStatus) and self._move_ticket(row, found)
+                state = found.state if isinstance(found, TicketStatus) else found
                 if not state or state == row["state"]:
+                    if moved:
+                        changed += 1
+                        self._changed(self.store.get_request(row["uuid"]) or row, row["state"])
                     continue
                 try:
                     old, new = self.store.transition(
@@ -325,6 +347,22 @@ class Outbox:
                 changed += 1
                 self._changed(new, old)
         return changed
+
+    def _move_ticket(self, row: StoredRequest, status: TicketStatus) -> bool:
+        """Store a changed ticket ref or ``meta`` from a status read; True when one changed."""
+        ref = status.ticket
+        if ref is None:
+            return False
+        fields: dict[str, Any] = {}
+        if ref.id and ref.id != row.get("ticket_id"):
+            fields["ticket_id"] = ref.id
+        if ref.url != row.get("ticket_url") and (ref.url or "ticket_id" in fields):
+            fields["ticket_url"] = ref.url
+        if ref.meta is not None and ref.meta != row.get("meta"):
+            fields["meta"] = ref.meta
+        if fields:
+            self.store.update_fields(row["uuid"], **fields)
+        return bool(fields)
 
     def _changed(self, row: StoredRequest, old_state: str) -> None:
         if self.on_change is None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from ..backends.base import Backend
+from ..backends.base import CANCEL_COMMENT, Backend
 from ..contract import OPEN_STATES, RequestState
 from ..drafts import ImportReport, import_drafts
 from ..findings import RequestDraft, render_body
@@ -343,9 +343,7 @@ class RequestService:
             note="cancelled by the user",
         )
         if new.get("ticket_id"):
-            self.store.add_comment(
-                new["uuid"], owner, "system", "The requester cancelled this request."
-            )
+            self.store.add_comment(new["uuid"], owner, "system", CANCEL_COMMENT)
             self._wake()
         self._notify(new, old)
         return self.to_json(new, detail=True)

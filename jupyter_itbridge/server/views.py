@@ -61,7 +61,16 @@ def iso(ts: float | None) -> str | None:
 
 
 def state_detail(row: StoredRequest, wording: BackendWording | None) -> str:
-    """The state in words, with the ticket or the next try when there is one."""
+    """The state in words, with the ticket or the next try when there is one.
+
+    A backend whose words depend on the request (``hub``: "Already requested by 3 colleagues")
+    provides ``row_state_detail(row) -> str | None``; None falls back to the words below.
+    """
+    custom = getattr(wording, "row_state_detail", None)
+    if callable(custom):
+        text: str | None = custom(row)
+        if text:
+            return text
     state = row["state"]
     text = STATE_TEXT[state]
     if state == "sent":

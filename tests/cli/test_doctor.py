@@ -74,7 +74,7 @@ def test_unknown_backend_fails_with_one_sentence(cli) -> None:
     assert res.returncode == 1
     line = _last_error_line(res.stderr)
     assert line.startswith("jupyter itbridge doctor: c.ITBridge.backend = 'servicenoww' is not")
-    assert "valid names: email, github, gitlab, jira, local, rt, servicenow, webhook" in line
+    assert "valid names: email, github, gitlab, hub, jira, local, rt, servicenow, webhook" in line
     assert "Traceback" not in res.stderr
     assert "[FAIL] backend:" in res.stdout
 
