@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import requests
 from relay.hub_standin import SERVICE_ACCESS, HubStandIn, LoopThread  # type: ignore[import-not-found]
-from relay.itview_harness import ADMIN_SCOPE, PREFIX, hub_auth_for, make_app  # type: ignore[import-not-found]
+from relay.itview_relay import ADMIN_SCOPE, PREFIX, in_process_forward, relay_app  # type: ignore[import-not-found]
 from relay.itview_seed import (  # type: ignore[import-not-found]
     FORMULA_SUMMARY,
     XSS_BODY_LINE,
@@ -81,8 +81,9 @@ def hub() -> Iterator[Hub]:
 @pytest.fixture
 def view(hub: Hub, tmp_path: Path) -> Iterator[View]:
     store = open_store(str(tmp_path / "relay.sqlite3"))
-    seeded = seed(store)
-    port = hub.loop.listen(make_app(store, hub_auth_for(hub.standin.api_url)))
+    app, context = relay_app(store, hub.standin.api_url)
+    seeded = seed(store, in_process_forward(context))
+    port = hub.loop.listen(app)
     yield View(f"http://127.0.0.1:{port}{PREFIX}", store, seeded, hub.tokens)
     store.close()
 

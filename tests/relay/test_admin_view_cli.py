@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from loopback import free_port  # type: ignore[import-not-found]
 from relay.hub_standin import HubStandIn, LoopThread  # type: ignore[import-not-found]
-from relay.itview_harness import ADMIN_SCOPE, PREFIX, hub_auth_for, make_app  # type: ignore[import-not-found]
+from relay.itview_relay import ADMIN_SCOPE, PREFIX, in_process_forward, relay_app  # type: ignore[import-not-found]
 from relay.itview_seed import FORMULA_SUMMARY, Seeded, seed  # type: ignore[import-not-found]
 from relay.itview_store import open_store  # type: ignore[import-not-found]
 from tornado import web
@@ -82,8 +82,9 @@ def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
         "bad": "revoked-token",
     }
     store = open_store(str(home / "relay.sqlite3"))
-    seeded = seed(store)
-    port = loop.listen(make_app(store, hub_auth_for(standin.api_url)))
+    app, context = relay_app(store, standin.api_url)
+    seeded = seed(store, in_process_forward(context))
+    port = loop.listen(app)
     elsewhere = {
         name: f"http://127.0.0.1:{loop.listen(web.Application([(r'/.*', handler)]))}/x/"
         for name, handler in (("HTML", _HTMLPage), ("REDIRECT", _Redirect))
