@@ -186,7 +186,8 @@ def record(store: AdminStore, row: StoredRequest, *, detail: bool = True) -> dic
     """A request as IT sees it: the REST API's request shape plus who asked for it.
 
     ``requesters`` are the users on the ticket this request carries (names: IT sees them);
-    ``duplicate_of`` names the request whose ticket it joined (same problem, ticket open).
+    ``duplicate_of`` names the request whose ticket it joined (same problem, ticket open),
+    with that ticket.
     """
     out: dict[str, Any] = dict(
         request_json(
@@ -205,9 +206,17 @@ def record(store: AdminStore, row: StoredRequest, *, detail: bool = True) -> dic
     ]
     shared_uuid = _meta(row).get("duplicate_of")
     shared = store.get_request(shared_uuid) if isinstance(shared_uuid, str) else None
-    out["duplicate_of"] = (
-        {"id": shared["id"], "uuid": shared["uuid"], "state": shared["state"]} if shared else None
-    )
+    out["duplicate_of"] = None
+    if shared is not None:
+        ticket = None
+        if shared.get("ticket_id"):
+            ticket = {"id": shared["ticket_id"], "url": shared.get("ticket_url")}
+        out["duplicate_of"] = {
+            "id": shared["id"],
+            "uuid": shared["uuid"],
+            "state": shared["state"],
+            "ticket": ticket,
+        }
     return out
 
 

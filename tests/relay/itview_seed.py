@@ -108,6 +108,7 @@ def seed(store: Any, forward: Forward, settle: Callable[[], None] | None = None)
         ticket_id="RT-101",
         ticket_url="http://rt.example/Ticket/Display.html?id=101",
         attempts=1,
+        last_error=None,
     )
     store.transition(
         uuid["oracle_bob"],
@@ -117,8 +118,12 @@ def seed(store: Any, forward: Forward, settle: Callable[[], None] | None = None)
         last_error="RTBackend.token was rejected by http://rt.example (HTTP 401).",
         next_attempt_at=time.time() + 1800,
     )
-    store.transition(uuid["memory_carol"], "sent", ticket_id="RT-99", ticket_url=RT_99)
+    store.transition(
+        uuid["memory_carol"], "sent", ticket_id="RT-99", ticket_url=RT_99, last_error=None
+    )
     store.transition(uuid["memory_carol"], "resolved", note="RT says resolved")
-    store.transition(uuid["xss_frank"], "sent", ticket_id="X-1", ticket_url=JS_LINK)
+    store.transition(
+        uuid["xss_frank"], "sent", ticket_id="X-1", ticket_url=JS_LINK, last_error=None
+    )
     store.transition(uuid["pyspark_alice"], "cancelled", note="cancelled by the user")
     return out

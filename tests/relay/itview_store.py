@@ -118,3 +118,20 @@ def open_store(path: str) -> Store:
     if hasattr(Store, "list_all") and hasattr(Store, "top_subjects"):
         return Store(path)
     return RelayTestStore(path)
+
+
+def install_on_store() -> None:
+    """Give ``Store`` itself ``list_all`` and ``top_subjects`` (only if it lacks them), for a
+    relay process started by a test (``python -m relay.itview_store relay --config=...``)."""
+    for name in ("list_all", "top_subjects"):
+        if not hasattr(Store, name):
+            setattr(Store, name, getattr(RelayTestStore, name))
+
+
+if __name__ == "__main__":  # run ``jupyter itbridge ARGS`` with the methods above installed
+    import sys
+
+    from jupyter_itbridge.cli import main
+
+    install_on_store()
+    main(sys.argv[1:])

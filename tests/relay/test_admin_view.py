@@ -294,8 +294,12 @@ def test_a_joined_request_points_at_the_shared_one(view: View) -> None:
     page = view.get(f"requests/{view.seeded.ids['sklearn_dave']}").text
     assert f'<a href="{PREFIX}requests/{shared}">#{shared}</a> (same problem' in page
     assert f"Listed on request #{shared}." in page
+    assert f'RT-101</a> <span class="itv-muted">(of request #{shared})</span>' in page
     row = view.get("").text.split(f'data-id="{view.seeded.ids["sklearn_dave"]}"')[1]
-    assert f"joined #{shared}</a>" in row.split("</tr>")[0]
+    row = row.split("</tr>")[0]
+    assert f"joined #{shared}</a>" in row
+    assert f'<td class="itv-muted" title="the ticket of request #{shared}">' in row
+    assert ">RT-101</a>" in row
 
 
 @pytest.mark.parametrize("key", ["999", "#999", "00000001", "not-a-uuid-but-long-enough", "..%2f"])
