@@ -61,6 +61,13 @@ class _UserHandler(web.RequestHandler):
         self.finish(model)
 
 
+class _CallsHandler(web.RequestHandler):
+    """Not a Hub endpoint: how many token lookups the stand-in answered (for benchmarks)."""
+
+    def get(self) -> None:
+        self.finish({"calls": self.settings["hub"].calls})
+
+
 class LoopThread:
     """A tornado event loop in a daemon thread, for servers the (synchronous) tests call."""
 
@@ -110,7 +117,9 @@ class HubStandIn:
         return token
 
     def app(self) -> web.Application:
-        return web.Application([(r"/hub/api/user", _UserHandler)], hub=self)
+        return web.Application(
+            [(r"/hub/api/user", _UserHandler), (r"/_standin/calls", _CallsHandler)], hub=self
+        )
 
     def start(self, loop: LoopThread) -> HubStandIn:
         self.port = loop.listen(self.app())
