@@ -1,78 +1,30 @@
-"""TEMPORARY test shim: the relay store methods IT's view reads, on today's SQLite ``Store``,
-until the SQLAlchemy store (branch wt/storage) provides them with these names.
-
-``find_open_by_fingerprint``, ``add_requester``, ``requesters``, ``list_all``, ``top_subjects``
-and a nullable JSON ``meta`` column, as the storage helper's brief names them. Tests only: the
-package code never imports this. Delete it (and use ``Store``) once the real methods exist.
+"""TEMPORARY test shim: ``list_all`` and ``top_subjects``, the two relay store methods IT's view
+reads that today's SQLite ``Store`` lacks, until the SQLAlchemy store (branch wt/storage)
+provides them with these names (the relay's ``_store_compat`` adds the others: requesters,
+``find_open_by_fingerprint``, ``meta``). Tests only: the package never imports this. Delete it,
+and use ``Store``, once the real methods exist.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import cast
 
 from jupyter_itbridge.contract import OPEN_STATES
 from jupyter_itbridge.jsontypes import StoredRequest
-from jupyter_itbridge.server import store_schema
 from jupyter_itbridge.server.store import Store
 
-store_schema.JSON_COLUMNS.setdefault("meta", {})
+try:  # the relay's own temporary additions (requesters table, meta), when they still exist
+    from jupyter_itbridge.relay import _store_compat
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS requesters (
-    request_uuid TEXT NOT NULL REFERENCES requests(uuid),
-    user TEXT NOT NULL,
-    justification TEXT NOT NULL DEFAULT '',
-    created_at REAL NOT NULL,
-    PRIMARY KEY (request_uuid, user)
-)
-"""
+    _store_compat.install()
+except ImportError:
+    pass
 
 
 class RelayTestStore(Store):
-    """``Store`` plus the relay's cross-user methods (SQLite, tests only)."""
-
-    def migrate(self) -> None:
-        super().migrate()
-        with self.transaction() as db:
-            columns = {row[1] for row in db.execute("PRAGMA table_info(requests)")}
-            if "meta" not in columns:
-                db.execute("ALTER TABLE requests ADD COLUMN meta TEXT")
-            db.execute(_SCHEMA)
-
-    @staticmethod
-    def _update(db: Any, table: str, key: str, value: Any, fields: dict[str, Any]) -> None:
-        if isinstance(fields.get("meta"), (dict, list)):
-            fields = {**fields, "meta": json.dumps(fields["meta"])}
-        Store._update(db, table, key, value, fields)
-
-    def find_open_by_fingerprint(self, fingerprint: str) -> StoredRequest | None:
-        states = sorted(OPEN_STATES)
-        rows = self._rows(
-            f"SELECT * FROM requests WHERE fingerprint = ? AND state IN "
-            f"({','.join('?' * len(states))}) ORDER BY id LIMIT 1",
-            (fingerprint, *states),
-        )
-        return cast("StoredRequest", rows[0]) if rows else None
-
-    def add_requester(self, request_uuid: str, user: str, justification: str = "") -> bool:
-        with self.transaction() as db:
-            cur = db.execute(
-                "INSERT OR IGNORE INTO requesters (request_uuid, user, justification, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                (request_uuid, user, justification or "", time.time()),
-            )
-            return cur.rowcount == 1
-
-    def requesters(self, request_uuid: str) -> list[dict[str, Any]]:
-        rows = self._query(
-            "SELECT user, justification, created_at FROM requesters WHERE request_uuid = ? "
-            "ORDER BY created_at, user",
-            (request_uuid,),
-        )
-        return [dict(r) for r in rows]
+    """``Store`` plus ``list_all`` and ``top_subjects`` (SQLite, tests only)."""
 
     def list_all(
         self,
