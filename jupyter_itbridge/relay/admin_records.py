@@ -57,6 +57,9 @@ class AdminStore(Protocol):
         offset: int = 0,
     ) -> list[StoredRequest]: ...
     def top_subjects(self, limit: int) -> Sequence[Any]: ...
+    def transition(
+        self, request_uuid: str, new_state: Any, *, note: str | None = None, **fields: Any
+    ) -> Any: ...
 
 
 @dataclass(frozen=True)

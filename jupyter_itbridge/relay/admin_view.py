@@ -14,18 +14,20 @@ classes below on top of the relay's ``RelayHandler`` (or another ``base`` that o
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from tornado import web
 
 from ..contract import KINDS, STATES
 from ..jsontypes import StoredRequest
 from ..server.base import error_message
-from ..server.store_schema import TransitionError
+from ..server.store import TransitionError
 from ..server.validation import parse_request_key
 from . import admin_records as ar
 
@@ -38,6 +40,7 @@ CSP = (
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 RETRYABLE = frozenset({"queued", "failed"})
+T = TypeVar("T")
 
 
 class _ITView(web.RequestHandler):
@@ -81,6 +84,11 @@ class _ITView(web.RequestHandler):
     def admin_name(self) -> str:
         return str(self.require_admin().get("name", ""))
 
+    async def off_loop(self, read: Callable[[], T]) -> T:
+        """Run a store read that grows with the store (exports, top subjects, pages of
+        detail records) in a thread, so the relay keeps answering forwards meanwhile."""
+        return await asyncio.get_running_loop().run_in_executor(None, read)
+
 
 class _Page(_ITView):
     """HTML pages: errors are pages too (403 says who is signed in and what is needed)."""
@@ -123,17 +131,17 @@ def _when(ts: float | None) -> str:
 class ITViewHandler(_Page):
     """``{prefix}``: the list, its filters, top subjects and export links."""
 
-    def get(self) -> None:
+    async def get(self) -> None:
         self.require_admin()
         filters = self.filters(max_limit=ar.MAX_PAGE)
-        rows, more = ar.page(self.relay_store, filters)
-        self.page(
-            "it_index.html",
-            filters=filters,
-            requests=ar.records(self.relay_store, rows, detail=False),
-            more=more,
-            subjects=ar.top_subjects(self.relay_store, 10),
-        )
+        store = self.relay_store
+
+        def read() -> dict[str, Any]:
+            rows, more = ar.page(store, filters)
+            recs = ar.records(store, rows, detail=False)
+            return {"requests": recs, "more": more, "subjects": ar.top_subjects(store, 10)}
+
+        self.page("it_index.html", filters=filters, **(await self.off_loop(read)))
 
 
 class ITRequestHandler(_Page):
@@ -158,7 +166,7 @@ class ITRetryHandler(_Page):
         name = self.admin_name()
         row = self.find(key)
         try:
-            self.relay_store.transition(  # type: ignore[attr-defined]
+            self.relay_store.transition(
                 row["uuid"],
                 "queued",
                 expect=RETRYABLE,
@@ -184,10 +192,12 @@ def _wake_outbox(settings: dict[str, Any]) -> None:
 class ITExportHandler(_Page):
     """``{prefix}export.csv`` / ``export.json``: every request matching the page's filters."""
 
-    def get(self, fmt: str) -> None:
+    async def get(self, fmt: str) -> None:
         self.require_admin()
-        filters = self.filters()
-        recs = ar.records(self.relay_store, ar.all_rows(self.relay_store, filters), detail=True)
+        filters, store = self.filters(), self.relay_store
+        recs = await self.off_loop(
+            lambda: ar.records(store, ar.all_rows(store, filters), detail=True)
+        )
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
         if fmt == "csv":
             body, ctype = ar.to_csv(recs), "text/csv; charset=utf-8"
@@ -216,18 +226,20 @@ class _AdminAPI(_ITView):
 class AdminRequestsAPIHandler(_AdminAPI):
     """``GET {prefix}api/v1/admin/requests``: a page of requests (detail form), newest first."""
 
-    def get(self) -> None:
+    async def get(self) -> None:
         self.require_admin()
-        filters = self.filters()
-        rows, more = ar.page(self.relay_store, filters)
-        self.write_records(
-            {
-                "requests": ar.records(self.relay_store, rows, detail=True),
+        filters, store = self.filters(), self.relay_store
+
+        def read() -> dict[str, Any]:
+            rows, more = ar.page(store, filters)
+            return {
+                "requests": ar.records(store, rows, detail=True),
                 "offset": filters.offset,
                 "limit": filters.limit,
                 "next_offset": filters.offset + len(rows) if more else None,
             }
-        )
+
+        self.write_records(await self.off_loop(read))
 
 
 class AdminRequestAPIHandler(_AdminAPI):
