@@ -261,10 +261,15 @@ def _seconds(value: Any) -> float:
 
 
 def top_subjects(store: AdminStore, limit: int = 10) -> list[Subject]:
-    """``store.top_subjects`` as :class:`Subject` (rows are (subject, kind, users, age))."""
+    """``store.top_subjects`` as :class:`Subject`: rows are mappings with ``subject``, ``kind``,
+    ``users`` and ``oldest_open_age`` (seconds), or (subject, kind, users, age) tuples."""
     out = []
     for item in store.top_subjects(limit):
-        subject, kind, users, age = tuple(item.values() if isinstance(item, Mapping) else item)[:4]
+        if isinstance(item, Mapping):
+            subject, kind = item["subject"], item.get("kind")
+            users, age = item["users"], item.get("oldest_open_age")
+        else:
+            subject, kind, users, age = tuple(item)[:4]
         out.append(Subject(str(subject), str(kind or ""), int(users), _seconds(age)))
     return out
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 from jupyter_itbridge.contract import OPEN_STATES
 from jupyter_itbridge.jsontypes import StoredRequest
@@ -26,7 +26,7 @@ except ImportError:
 class RelayTestStore(Store):
     """``Store`` plus ``list_all`` and ``top_subjects`` (SQLite, tests only)."""
 
-    def list_all(
+    def list_all(  # the signature and meaning of wt/storage's ``RelayQueries.list_all``
         self,
         state: str | Sequence[str] | None = None,
         kind: str | None = None,
@@ -42,27 +42,43 @@ class RelayTestStore(Store):
             states = [state] if isinstance(state, str) else list(state)
             sql += f" AND state IN ({','.join('?' * len(states))})"
             args += states
-        for column, value in (("kind", kind), ("subject", subject), ("user", user)):
+        for column, value in (("kind", kind), ("subject", subject)):
             if value is not None:
                 sql += f" AND {column} = ?"
                 args.append(value)
+        if user is not None:  # filed by the user, or the user is among its requesters
+            sql += (
+                " AND (user = ? OR EXISTS (SELECT 1 FROM requesters q"
+                " WHERE q.request_uuid = requests.uuid AND q.user = ?))"
+            )
+            args += [user, user]
         if older_than is not None:
             sql += " AND created_at <= ?"
             args.append(time.time() - older_than)
         sql += " ORDER BY id DESC LIMIT ? OFFSET ?"
         return cast("list[StoredRequest]", self._rows(sql, (*args, limit, offset)))
 
-    def top_subjects(self, limit: int = 10) -> list[tuple[str, str, int, float]]:
-        """(subject, kind, distinct users, oldest open age in seconds), most users first."""
+    def top_subjects(self, limit: int = 10) -> list[dict[str, Any]]:
+        """Open problems by subject, most distinct users (filers and requesters) first:
+        ``{subject, kind, users, requests, oldest_open_at, oldest_open_age}``."""
         states = sorted(OPEN_STATES)
+        marks = ",".join("?" * len(states))
         rows = self._query(
-            "SELECT subject, kind, COUNT(DISTINCT user) AS users, MIN(created_at) AS oldest "
-            f"FROM requests WHERE subject IS NOT NULL AND state IN ({','.join('?' * len(states))})"
-            " GROUP BY subject, kind ORDER BY users DESC, oldest ASC LIMIT ?",
-            (*states, limit),
+            "SELECT subject, kind, COUNT(DISTINCT who) AS users, COUNT(DISTINCT uuid) AS n, "
+            "MIN(created_at) AS oldest FROM ("
+            f" SELECT subject, kind, uuid, created_at, user AS who FROM requests"
+            f"  WHERE subject IS NOT NULL AND state IN ({marks})"
+            " UNION SELECT r.subject, r.kind, r.uuid, r.created_at, q.user FROM requests r"
+            "  JOIN requesters q ON q.request_uuid = r.uuid"
+            f"  WHERE r.subject IS NOT NULL AND r.state IN ({marks}))"
+            " GROUP BY subject, kind ORDER BY users DESC, oldest, subject LIMIT ?",
+            (*states, *states, limit),
         )
         now = time.time()
-        return [(r[0], r[1], int(r[2]), now - float(r[3])) for r in rows]
+        keys = ("subject", "kind", "users", "requests", "oldest_open_at")
+        return [
+            {**dict(zip(keys, r, strict=True)), "oldest_open_age": now - float(r[4])} for r in rows
+        ]
 
 
 def open_store(path: str) -> Store:

@@ -138,7 +138,7 @@ FILTER_CASES = {
         "sklearn_alice", "sklearn_bob", "sklearn_carol", "sklearn_dave", "pyspark_alice",
     ],
     "subject=scikit-learn": ["sklearn_alice", "sklearn_bob", "sklearn_carol", "sklearn_dave"],
-    "user=bob": ["sklearn_bob", "oracle_bob"],
+    "user=bob": ["sklearn_bob", "oracle_bob", "sklearn_alice"],  # filed, or joined
     "older_than_days=5": ["sklearn_alice", "sklearn_bob", "memory_carol", "pyspark_alice"],
     "state=open&older_than_days=5": ["sklearn_alice", "sklearn_bob"],
     "user=alice&kind=missing_package&state=sent": ["sklearn_alice"],
@@ -354,6 +354,7 @@ def test_json_export_is_the_admin_records_with_history(view: View) -> None:
     assert [x["id"] for x in records] == [
         view.seeded.ids["oracle_bob"],
         view.seeded.ids["sklearn_bob"],
+        view.seeded.ids["sklearn_alice"],  # bob is one of its requesters
     ]
     oracle = records[0]
     assert oracle["body"] == view.store.get_request(oracle["uuid"])["body"]

@@ -118,7 +118,7 @@ def test_list_reads_every_users_requests_from_the_relay(relay: Relay) -> None:
     [
         (["--state=failed"], ["oracle_bob"]),
         (["--state=failed,cancelled"], ["pyspark_alice", "oracle_bob"]),
-        (["--state=open", "--user=bob"], ["oracle_bob", "sklearn_bob"]),
+        (["--state=open", "--user=bob"], ["oracle_bob", "sklearn_bob", "sklearn_alice"]),
         (["--user=carol", "--limit=1"], ["memory_carol"]),
     ],
 )

@@ -85,7 +85,9 @@ def test_subjects_in_words_from_tuples_or_mappings() -> None:
                     "subject": "memory",
                     "kind": "resource_limit",
                     "users": 1,
-                    "age": timedelta(hours=3),
+                    "requests": 2,  # the store's shape: not the age
+                    "oldest_open_at": 0.0,
+                    "oldest_open_age": timedelta(hours=3),
                 },
             ][:limit]
 
