@@ -372,8 +372,8 @@ async def main() -> int:
         if "postgresql" in args.db:
             if not postgres_store_available():
                 print(
-                    "== PostgreSQL: skipped - the relay's store is SQLite-only until the "
-                    "SQLAlchemy store (branch wt/storage) is installed"
+                    "== PostgreSQL: skipped - the relay opens SQLite stores only until the "
+                    "SQLAlchemy store (branch wt/storage) is merged and the relay uses it"
                 )
             else:
                 with throwaway_postgres() as url:

@@ -19,10 +19,23 @@ from loopback import free_port
 
 
 def postgres_store_available() -> bool:
-    """True once the SQLAlchemy store (branch wt/storage: PostgreSQL, ``list_all``) is here."""
+    """Whether the relay can open a PostgreSQL ``db_url``: its store must be the SQLAlchemy
+    one (branch wt/storage), and the relay's temporary SQLite-only opener must be gone."""
     from jupyter_itbridge.server.store import Store
 
-    return hasattr(Store, "list_all")
+    if not hasattr(Store, "list_all"):  # today's SQLite store
+        return False
+    try:
+        from jupyter_itbridge.relay._store_compat import open_store
+    except ImportError:
+        return True  # the relay opens Store(db_url)
+    try:
+        open_store("postgresql+psycopg://itbridge@127.0.0.1:1/probe").close()
+    except ValueError:
+        return False  # "PostgreSQL needs the SQLAlchemy store"
+    except Exception:
+        return True  # it tried to connect: PostgreSQL URLs are accepted
+    return True
 
 
 def _bindir() -> Path:
