@@ -91,6 +91,13 @@ class DoctorApp(_Base):
 
         ok, message = doctor.check_store(store)
         report.add("store", ok, message)
+        if doctor.on_single_user_server():
+            names = doctor.single_user_secrets(self.config)
+            if names:
+                warning = doctor.single_user_secret_warning(names)
+                report.add("secrets", True, warning, warning=True)
+            else:
+                report.add("secrets", True, "no ticket-system secret on this single-user server.")
 
         out += ["", "Checks:"]
         for check in report.checks:

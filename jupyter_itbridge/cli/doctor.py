@@ -154,3 +154,37 @@ def check_store(path: str) -> tuple[bool, str]:
             f"({err.strerror or err})."
         )
     return True, f"{path} does not exist yet; the server will create it ({ancestor} is writable)."
+
+
+def on_single_user_server(environ: Any = None) -> bool:
+    """True inside a JupyterHub single-user server (or a kernel or terminal it started)."""
+    env = os.environ if environ is None else environ
+    return bool(env.get("JUPYTERHUB_API_TOKEN") and env.get("JUPYTERHUB_USER"))
+
+
+def single_user_secrets(config: Any, environ: Any = None) -> list[str]:
+    """Ticket-system secrets a single-user server must not hold, by name (never the value).
+
+    On a hub the user owns that process (terminal, same uid, ``/proc/<pid>/environ``): any
+    ``ITBRIDGE_*`` variable or backend credential in its config is in the user's hands.
+    """
+    from ..contract import SECRET_ENV_PREFIX
+    from .adminconfig import is_secret
+
+    env = os.environ if environ is None else environ
+    found = [f"${name}" for name in sorted(env) if name.upper().startswith(SECRET_ENV_PREFIX)]
+    for section in sorted(config.keys()):
+        if not section.endswith("Backend") or section == "HubBackend":
+            continue
+        for key, value in config[section].items():
+            if value and is_secret(section, key, {"WebhookBackend.url"}):
+                found.append(f"c.{section}.{key}")
+    return found
+
+
+def single_user_secret_warning(names: list[str]) -> str:
+    return (
+        f"This is a JupyterHub single-user server, and it holds ticket-system secrets "
+        f"({', '.join(names)}): every user can read them here. Move them to the hub relay's "
+        "environment (jupyter itbridge relay) and use c.ITBridge.backend = 'hub' here."
+    )

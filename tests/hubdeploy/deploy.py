@@ -110,7 +110,9 @@ def http(
     method: str, url: str, token: str | None = None, body: Any = None, timeout: float = 30
 ) -> tuple[int, Any]:
     """One JSON call; returns (status, parsed body or text). Never raises on an HTTP status."""
-    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    data = (
+        None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    )
     req = urllib.request.Request(url, data=data, method=method)
     if token:
         req.add_header("Authorization", f"token {token}")
@@ -216,8 +218,11 @@ class Hub:
                     "access:services!service=itbridge",
                 ],
             },
-            {"name": "test-admin", "scopes": ["admin:users", "admin:servers", "tokens"],
-             "services": ["test-admin"]},
+            {
+                "name": "test-admin",
+                "scopes": ["admin:users", "admin:servers", "tokens"],
+                "services": ["test-admin"],
+            },
             {
                 "name": "itbridge-admins",
                 "scopes": ["custom:itbridge:admin", "access:services!service=itbridge"],

@@ -5,6 +5,7 @@ alice cannot read bob's request through the relay."""
 from __future__ import annotations
 
 import json
+import sys
 import time
 from typing import Any
 
@@ -75,13 +76,15 @@ def alice_kernel(hub: Hub, tokens: dict[str, str]) -> Any:
 
 
 def test_no_secret_anywhere_alice_can_read(hub: Hub, alice_kernel: UserKernel) -> None:
-    roots = ["/home/alice", str(REPO), "/tmp"]
+    # Her home, the environment's prefix (the test venv), the package's checkout (an editable
+    # install: its source is part of the environment) and /tmp.
+    roots = ["/home/alice", sys.prefix, str(REPO / "jupyter_itbridge"), "/tmp"]
     code = f"SECRET_HEX = {hub.rt_token.encode().hex()!r}\nROOTS = {roots!r}\n" + SCAN
     result = alice_kernel.value(code + "\n", timeout=600)
     assert result["found"] == {"env": [], "proc": [], "files": []}, result
     assert result["proc"] >= 2, result  # her server and this kernel, at least
     assert result["files"] > 1000, result  # the venv and the checkout were really scanned
-    assert result["prefix"].startswith(str(REPO)), result  # the server runs the test venv
+    assert result["prefix"] == sys.prefix, result  # her server runs the test venv
     # ... while the relay does hold it and works: its health is up with the RT backend.
     whoami = alice_kernel.value("import os, json; print(json.dumps(os.environ['JUPYTERHUB_USER']))")
     assert whoami == "alice"

@@ -18,7 +18,9 @@ class UserKernel:
 
     def __init__(self, hub: Hub, user: str, token: str) -> None:
         self.hub, self.user, self.token = hub, user, token
-        status, model = http("POST", f"{hub.server_url(user)}api/kernels", token, {"name": "python3"})
+        status, model = http(
+            "POST", f"{hub.server_url(user)}api/kernels", token, {"name": "python3"}
+        )
         assert status == 201, (status, model)
         self.kernel_id = model["id"]
         conn = Path(f"/home/{user}/.local/share/jupyter/runtime/kernel-{self.kernel_id}.json")
