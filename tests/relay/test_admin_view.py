@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from relay.hub_standin import SERVICE_ACCESS, HubStandIn, LoopThread  # type: ignore[import-not-found]
 from relay.itview_relay import ADMIN_SCOPE, PREFIX, in_process_forward, relay_app  # type: ignore[import-not-found]
 from relay.itview_seed import (  # type: ignore[import-not-found]
@@ -469,3 +471,37 @@ def test_admin_handlers_mount_on_the_relay_base_or_say_what_is_missing() -> None
         "/services/itbridge/",
         "/services/itbridge/requests/(?P<key>[^/]+)",
     ]
+
+
+# -- never a 500 ---------------------------------------------------------------------------------
+
+_PARAMS = st.sampled_from(
+    ["state", "kind", "subject", "user", "older_than_days", "limit", "offset", "x"]
+)
+_VALUES = st.one_of(
+    st.text(max_size=300),
+    st.sampled_from(["open", "failed", "0", "-1", "1e9", "99999999999999999999", "%00", "#5"]),
+)
+
+
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    path=st.sampled_from(["", "export.csv", "api/v1/admin/requests", "api/v1/admin/subjects"]),
+    query=st.dictionaries(_PARAMS, _VALUES, max_size=5),
+)
+def test_any_query_is_answered_200_or_400(view: View, path: str, query: dict[str, str]) -> None:
+    r = view.get(path, params=query)
+    assert r.status_code in (200, 400), (path, query, r.text[:300])
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(key=st.text(min_size=1, max_size=200).filter(lambda k: k not in (".", "..")))
+def test_any_request_key_is_answered_200_or_404(view: View, key: str) -> None:
+    quoted = requests.utils.quote(key, safe="")
+    for path in (f"requests/{quoted}", f"api/v1/admin/requests/{quoted}"):
+        r = view.get(path)
+        assert r.status_code in (200, 404), (path, r.text[:300])
