@@ -38,7 +38,7 @@ from ..backends.registry import make_backend
 from ..backends.unavailable import UnavailableBackend
 from ..config import ITBridge
 from ..redact import redact
-from ..server.outbox import Outbox
+from ..server.extension import ITBridgeExtension
 from ..server.service import RequestService
 from ._store_compat import open_store  # the lead: Store(db_url) once wt/storage is merged
 from .api import API_HANDLERS, IndexHandler
@@ -78,16 +78,8 @@ def build_context(parent: Any) -> RelayContext:
     settings = ITBridge(parent=parent)
     backend = load_backend(config.backend or settings.backend, parent)
     store = open_store(config.db_url)
-    outbox = Outbox(
-        store,
-        backend,
-        sync_interval=settings.sync_interval,
-        base_delay=settings.retry_base_delay,
-        max_delay=settings.retry_max_delay,
-        config_error_delay=settings.config_error_retry_delay,
-        concurrency=settings.outbox_concurrency,
-    )
-    service = RequestService(store, backend, outbox)
+    # The server's own outbox, built from c.ITBridge exactly as the server extension does.
+    service = RequestService(store, backend, ITBridgeExtension._outbox(store, backend, settings))
     relay = RelayService(service, dedupe_across_users=config.dedupe_across_users)
     return RelayContext(config=config, settings=settings, service=service, relay=relay)
 

@@ -65,7 +65,12 @@ class RelayHandler(HubOAuthenticated, web.RequestHandler):
 
     async def prepare(self) -> None:
         """Resolve the caller with the Hub without blocking (the mixin's lookup is sync)."""
-        model = await self.hub_auth.get_user(self, sync=False)
+        try:
+            model = await self.hub_auth.get_user(self, sync=False)
+        except web.HTTPError as err:  # the Hub API is down or answered nonsense
+            if err.status_code < 500:
+                raise
+            raise web.HTTPError(503, "JupyterHub did not answer the relay; try again.") from None
         user = None
         if model:
             try:

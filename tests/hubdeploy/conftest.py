@@ -19,7 +19,7 @@ from hubdeploy.deploy import (  # type: ignore[import-not-found]
     grant_traverse,
     remove_users,
     revoke_traverse,
-    rt_auth_token,
+    rt_relay_account,
 )
 from system_deps import apt_install  # type: ignore[import-not-found]
 
@@ -58,7 +58,8 @@ def hub(rt_for_hub: rt_server.RTServer) -> Iterator[Hub]:
     # the hub's own directory (0700, root's), which holds the relay's config and store.
     base = Path(tempfile.mkdtemp(prefix="itbridge-hub-"))
     base.chmod(0o755)
-    deployed = Hub(root=base / "hub", rt_url=rt_for_hub.url, rt_token=rt_auth_token())
+    rt_user, rt_password = rt_relay_account()
+    deployed = Hub(base / "hub", rt_for_hub.url, rt_user, rt_password)
     try:
         deployed.start()
         for user in USERS:

@@ -4,10 +4,10 @@ What it starts, once per test session: configurable-http-proxy (Debian
 ``node-configurable-http-proxy``), JupyterHub with ``DummyAuthenticator`` and
 ``LocalProcessSpawner`` for two real OS users (``alice``, ``bob``, created here), the relay as a
 *managed* service (``jupyter itbridge relay``) whose backend is the real Request Tracker of
-``tests/backends/rt_server.py``, authenticated with a fresh RT auth token that exists only in
-the relay's environment. Single-user servers run the package from the test venv: the venv, the
-checkout and the interpreter's directories are made traversable for alice and bob with POSIX
-ACLs (``setfacl -m u:alice:x``), removed again at the end; nothing is made world-readable.
+``tests/backends/rt_server.py``, authenticated as a fresh RT user whose random password exists
+only in the relay's environment. Single-user servers run the package from the test venv: the
+venv, the checkout and the interpreter's directories are made traversable for alice and bob with
+POSIX ACLs (``setfacl -m u:alice:x``), removed again at the end; nothing is made world-readable.
 """
 
 from __future__ import annotations
@@ -31,31 +31,40 @@ from loopback import free_port  # type: ignore[import-not-found]
 REPO = Path(__file__).resolve().parents[2]
 TESTS = REPO / "tests"
 USERS = ("alice", "bob")
-RT_TOKEN_SCRIPT = """
+#: The external relay service's name (the crash test starts and kills it).
+EXTERNAL = "itbridge-ext"
+RT_USER_SCRIPT = """
 use lib '/usr/share/request-tracker5/lib';
 use RT;
 RT::LoadConfig();
 RT::Init();
+my ($name, $password) = ($ENV{RT_NEW_USER}, $ENV{RT_NEW_PASSWORD});
 my $user = RT::User->new(RT->SystemUser);
-$user->Load('root');
-my $token = RT::AuthToken->new(RT->SystemUser);
-my ($ok, $msg, $auth) = $token->Create(Owner => $user->Id, Description => 'itbridge relay');
-die "token: $msg" unless $ok;
-print "$auth\\n";
+my ($ok, $msg) = $user->Create(Name => $name, Password => $password, Privileged => 1);
+die "user: $msg" unless $ok;
+($ok, $msg) = $user->PrincipalObj->GrantRight(Right => 'SuperUser', Object => $RT::System);
+die "right: $msg" unless $ok;
+print "ok\\n";
 """
 
 
-def rt_auth_token() -> str:
-    """A new random RT auth token for root (RT's Perl API, as an RT admin would make one)."""
-    res = subprocess.run(
+def rt_relay_account() -> tuple[str, str]:
+    """A new RT user with a random password, made by RT's Perl API as an RT admin would.
+
+    Why not an RT auth token: RT checks tokens with a slow hash (about 15 s a call on this
+    machine), which no delivery timeout survives; a password is checked in about 1 s.
+    """
+    name, password = f"itbridge-relay-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
+    subprocess.run(  # the password in the environment: a command line is world-readable
         ["setpriv", "--reuid=www-data", "--regid=www-data", "--init-groups", "perl", "-"],
-        input=RT_TOKEN_SCRIPT,
+        input=RT_USER_SCRIPT,
+        env={"PATH": "/usr/bin:/bin", "RT_NEW_USER": name, "RT_NEW_PASSWORD": password},
         capture_output=True,
         text=True,
         check=True,
         cwd="/tmp",
     )
-    return res.stdout.strip().splitlines()[-1]
+    return name, password
 
 
 def ensure_users(names: tuple[str, ...] = USERS) -> list[str]:
@@ -135,12 +144,16 @@ class Hub:
 
     root: Path
     rt_url: str
-    rt_token: str
+    rt_user: str
+    rt_password: str
     relay_extra: str = ""
     proxy_port: int = field(default_factory=free_port)
     hub_port: int = field(default_factory=free_port)
     api_port: int = field(default_factory=free_port)
     relay_port: int = field(default_factory=free_port)
+    #: An external relay service (``url`` only): the crash test runs and kills that process.
+    external_port: int = field(default_factory=free_port)
+    external_token: str = field(default_factory=lambda: secrets.token_hex(24))
     admin_token: str = field(default_factory=lambda: secrets.token_hex(24))
     proc: subprocess.Popen[bytes] | None = None
 
@@ -184,7 +197,8 @@ class Hub:
             "c.ITBridge.retry_max_delay = 1.0\n" + self.relay_extra
         )
         relay_env = {
-            "ITBRIDGE_RT_TOKEN": self.rt_token,  # the secret: here and nowhere else
+            "ITBRIDGE_RT_USER": self.rt_user,
+            "ITBRIDGE_RT_PASSWORD": self.rt_password,  # the secret: here and nowhere else
             "JUPYTER_CONFIG_DIR": str(self.root / "relay-jupyter-config"),
             "JUPYTER_DATA_DIR": str(self.root / "relay-data"),
             "PATH": f"{venv_bin}:/usr/bin:/bin",
@@ -205,11 +219,23 @@ class Hub:
                 "oauth_client_allowed_scopes": ["custom:itbridge:admin"],
             },
             {"name": "test-admin", "api_token": self.admin_token},
+            {
+                "name": EXTERNAL,
+                "url": f"http://127.0.0.1:{self.external_port}",
+                "api_token": self.external_token,
+            },
         ]
         roles = [
             # A server's token can never exceed its owner's permissions: users need the
             # relay's access scope themselves, and their servers' role must carry it too.
-            {"name": "user", "scopes": ["self", "access:services!service=itbridge"]},
+            {
+                "name": "user",
+                "scopes": [
+                    "self",
+                    "access:services!service=itbridge",
+                    f"access:services!service={EXTERNAL}",
+                ],
+            },
             {
                 "name": "server",
                 "scopes": [

@@ -79,7 +79,7 @@ def test_no_secret_anywhere_alice_can_read(hub: Hub, alice_kernel: UserKernel) -
     # Her home, the environment's prefix (the test venv), the package's checkout (an editable
     # install: its source is part of the environment) and /tmp.
     roots = ["/home/alice", sys.prefix, str(REPO / "jupyter_itbridge"), "/tmp"]
-    code = f"SECRET_HEX = {hub.rt_token.encode().hex()!r}\nROOTS = {roots!r}\n" + SCAN
+    code = f"SECRET_HEX = {hub.rt_password.encode().hex()!r}\nROOTS = {roots!r}\n" + SCAN
     result = alice_kernel.value(code + "\n", timeout=600)
     assert result["found"] == {"env": [], "proc": [], "files": []}, result
     assert result["proc"] >= 2, result  # her server and this kernel, at least

@@ -50,14 +50,27 @@ class Server(ServerProcess):
 
 def _kernel_environ(server: Server, runtime: Path, kernel_id: str) -> dict[str, Any]:
     conn = runtime / f"kernel-{kernel_id}.json"
-    deadline = time.monotonic() + 30
-    while not conn.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    kc = BlockingKernelClient()
-    kc.load_connection_file(str(conn))
-    kc.start_channels()
+    deadline = time.monotonic() + 90
+    # Until the server saw the kernel's first status, its heartbeat may not answer yet (a
+    # loaded machine): the client would take it for dead.
+    while time.monotonic() < deadline:
+        state = server.api("GET", f"api/kernels/{kernel_id}").get("execution_state")
+        if conn.exists() and state in ("idle", "busy"):
+            break
+        time.sleep(0.2)
+    for attempt in range(5):
+        kc = BlockingKernelClient()
+        kc.load_connection_file(str(conn))
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            break
+        except RuntimeError:  # "died": its heartbeat missed a beat under load; ask again
+            kc.stop_channels()
+            if attempt == 4:
+                raise
+            time.sleep(1)
     try:
-        kc.wait_for_ready(timeout=60)
         out: list[str] = []
         kc.execute_interactive(
             READ_ENV,
