@@ -35,7 +35,7 @@ def it_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ITHub, Se
     problem = apt_install(["node-configurable-http-proxy"])
     if problem:
         pytest.skip(problem)
-    hub = ITHub(tmp_path_factory.mktemp("it-hub"))
+    hub = ITHub.create(tmp_path_factory.mktemp("it-hub"))
     hub.start()
     store = None
     try:
