@@ -9,33 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+
+from ..relay import admin_records as ar
 
 if TYPE_CHECKING:
     from ..jsontypes import RequestJSON, StoredRequest
     from ..server.store import Store
 
-#: CSV columns, in order (the detail-only fields history/comments stay in JSON exports).
-CSV_FIELDS = (
-    "id",
-    "uuid",
-    "user",
-    "state",
-    "state_detail",
-    "kind",
-    "subject",
-    "urgency",
-    "summary",
-    "backend",
-    "ticket_id",
-    "ticket_url",
-    "attempts",
-    "last_error",
-    "created_at",
-    "updated_at",
-    "fingerprint",
-    "body",
-)
+#: CSV columns, in order: IT's export columns less the relay's requesters/duplicate_of (the
+#: detail-only fields history/comments stay in JSON exports).
+CSV_FIELDS = tuple(f for f in ar.CSV_FIELDS if f not in ("requesters", "duplicate_of"))
 
 
 class UnknownRequest(LookupError):
@@ -111,6 +95,15 @@ def detail(record: RequestJSON) -> str:
     for event in record.get("history", []):
         note = f"  ({event['note']})" if event.get("note") else ""
         lines.append(f"  {event['at']}  {event['from'] or '-'} -> {event['to']}{note}")
+    requesters = cast("list[dict[str, Any]]", record.get("requesters") or [])
+    shared = cast("dict[str, Any] | None", record.get("duplicate_of"))
+    if shared:
+        lines += ["", f"Joined request #{shared['id']} (same problem, its ticket was open)."]
+    if requesters:  # records read from the hub relay: who asked for this ticket
+        lines += ["", f"Requesters ({len(requesters)}):"]
+        for who in requesters:
+            note = f": {who['justification']}" if who.get("justification") else ""
+            lines.append(f"  {who.get('created_at') or ''}  {who['user']}{note}")
     comments = record.get("comments", [])
     if comments:
         lines.append("")
@@ -128,21 +121,11 @@ def to_json_text(records: list[RequestJSON]) -> str:
     return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
 
 
-#: Cell starts that spreadsheets run as formulas; users write summaries, IT opens the CSV.
-_FORMULA_STARTS = ("=", "+", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def to_csv_text(records: list[RequestJSON]) -> str:
     """RFC 4180 CSV (multi-line bodies quoted), one header row, formula-safe cells."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for record in records:
-        writer.writerow({name: _cell(record.get(name)) for name in CSV_FIELDS})
+        writer.writerow({name: ar.csv_cell(record.get(name)) for name in CSV_FIELDS})
     return out.getvalue()

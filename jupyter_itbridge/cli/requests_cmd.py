@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from traitlets import Bool, Enum, Integer, Unicode
 
@@ -19,6 +19,7 @@ from .base import EXIT_USAGE, _Base
 if TYPE_CHECKING:
     from ..backends.base import Backend
     from ..server.service import RequestService
+    from .relay_client import RelayClient
 
 # -- requests ---------------------------------------------------------------------------------
 
@@ -102,7 +103,60 @@ class _RequestsBase(_Base):
         return [service.to_json(r, detail=True) for r in rows]
 
 
-class RequestsListApp(_RequestsBase):
+#: ``--relay``'s help, shared by list, show and export.
+RELAY_HELP = """Read every user's requests from the hub relay's admin API at this URL (the
+service's address, e.g. https://hub.example.org/services/itbridge/) instead of a local store.
+The token comes from $ITBRIDGE_RELAY_TOKEN, else $JUPYTERHUB_API_TOKEN: a hub admin's API
+token or one with the relay's admin scope (custom:itbridge:admin)."""
+
+
+class _RelayReading(_RequestsBase):
+    """``--relay URL``: the same records, read from the relay instead of a local store."""
+
+    relay = Unicode("", help=RELAY_HELP).tag(config=True)
+
+    def relay_client(self) -> RelayClient:
+        from .relay_client import RelayClient, RelayError
+
+        try:
+            return RelayClient.from_env(self.relay)
+        except RelayError as err:
+            self.fail(str(err))
+
+    def relay_selected(self, state: str, user: str, limit: int) -> list[RequestJSON]:
+        """Like ``selected``, from the relay: one call per state when several are given."""
+        from .relay_client import RelayError
+
+        try:
+            states = _states(state)
+        except ValueError as err:
+            self.fail(str(err), EXIT_USAGE)
+        client = self.relay_client()
+        items = [v.strip() for v in state.split(",")] if state else [""]
+        try:
+            if len(items) == 1:
+                found = client.requests(state=items[0], user=user, limit=limit)
+            else:
+                merged = {
+                    r["uuid"]: r
+                    for s in states or []
+                    for r in client.requests(state=s, user=user, limit=limit)
+                }
+                found = sorted(merged.values(), key=lambda r: -int(r["id"]))[:limit]
+        except RelayError as err:
+            self.fail(str(err))
+        return cast("list[RequestJSON]", found)
+
+    def records_and_source(
+        self, state: str, user: str, limit: int
+    ) -> tuple[list[RequestJSON], str]:
+        """The selected records and where they came from (for "No requests in ...")."""
+        if self.relay:
+            return self.relay_selected(state, user, limit), f"the relay at {self.relay}"
+        return self.selected(self.open_service(), state, user, limit), self.store_path()
+
+
+class RequestsListApp(_RelayReading):
     """``jupyter itbridge requests list``."""
 
     name = "jupyter-itbridge-requests-list"
@@ -114,6 +168,7 @@ class RequestsListApp(_RequestsBase):
     jupyter itbridge requests list
     jupyter itbridge requests list --state=failed
     jupyter itbridge requests list --state=open --user=alice --json
+    ITBRIDGE_RELAY_TOKEN=... jupyter itbridge requests list --relay=https://hub.example.org/services/itbridge/
     """
 
     state = Unicode("", help="Only requests in this state (comma-separated list allowed).").tag(
@@ -130,6 +185,7 @@ class RequestsListApp(_RequestsBase):
         "state": "RequestsListApp.state",
         "user": "RequestsListApp.user",
         "limit": "RequestsListApp.limit",
+        "relay": "RequestsListApp.relay",
     }
     flags = {
         **_Base.flags,
@@ -139,12 +195,10 @@ class RequestsListApp(_RequestsBase):
     def start(self) -> None:
         from .records import table, to_json_text
 
-        service = self.open_service()
-        records = self.selected(service, self.state, self.user, self.limit)
+        records, where = self.records_and_source(self.state, self.user, self.limit)
         if self.as_json:
             sys.stdout.write(to_json_text(records))
         elif not records:
-            where = self.store_path()
             print(
                 f"No requests{' matching the filters' if self.state or self.user else ''} "
                 f"in {where}."
@@ -153,17 +207,20 @@ class RequestsListApp(_RequestsBase):
             print(table(records))
 
 
-class RequestsShowApp(_RequestsBase):
+class RequestsShowApp(_RelayReading):
     """``jupyter itbridge requests show ID``."""
 
     name = "jupyter-itbridge-requests-show"
     description = """Show one request: state, ticket, last error, history, comments and the
-    body exactly as sent to IT. ID is the number shown by 'list' (5 or #5) or the UUID."""
+    body exactly as sent to IT (from the relay, also who requested it). ID is the number shown
+    by 'list' (5 or #5) or the UUID."""
     examples = """
     jupyter itbridge requests show 5
     jupyter itbridge requests show 3f0c2a1e-... --json
+    ITBRIDGE_RELAY_TOKEN=... jupyter itbridge requests show 12 --relay=https://hub.example.org/services/itbridge/
     """
     as_json = Bool(False, help="Print JSON (the REST API's request shape).").tag(config=True)
+    aliases = {**_Base.aliases, "relay": "RequestsShowApp.relay"}
     flags = {
         **_Base.flags,
         "json": ({"RequestsShowApp": {"as_json": True}}, "Print JSON instead of text."),
@@ -174,12 +231,27 @@ class RequestsShowApp(_RequestsBase):
 
         from .records import detail
 
-        service, row = self.lookup(self.require_one_id())
-        record = service.to_json(row, detail=True)
+        record = self.relay_record() if self.relay else self.local_record()
         if self.as_json:
             print(json.dumps(record, indent=2, ensure_ascii=False))
         else:
             print(detail(record))
+
+    def local_record(self) -> RequestJSON:
+        service, row = self.lookup(self.require_one_id())
+        return service.to_json(row, detail=True)
+
+    def relay_record(self) -> RequestJSON:
+        from .relay_client import RelayError, UnknownRelayRequest
+
+        key = self.require_one_id()
+        client = self.relay_client()
+        try:
+            return cast("RequestJSON", client.request(key))
+        except UnknownRelayRequest as err:
+            self.fail(str(err), EXIT_USAGE)
+        except RelayError as err:
+            self.fail(str(err))
 
 
 class RequestsRetryApp(_RequestsBase):
@@ -211,7 +283,7 @@ class RequestsRetryApp(_RequestsBase):
         )
 
 
-class RequestsExportApp(_RequestsBase):
+class RequestsExportApp(_RelayReading):
     """``jupyter itbridge requests export``."""
 
     name = "jupyter-itbridge-requests-export"
@@ -220,6 +292,7 @@ class RequestsExportApp(_RequestsBase):
     examples = """
     jupyter itbridge requests export --format=csv --output=requests.csv
     jupyter itbridge requests export --format=json --state=open
+    ITBRIDGE_RELAY_TOKEN=... jupyter itbridge requests export --format=csv --relay=https://hub.example.org/services/itbridge/
     """
 
     format = Enum(["json", "csv"], "json", help="Output format: json or csv.").tag(config=True)
@@ -237,13 +310,13 @@ class RequestsExportApp(_RequestsBase):
         "state": "RequestsExportApp.state",
         "user": "RequestsExportApp.user",
         "limit": "RequestsExportApp.limit",
+        "relay": "RequestsExportApp.relay",
     }
 
     def start(self) -> None:
         from .records import to_csv_text, to_json_text
 
-        service = self.open_service()
-        records = self.selected(service, self.state, self.user, self.limit)
+        records, _where = self.records_and_source(self.state, self.user, self.limit)
         text = to_csv_text(records) if self.format == "csv" else to_json_text(records)
         if not self.output:
             sys.stdout.write(text)
@@ -265,7 +338,9 @@ class RequestsApp(_Base):
     name = "jupyter-itbridge-requests"
     description = """Inspect and follow up the requests in the request store (the SQLite file
     at c.ITBridge.store_path, default <jupyter data dir>/itbridge/itbridge.sqlite3). On
-    JupyterHub each user has a store; point at one with --store=PATH."""
+    JupyterHub with the itbridge relay, list, show and export read every user's requests from
+    the relay with --relay=URL (token in $ITBRIDGE_RELAY_TOKEN or $JUPYTERHUB_API_TOKEN);
+    without a relay each user has a store: point at one with --store=PATH."""
     examples = """
     jupyter itbridge requests list --state=failed
     jupyter itbridge requests show 5
