@@ -322,14 +322,10 @@ async def measure(procs: Processes, n: int, rate: float) -> tuple[bool, dict[str
 
 
 def open_relay_store(db_url: str) -> Any:
-    """The store as the relay opens it (its compat shim until wt/storage: ``Store(db_url)``)."""
-    try:
-        from jupyter_itbridge.relay._store_compat import open_store
-    except ImportError:
-        from jupyter_itbridge.server.store import Store
+    """The store as the relay opens it: ``Store(db_url)``."""
+    from jupyter_itbridge.server.store import Store
 
-        return Store(db_url)
-    return open_store(db_url)
+    return Store(db_url)
 
 
 def check_store(db_url: str, sent: list[tuple[str, dict[str, Any]]]) -> bool:

@@ -19,22 +19,11 @@ from loopback import free_port
 
 
 def postgres_store_available() -> bool:
-    """Whether the relay can open a PostgreSQL ``db_url``: its store must be the SQLAlchemy
-    one (branch wt/storage), and the relay's temporary SQLite-only opener must be gone."""
-    from jupyter_itbridge.server.store import Store
-
-    if not hasattr(Store, "list_all"):  # today's SQLite store
-        return False
+    """Whether the relay can open a PostgreSQL ``db_url`` (psycopg installed)."""
     try:
-        from jupyter_itbridge.relay._store_compat import open_store
+        import psycopg  # noqa: F401
     except ImportError:
-        return True  # the relay opens Store(db_url)
-    try:
-        open_store("postgresql+psycopg://itbridge@127.0.0.1:1/probe").close()
-    except ValueError:
-        return False  # "PostgreSQL needs the SQLAlchemy store"
-    except Exception:
-        return True  # it tried to connect: PostgreSQL URLs are accepted
+        return False
     return True
 
 

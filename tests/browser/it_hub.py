@@ -56,9 +56,8 @@ class ITHub(Hub):  # type: ignore[misc]
             {
                 "name": "itbridge",
                 "url": f"http://127.0.0.1:{self.relay_port}",
-                # ``jupyter itbridge relay``, with the store shim's list_all/top_subjects
-                # until the SQLAlchemy store provides them (tests/relay/itview_store.py)
-                "command": [sys.executable, "-m", "relay.itview_store", "relay",
+                # ``jupyter itbridge relay``
+                "command": [sys.executable, "-m", "jupyter_itbridge.cli", "relay",
                             f"--config={relay_config}"],
                 "environment": {
                     "JUPYTER_CONFIG_DIR": str(self.root / "relay-config"),

@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 from relay.itview_seed import FORMULA_SUMMARY, XSS_BODY_LINE, Seeded, seed  # type: ignore[import-not-found]
-from relay.itview_store import open_store  # type: ignore[import-not-found]
 from system_deps import apt_install  # type: ignore[import-not-found]
+
+from jupyter_itbridge.server.store import Store
 
 from .conftest import ROOT, screenshot
 from .it_hub import ADMIN, STAFF, USER, ITHub
@@ -39,7 +40,7 @@ def it_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ITHub, Se
     hub.start()
     store = None
     try:
-        store = open_store(str(hub.db_path))
+        store = Store(str(hub.db_path))
 
         def first_attempts_done() -> None:  # the relay's outbox tried each new request once
             deadline = time.monotonic() + 60

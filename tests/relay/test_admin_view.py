@@ -32,9 +32,9 @@ from relay.itview_seed import (  # type: ignore[import-not-found]
     Seeded,
     seed,
 )
-from relay.itview_store import open_store  # type: ignore[import-not-found]
 
 from jupyter_itbridge.relay import admin_view
+from jupyter_itbridge.server.store import Store
 
 
 @dataclass
@@ -82,7 +82,7 @@ def hub() -> Iterator[Hub]:
 
 @pytest.fixture
 def view(hub: Hub, tmp_path: Path) -> Iterator[View]:
-    store = open_store(str(tmp_path / "relay.sqlite3"))
+    store = Store(str(tmp_path / "relay.sqlite3"))
     app, context = relay_app(store, hub.standin.api_url)
     seeded = seed(store, in_process_forward(context))
     port = hub.loop.listen(app)

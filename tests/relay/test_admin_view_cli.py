@@ -20,10 +20,10 @@ from loopback import free_port  # type: ignore[import-not-found]
 from relay.hub_standin import HubStandIn, LoopThread  # type: ignore[import-not-found]
 from relay.itview_relay import ADMIN_SCOPE, PREFIX, in_process_forward, relay_app  # type: ignore[import-not-found]
 from relay.itview_seed import FORMULA_SUMMARY, Seeded, seed  # type: ignore[import-not-found]
-from relay.itview_store import open_store  # type: ignore[import-not-found]
 from tornado import web
 
 from jupyter_itbridge.cli.records import CSV_FIELDS
+from jupyter_itbridge.server.store import Store
 
 
 @dataclass
@@ -81,7 +81,7 @@ def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
         "alice": standin.add_user("alice"),
         "bad": "revoked-token",
     }
-    store = open_store(str(home / "relay.sqlite3"))
+    store = Store(str(home / "relay.sqlite3"))
     app, context = relay_app(store, standin.api_url)
     seeded = seed(store, in_process_forward(context))
     port = loop.listen(app)
