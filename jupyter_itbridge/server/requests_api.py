@@ -116,6 +116,26 @@ class RequestsHandler(_Base):
         self.write_json(record, status=201 if created else 200)
 
 
+class PreviewHandler(_Base):
+    """``POST preview``: the ticket body a request would get, redacted as filing redacts it.
+
+    Why: the frontend card shows "What will be sent" exactly, without a second redaction in
+    TypeScript. This runs the very ``prepare`` step of ``POST requests`` (validation, bounds,
+    redaction, rendering) and stores nothing; pass the card's ``uuid`` so the marker line is
+    the one the ticket will carry.
+    """
+
+    @endpoint()
+    async def post(self) -> None:
+        data = self.body_object()
+        request_uuid = data.pop("uuid", None)
+        if request_uuid is not None and not isinstance(request_uuid, str):
+            raise web.HTTPError(400, "'uuid' must be a string.")
+        data.pop("incident_id", None)  # linking is a filing step; it changes no text
+        prepared = await self.call_off_loop(self.service.prepare, data, request_uuid)
+        self.write_json({"body": prepared.body, "notices": prepared.notices, "uuid": prepared.uuid})
+
+
 class RequestHandler(_Base):
     @endpoint(kernel=True)
     async def get(self, request_id: str) -> None:
@@ -155,6 +175,7 @@ HANDLERS: list[tuple[str, type[ITBridgeHandler]]] = [
     (r"policy", PolicyHandler),
     (r"diagnose", DiagnoseHandler),
     (r"requests", RequestsHandler),
+    (r"preview", PreviewHandler),
     (rf"requests/{_ID}", RequestHandler),
     (rf"requests/{_ID}/retry", RetryHandler),
     (rf"requests/{_ID}/comment", CommentHandler),
