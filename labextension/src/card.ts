@@ -45,17 +45,25 @@ export interface ICardContext {
   markDirty(): void;
 }
 
-const facts = new Map<string, Promise<IPackageFacts | null>>();
+const facts = new WeakMap<
+  ICardServices,
+  Map<string, Promise<IPackageFacts | null>>
+>();
 
 /** The package facts of a subject, fetched once per page; null on any failure. */
 function packageFacts(
   services: ICardServices,
   subject: string
 ): Promise<IPackageFacts | null> {
-  let answer = facts.get(subject);
+  let known = facts.get(services);
+  if (!known) {
+    known = new Map();
+    facts.set(services, known);
+  }
+  let answer = known.get(subject);
   if (!answer) {
     answer = services.packageFacts(subject).catch(() => null);
-    facts.set(subject, answer);
+    known.set(subject, answer);
   }
   return answer;
 }

@@ -275,7 +275,9 @@ export function textPlain(
   const ss = payload.self_service;
   if (ss) {
     lines.push(
-      trans.__('Fix it yourself: %1 %2', ss.text, ss.command).trimEnd()
+      trans
+        .__('Fix it yourself: %1 %2', ss.text, ss.command)
+        .replace(/\s+$/, '')
     );
   }
   const request = payload.state.request;
