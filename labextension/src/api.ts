@@ -202,7 +202,8 @@ export interface IFinding {
 
 /** A failed cell as `POST diagnose` takes it (any kernel language). */
 export interface IDiagnoseInput {
-  ename: string;
+  /** The error's name; absent for a cell that only wrote to stderr. */
+  ename?: string;
   evalue: string;
   traceback: string[];
   /** The cell's stderr stream: R's `install.packages` and `require()` only warn there. */

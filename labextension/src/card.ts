@@ -14,6 +14,7 @@ import {
   IFindingPayload,
   requestInput,
   SentRequest,
+  sentFields,
   sentRequest,
   withState
 } from './finding';
@@ -152,6 +153,10 @@ export class FindingCard extends Widget {
     const request = this._request();
     const { status, message } = this._payload.state;
     if (request) {
+      const sent = sentFields(request); // what IT has, not the draft the output saved
+      if (sent) {
+        view.setFields(sent);
+      }
       view.showSent(request, this._deduped);
       return;
     }

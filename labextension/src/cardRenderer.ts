@@ -2,7 +2,7 @@ import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { FindingCard, ICardContext, ICardServices } from './card';
-import { MIME_TYPE } from './contract';
+import { MIME_TYPE, Urgency, URGENCIES } from './contract';
 import { readPayload } from './finding';
 import {
   WIDGET_VIEW_MIME,
@@ -49,14 +49,22 @@ export class FindingRenderer extends Panel implements IRenderMime.IRenderer {
   }
 
   private async _render(model: IRenderMime.IMimeModel): Promise<void> {
+    if (this.isDisposed) {
+      return;
+    }
     if (this._delegate) {
       return this._delegate.renderModel(model);
     }
     const payload = readPayload(model.data[MIME_TYPE]);
     if (!payload) {
-      this._text(model, 'jp-ITBridge-unreadable');
+      this._card?.dispose();
+      this._card = null;
+      this._unreadable?.dispose();
+      this._unreadable = this._text(model, 'jp-ITBridge-unreadable');
       return;
     }
+    this._unreadable?.dispose();
+    this._unreadable = null;
     const modelId = widgetModelId(model.data);
     // the widget view only for trusted output (it is an unsafe renderer)
     if (!this._card && this._context && modelId && model.trusted) {
@@ -66,14 +74,21 @@ export class FindingRenderer extends Panel implements IRenderMime.IRenderer {
         modelId
       );
       waiting.dispose();
+      if (this.isDisposed) {
+        return; // the output was cleared meanwhile (the cell ran again)
+      }
       if (alive) {
         this._delegate =
           this._context.rendermime.createRenderer(WIDGET_VIEW_MIME);
         this.addWidget(this._delegate);
+        this._keepWidgetDraft(payload.draft.fingerprint);
         return this._delegate.renderModel(model);
       }
     }
     await this._services.drafts.ready;
+    if (this.isDisposed) {
+      return;
+    }
     if (this._card && this._card.uuid === payload.request_uuid) {
       this._card.render(model, payload);
     } else {
@@ -87,6 +102,33 @@ export class FindingRenderer extends Panel implements IRenderMime.IRenderer {
       this.addWidget(this._card);
     }
     this.setHidden(payload.state.status === 'dismissed');
+  }
+
+  /**
+   * Keep what the user types into the kernel's widget card as the frontend draft too: the
+   * kernel keeps it for its session, but the saved output cannot (the widget's own display
+   * updates do not reach the notebook from a click or keystroke), so a card rendered after
+   * the kernel is gone starts from this. Dismissing the card drops it.
+   */
+  private _keepWidgetDraft(fingerprint: string | null): void {
+    const { drafts } = this._services;
+    const read = (name: string, tag: string) =>
+      this.node.querySelector<HTMLInputElement>(`.jp-ITBridge-${name} ${tag}`)
+        ?.value ?? '';
+    const save = () =>
+      drafts.set(fingerprint, {
+        summary: read('summary', 'input'),
+        description: read('description', 'textarea'),
+        justification: read('justification', 'textarea'),
+        urgency: urgency(read('urgency', 'select'))
+      });
+    this.node.addEventListener('input', save);
+    this.node.addEventListener('change', save);
+    this.node.addEventListener('click', event => {
+      if ((event.target as Element).closest?.('.jp-ITBridge-dismiss')) {
+        drafts.remove(fingerprint);
+      }
+    });
   }
 
   /** The output's plain text while the card is not there (or instead, if unreadable). */
@@ -104,7 +146,11 @@ export class FindingRenderer extends Panel implements IRenderMime.IRenderer {
   private _chain: Promise<void> = Promise.resolve();
   private _card: FindingCard | null = null;
   private _delegate: IRenderMime.IRenderer | null = null;
+  private _unreadable: Widget | null = null;
 }
+
+const urgency = (value: string): Urgency =>
+  URGENCIES.includes(value as Urgency) ? (value as Urgency) : 'normal';
 
 /** The renderer factory; `context` is the notebook the outputs belong to, if any. */
 export function findingRendererFactory(

@@ -22,8 +22,6 @@ export interface ICellReport {
 export const MAX_STDERR = 50_000;
 /** ...and this many traceback lines (requests_api.MAX_TRACEBACK_LINES). */
 export const MAX_TRACEBACK = 500;
-/** What `ename` says when only stderr has something (R's warnings never raise). */
-export const STDERR_ONLY_ENAME = 'stderr';
 
 const joined = (value: nbformat.MultilineString | undefined): string =>
   Array.isArray(value) ? value.join('') : (value ?? '');
@@ -70,11 +68,14 @@ export function diagnoseInput(
   report: ICellReport,
   language: string | null | undefined
 ): IDiagnoseInput {
-  const input: IDiagnoseInput = {
-    ename: report.ename || STDERR_ONLY_ENAME,
-    evalue: report.evalue,
-    traceback: report.traceback
-  };
+  // a stderr-only cell (R's `install.packages` warns, never raises) has no `ename` at all
+  const input: IDiagnoseInput = report.ename
+    ? {
+        ename: report.ename,
+        evalue: report.evalue,
+        traceback: report.traceback
+      }
+    : { evalue: '', traceback: [] };
   if (report.stderr) {
     input.stderr = report.stderr;
   }

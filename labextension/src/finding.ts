@@ -343,3 +343,17 @@ export function sentRequest(request: IRequest): SentRequest {
     created_at: request.created_at
   };
 }
+
+/** The fields a filed request was sent with (its stored draft), when the server has them. */
+export function sentFields(request: Partial<IRequest>): ICardFields | null {
+  const draft = request.draft;
+  if (!draft || typeof draft.summary !== 'string') {
+    return null;
+  }
+  return {
+    summary: draft.summary,
+    description: text(draft.description),
+    justification: text(draft.justification),
+    urgency: URGENCIES.includes(draft.urgency) ? draft.urgency : 'normal'
+  };
+}

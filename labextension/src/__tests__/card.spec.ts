@@ -202,13 +202,25 @@ describe('FindingCard', () => {
     const s = setup();
     s.server.addRequest('arrow', 'acknowledged', {
       uuid: 'uuid-card-0001',
-      ticket_url: 'javascript:alert(1)'
+      ticket_url: 'javascript:alert(1)',
+      draft: {
+        summary: 'arrow for the lake',
+        justification: 'as sent',
+        urgency: 'high'
+      }
     });
     await s.model.refresh();
     const card = mount(s);
     expect(q<HTMLButtonElement>(card, 'button.jp-ITBridge-send').hidden).toBe(
       true
     );
+    // the fields show what IT received, not the draft the output saved
+    expect(
+      q<HTMLTextAreaElement>(card, '.jp-ITBridge-justification textarea').value
+    ).toBe('as sent');
+    expect(
+      q<HTMLSelectElement>(card, '.jp-ITBridge-urgency select').value
+    ).toBe('high');
     expect(q(card, '.jp-ITBridge-status').textContent).toContain('in progress');
     expect(card.node.querySelector('.jp-ITBridge-status a')).toBeNull(); // not http(s)
     card.dispose();
