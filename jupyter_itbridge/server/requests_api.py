@@ -14,6 +14,7 @@ from typing import Any, TypeVar, cast
 from tornado import web
 
 from ..contract import STATES, RequestState
+from ..detect.record import bounded
 from ..redact import redact_obj
 from .base import ITBridgeHandler, endpoint
 from .service import RequestService, ServiceError
@@ -72,8 +73,12 @@ class DiagnoseHandler(_Base):
     @endpoint(kernel=True)
     async def post(self) -> None:
         data = self.body_object()
-        stderr = _optional_text(data, "stderr", MAX_TEXT)
-        language = _optional_text(data, "language", MAX_LANGUAGE)
+        stderr = _optional_text(data, "stderr")
+        language = _optional_text(data, "language")
+        if stderr is not None:  # warnings come last: keep the head and the tail
+            stderr = bounded(stderr, MAX_TEXT // 2, MAX_TEXT // 2)
+        if language is not None:
+            language = language[:MAX_LANGUAGE]
         ename, evalue, traceback = data.get("ename"), data.get("evalue", ""), data.get("traceback")
         if ename is None and stderr:
             ename = ""
@@ -106,14 +111,12 @@ class DiagnoseHandler(_Base):
         self.write_json({"findings": [redact_obj(f.to_dict()) for f in findings]})
 
 
-def _optional_text(data: dict[str, Any], name: str, limit: int) -> str | None:
-    """An optional string field, cut to ``limit`` characters; anything else is a 400."""
+def _optional_text(data: dict[str, Any], name: str) -> str | None:
+    """An optional string field (absent or null: None); anything else is a 400."""
     value = data.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise web.HTTPError(400, f"'{name}' must be a string.")
-    return value[:limit]
+    if value is None or isinstance(value, str):
+        return value
+    raise web.HTTPError(400, f"'{name}' must be a string.")
 
 
 class RequestsHandler(_Base):

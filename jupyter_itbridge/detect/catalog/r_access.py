@@ -27,7 +27,7 @@ SIGNATURES: list[dict[str, Any]] = [
         rf"(?::|, probable reason) '?{_WHY}",
         **_PERMISSION,
         "check": "access.outside_home",
-        "example": "Warning message in file(file, \"rt\"):\n\"cannot open file "
+        "example": 'Warning message in file(file, "rt"):\n"cannot open file '
         "'/data/finance/q3.csv': Permission denied\"",
     },
     {
@@ -53,7 +53,7 @@ SIGNATURES: list[dict[str, Any]] = [
         "library, which your account may not change. Packages there are installed by "
         "{it_contact}.",
         "check": "r.access.library",
-        "example": "Warning message in install.packages(\"arrow\"):\n\"'lib = "
-        "\"/usr/local/lib/R/site-library\"' is not writable\"",
+        "example": 'Warning message in install.packages("arrow"):\n"\'lib = '
+        '"/usr/local/lib/R/site-library"\' is not writable"',
     },
 ]

@@ -23,7 +23,7 @@ SIGNATURES: list[dict[str, Any]] = [
         "this for packages that are not approved; only {it_contact} can allow it or suggest "
         "an approved alternative.",
         "check": "r.packages.repository_refused",
-        "example": "Warning message in download.file(url, destfile, method, mode = \"wb\", ...):"
+        "example": 'Warning message in download.file(url, destfile, method, mode = "wb", ...):'
         "\n\"cannot open URL 'https://cran.corp/src/contrib/RSelenium_1.7.9.tar.gz': HTTP "
         "status was '403 Forbidden'\"",
     },

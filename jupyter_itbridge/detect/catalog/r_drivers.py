@@ -21,8 +21,8 @@ SIGNATURES: list[dict[str, Any]] = [
         "id": "r.drivers.odbc_driver",
         "family": "r-drivers",
         "scope": "both",
-        "example": "Warning message in odbcDriverConnect(\"Driver={ODBC Driver 18 for SQL "
-        "Server};Server=x\"):\n\"[RODBC] ERROR: state 01000, code 0, message [unixODBC][Driver "
+        "example": 'Warning message in odbcDriverConnect("Driver={ODBC Driver 18 for SQL '
+        'Server};Server=x"):\n"[RODBC] ERROR: state 01000, code 0, message [unixODBC][Driver '
         "Manager]Can't open lib 'ODBC Driver 18 for SQL Server' : file not found\"",
     },
     {
@@ -30,9 +30,9 @@ SIGNATURES: list[dict[str, Any]] = [
         "id": "r.drivers.odbc_dsn",
         "family": "r-drivers",
         "scope": "both",
-        "example": "Warning message in RODBC::odbcDriverConnect(\"DSN=sales\"):\n\"[RODBC] ERROR: "
+        "example": 'Warning message in RODBC::odbcDriverConnect("DSN=sales"):\n"[RODBC] ERROR: '
         "state IM002, code 0, message [unixODBC][Driver Manager]Data source name not found and "
-        "no default driver specified\"",
+        'no default driver specified"',
     },
 ]
 
@@ -100,6 +100,6 @@ SIGNATURES += [
         "path. Approved JDBC drivers are usually provided by {it_contact}.",
         "check": "r.drivers.jdbc_class",
         "example": "Error in .jfindClass(as.character(driverClass)[1]): "
-        "java.lang.ClassNotFoundException (in RJDBC::JDBC(\"oracle.jdbc.OracleDriver\", ...))",
+        'java.lang.ClassNotFoundException (in RJDBC::JDBC("oracle.jdbc.OracleDriver", ...))',
     },
 ]

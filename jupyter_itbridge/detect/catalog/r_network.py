@@ -45,7 +45,7 @@ SIGNATURES: list[dict[str, Any]] = [
         "title": _PY_BY_ID["network.proxy_refused"]["title"],
         "confidence": "medium",
         "check": "r.network.proxy",
-        "example": "Warning message in download.file(\"https://cran.example.com/x.csv\", "
+        "example": 'Warning message in download.file("https://cran.example.com/x.csv", '
         "tempfile()):\n\"URL 'https://cran.example.com/x.csv': status was 'HTTP response code "
         "said error'\"",
     },
@@ -91,7 +91,7 @@ SIGNATURES: list[dict[str, Any]] = [
         **{k: _PY_BY_ID["network.dns"][k] for k in ("kind", "subject", "title", "explanation")},
         "confidence": "medium",
         "check": "network.dns",
-        "example": "Error in curl::curl_fetch_memory(\"https://api.example.com\"): Could not "
+        "example": 'Error in curl::curl_fetch_memory("https://api.example.com"): Could not '
         "resolve host: api.example.com",
     },
     {
@@ -122,7 +122,7 @@ SIGNATURES: list[dict[str, Any]] = [
         "from is configured by {it_contact}.",
         "confidence": "medium",
         "check": "r.network.repository",
-        "example": "Warning message:\n\"unable to access index for repository "
+        "example": 'Warning message:\n"unable to access index for repository '
         "https://cran.corp.example/src/contrib:\n  cannot open URL "
         "'https://cran.corp.example/src/contrib/PACKAGES'\"",
     },

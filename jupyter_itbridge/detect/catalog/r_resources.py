@@ -40,7 +40,7 @@ SIGNATURES: list[dict[str, Any]] = [
         **{k: _PY_BY_ID["resources.disk_full"][k] for k in ("kind", "subject", "title")},
         "explanation": _PY_BY_ID["resources.disk_full"]["explanation"],
         "check": "r.resources.disk",
-        "example": "Error in writeLines(x, \"/data/out.txt\"): Error writing to connection:  "
+        "example": 'Error in writeLines(x, "/data/out.txt"): Error writing to connection:  '
         "No space left on device",
     },
     {
@@ -51,7 +51,7 @@ SIGNATURES: list[dict[str, Any]] = [
         **{k: _PY_BY_ID["resources.disk_quota"][k] for k in ("kind", "subject", "title")},
         "explanation": _PY_BY_ID["resources.disk_quota"]["explanation"],
         "check": "r.resources.disk",
-        "example": "Error in writeLines(x, \"~/out.txt\"): Error writing to connection:  Disk "
+        "example": 'Error in writeLines(x, "~/out.txt"): Error writing to connection:  Disk '
         "quota exceeded",
     },
     {
@@ -64,6 +64,6 @@ SIGNATURES: list[dict[str, Any]] = [
         "reached. Delete files you no longer need or ask {it_contact} for more space.",
         "confidence": "medium",
         "check": "r.resources.write_error",
-        "example": "Error in saveRDS(x, \"/data/model.rds\"): error writing to connection",
+        "example": 'Error in saveRDS(x, "/data/model.rds"): error writing to connection',
     },
 ]

@@ -10,7 +10,9 @@ from ..record import Hit
 from .packages import install_command, package_in_install_call
 
 #: A personal library R creates and uses by itself once it exists (R_LIBS_USER).
-_PERSONAL = 'dir.create(Sys.getenv("R_LIBS_USER"), recursive = TRUE); .libPaths(Sys.getenv("R_LIBS_USER"))'
+_PERSONAL = (
+    'dir.create(Sys.getenv("R_LIBS_USER"), recursive = TRUE); .libPaths(Sys.getenv("R_LIBS_USER"))'
+)
 
 
 def library(hit: Hit) -> dict[str, Any] | None:

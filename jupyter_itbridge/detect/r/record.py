@@ -2,12 +2,13 @@
 
 What IRkernel publishes (R 4.2, IRkernel 1.3.2, measured on this machine): ename ``ERROR``;
 evalue ``Error in <call>: <msg>\\n`` or ``Error: <msg>\\n``; rlang/cli errors add ANSI colour
-codes and bullets (``Error in `f()`:\\n! <msg>``); in a UTF-8 locale R quotes with ``‘’``/``“”``,
-in the C locale with ``'``/``"``; the traceback list is the evalue + ``Traceback:`` followed by
-numbered calls (``1. library(x)``, continuation lines start with ``.``). The R console (and
-what users paste from RStudio) writes ``Error in <call> : <msg>``, with the message on the next
-line when the call is long. Warnings never raise: ``Warning message in <call>:\\n“<msg>”`` on
-the cell's stderr stream is all there is for ``install.packages``, ``require()`` and RODBC.
+codes and bullets (``Error in `f()`:\\n! <msg>``); in a UTF-8 locale R quotes with typographic
+quotes (U+2018/U+2019, U+201C/U+201D), in the C locale with ``'``/``"``; the traceback list is
+the evalue + ``Traceback:`` followed by numbered calls (``1. library(x)``, continuation lines
+start with ``.``). The R console (and what users paste from RStudio) writes
+``Error in <call> : <msg>``, with the message on the next line when the call is long. Warnings
+never raise: ``Warning message in <call>:\\n"<msg>"`` on the cell's stderr stream is all there
+is for ``install.packages``, ``require()`` and RODBC.
 
 Normalising quotes to ASCII, stripping colours and bullets here keeps every R pattern to one
 spelling. The same bounds as Python's apply (head and tail of long texts, a bounded number of

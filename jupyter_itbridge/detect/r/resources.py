@@ -65,7 +65,7 @@ def disk(hit: Hit) -> dict[str, Any] | None:
 
 
 def write_error(hit: Hit) -> dict[str, Any] | None:
-    """"error writing to connection" without a reason: a file write failed (disk full or a
+    """ "error writing to connection" without a reason: a file write failed (disk full or a
     quota) unless the connection is a socket, URL or pipe."""
     if _NOT_A_FILE.search(hit.record.call or "") or _NOT_A_FILE.search(hit.record.context):
         return None

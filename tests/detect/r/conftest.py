@@ -13,9 +13,9 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from r_runner import resources  # noqa: E402
-from rkernel_harness import R_PACKAGES, register_kernelspec  # noqa: E402
-from system_deps import apt_install  # type: ignore[import-not-found]  # noqa: E402
+from r_runner import resources
+from rkernel_harness import R_PACKAGES, register_kernelspec
+from system_deps import apt_install  # type: ignore[import-not-found]
 
 
 @pytest.fixture(scope="session")

@@ -92,7 +92,9 @@ def unavailable(setup: str) -> str | None:
 @contextmanager
 def _tmpfs(size: str = "1m") -> Iterator[str]:
     path = tempfile.mkdtemp(prefix="itb-r-tiny-")
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=1777", "tmpfs", path], check=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=1777", "tmpfs", path], check=True
+    )
     try:
         yield path
     finally:
@@ -130,7 +132,9 @@ def resources(root_setups: bool) -> Iterator[Resources]:
         yield res
 
 
-def run_setup(setup: str, scenarios: list[Scenario], res: Resources) -> Iterator[tuple[Scenario, Published]]:
+def run_setup(
+    setup: str, scenarios: list[Scenario], res: Resources
+) -> Iterator[tuple[Scenario, Published]]:
     """One kernel for ``setup``; each scenario's cell in it, in order."""
     with r_kernel(setup_for(setup, res)) as kernel:
         for scenario in scenarios:

@@ -64,7 +64,12 @@ _ALL: list[Scenario] = [
     _s("packages", "utf8", 'loadNamespace("xgboost")', _missing("xgboost")),
     _s("packages", "utf8", 'readxl::read_excel("sales.xlsx")', _missing("readxl")),
     _s("packages", "ascii", 'readxl::read_excel("sales.xlsx")', _missing("readxl")),
-    _s("packages", "utf8", "suppressPackageStartupMessages(library(tidyverse))", _missing("tidyverse")),
+    _s(
+        "packages",
+        "utf8",
+        "suppressPackageStartupMessages(library(tidyverse))",
+        _missing("tidyverse"),
+    ),
     _s("packages", "utf8", "library(Seurat)", _missing("Seurat")),
     _s("packages", "utf8", 'rlang::check_installed("arrow")', _missing("arrow")),
     _s("packages", "ascii", 'rlang::check_installed("arrow")', _missing("arrow")),
@@ -96,7 +101,7 @@ _ALL: list[Scenario] = [
         'to use this function.")',
         _missing("sf"),
     ),
-    _s("packages", "utf8", "DBI::dbConnect(odbc::odbc(), dsn = \"sales\")", _missing("odbc")),
+    _s("packages", "utf8", 'DBI::dbConnect(odbc::odbc(), dsn = "sales")', _missing("odbc")),
     _s("packages", "utf8", "library(corpdatatools)", _missing("corpdatatools", "medium")),
     _s("packages", "ascii", "corpviz::theme_corp()", _missing("corpviz", "medium")),
     _s(
@@ -226,9 +231,7 @@ _ALL: list[Scenario] = [
     _s("resources", "memory", "dt <- data.table::data.table(x = runif(4e8))", MEMORY),
     _s("resources", "vsize", "x <- numeric(1e8)", MEMORY),
     _s("resources", "vsize", "l <- replicate(40, runif(1e6), simplify = FALSE)", MEMORY),
-    _s(
-        "resources", "disk", 'writeLines(rep(strrep("x", 1000), 5000), "{tiny}/a.txt")', DISK
-    ),
+    _s("resources", "disk", 'writeLines(rep(strrep("x", 1000), 5000), "{tiny}/a.txt")', DISK),
     _s("resources", "disk", 'write.csv(data.frame(x = runif(2e5)), "{tiny}/b.csv")', DISK),
     _s(
         "resources",
@@ -250,7 +253,12 @@ _ALL: list[Scenario] = [
         'DBI::dbWriteTable(con, "t", data.frame(x = runif(2e5)))',
         DISK_MEDIUM,
     ),
-    _s("resources", "disk", 'file.copy(file.path(R.home("lib"), "libR.so"), "{tiny}/g.so")', DISK_MEDIUM),
+    _s(
+        "resources",
+        "disk",
+        'file.copy(file.path(R.home("lib"), "libR.so"), "{tiny}/g.so")',
+        DISK_MEDIUM,
+    ),
     # -- network ---------------------------------------------------------------------------
     _s("network", "utf8", 'curl::curl_fetch_memory("https://nosuchhost.invalid/")', DNS),
     _s("network", "utf8", 'httr::GET("https://api.nosuchhost.invalid/v1")', DNS),
@@ -394,7 +402,11 @@ _ALL: list[Scenario] = [
         "utf8",
         'DBI::dbConnect(RPostgreSQL::PostgreSQL(), host = "127.0.0.1", port = {closed_port})',
     ),
-    _s("ordinary", "utf8", 'DBI::dbConnect(RMySQL::MySQL(), host = "127.0.0.1", port = {closed_port})'),
+    _s(
+        "ordinary",
+        "utf8",
+        'DBI::dbConnect(RMySQL::MySQL(), host = "127.0.0.1", port = {closed_port})',
+    ),
     _s("ordinary", "utf8", 'httr::stop_for_status(httr::GET("http://127.0.0.1:{http404}/v1"))'),
     _s("ordinary", "utf8", 'httr2::req_perform(httr2::request("http://127.0.0.1:{http404}/v1"))'),
     _s("ordinary", "utf8", 'download.file("http://127.0.0.1:{http404}/x.csv", tempfile())'),
@@ -402,12 +414,20 @@ _ALL: list[Scenario] = [
     _s("ordinary", "utf8", 'httr::GET("https://127.0.0.1:{tls}/")'),
     _s("ordinary", "utf8", 'httr::GET("http://127.0.0.1:{closed_port}/")'),
     _s("ordinary", "utf8", 'stopifnot(is.numeric("a"))'),
-    _s("ordinary", "utf8", 'httr2::req_perform(httr2::request("http://127.0.0.1:{refusing_cran}/api"))'),
-    _s("ordinary", "utf8", 'download.file("http://127.0.0.1:{refusing_cran}/data.csv", tempfile())'),
+    _s(
+        "ordinary",
+        "utf8",
+        'httr2::req_perform(httr2::request("http://127.0.0.1:{refusing_cran}/api"))',
+    ),
+    _s(
+        "ordinary", "utf8", 'download.file("http://127.0.0.1:{refusing_cran}/data.csv", tempfile())'
+    ),
     _s("ordinary", "utf8", "x <- numeric(1e12)"),
     _s("ordinary", "utf8", "library(ggplto)"),
     _s("ordinary", "utf8", "library(rcpp)"),
-    _s("ordinary", "utf8", "install.packages('ggplto', repos = 'http://127.0.0.1:{firewall_cran}')"),
+    _s(
+        "ordinary", "utf8", "install.packages('ggplto', repos = 'http://127.0.0.1:{firewall_cran}')"
+    ),
     _s("ordinary", "utf8", 'jsonlite::fromJSON("{{not json")'),
     _s("ordinary", "utf8", "data.frame(a = 1:2, b = 1:3)"),
     _s("ordinary", "utf8", 'setwd("/no/such/dir")'),

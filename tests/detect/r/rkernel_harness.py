@@ -141,7 +141,7 @@ def _argv(setup: Setup, workdir: str) -> list[str]:
     steps = [f'install -m 644 "$1" {readable}']
     if setup.hide:
         steps.append(hide_files_script(setup.hide))
-    inner = shlex.join(base + [readable])
+    inner = shlex.join([*base, readable])
     if setup.user is not None:
         inner = f"setpriv --reuid={setup.user} --regid={setup.user} --clear-groups {inner}"
     if setup.address_space is not None:
@@ -172,7 +172,8 @@ def r_kernel(setup: Setup | None = None, startup_timeout: float = 90) -> Iterato
         os.chown(home, setup.user, setup.user)
     env = {**os.environ, "HOME": home, "R_LIBS_USER": os.path.join(home, "R"), **setup.env}
     km = KernelManager(
-        kernel_name="itb-r", kernel_spec_manager=KernelSpecManager(kernel_dirs=[os.path.dirname(spec_dir)]),
+        kernel_name="itb-r",
+        kernel_spec_manager=KernelSpecManager(kernel_dirs=[os.path.dirname(spec_dir)]),
     )
     km.start_kernel(env=env, cwd=workdir)
     kc = km.client()
