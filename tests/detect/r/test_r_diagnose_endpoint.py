@@ -3,11 +3,15 @@ the real jupyter-server extension. R's captures go in as the frontend sends them
 output and the cell's stderr stream); a cell with only stderr (R warns, never raises) needs no
 ``ename``; bad types are a 400 naming the field; Python's requests behave as before."""
 
+# ruff: noqa: F811  (the request hub's fixtures are imported below and requested by name)
+
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from hub.conftest import api, itbridge, jp_server_config  # noqa: F401
+from hub.start_hook import started_serverapp  # noqa: F401  (jp_serverapp, extension started)
 from test_r_corpus import load
 
 
