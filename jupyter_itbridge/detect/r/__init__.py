@@ -12,7 +12,9 @@ libraries, ODBC, disk, TLS and Kerberos words are the same whatever loaded them)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from jupyter_itbridge.redact import redact
 
 from ..engine import default_policy, match_record, merge
 from .record import records_from_r
@@ -50,4 +52,23 @@ def diagnose_r(
         hits.extend(match_record(error, policy, first_only=True, language="r"))
     if output is not None:
         hits.extend(match_record(output, policy, first_only=False, language="r"))
-    return merge(hits)
+    findings = merge(hits)
+    for finding in findings:
+        _redact_calls(finding.evidence)
+    return findings
+
+
+def _redact_calls(evidence: dict[str, Any]) -> None:
+    """R calls carry arguments (``password = "..."``, a DSN): redacted by the shared rules once
+    per finding kept, all lines in one pass (one ``redact`` call costs the same for one line
+    as for five)."""
+    lines = [evidence.get("exception_type") or "", *(evidence.get("traceback_tail") or [])]
+    if not any(lines):
+        return
+    redacted = redact("\n".join(lines)).split("\n")
+    if len(redacted) != len(lines):  # a rule spanned lines: redact them one by one
+        redacted = [redact(line) for line in lines]
+    if evidence.get("exception_type"):
+        evidence["exception_type"] = redacted[0][:200]
+    if evidence.get("traceback_tail"):
+        evidence["traceback_tail"] = [line[:200] for line in redacted[1:]]

@@ -27,12 +27,12 @@ from ..record import (
     TAIL_LINES,
     ErrorRecord,
     bounded,
-    safe_message,
     strip_ansi,
 )
 
-#: Typographic quotes R uses in UTF-8 locales -> the ASCII ones of the C locale.
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+#: Typographic quotes R uses in UTF-8 locales -> the ASCII ones of the C locale
+#: (``str.replace`` per quote: ``str.translate`` with a table is ten times slower here).
+_QUOTES = (("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"'))
 #: cli/rlang bullets at the start of a line, and the indentation R puts before a message on a
 #: line of its own. (cli's ASCII fallbacks ``x``/``i`` stay: they could be a word.)
 _BULLET = re.compile(r"^[ \t]{0,8}[!\u2716\u2715\u2139\u2022\u2192*]?[ \t]{0,8}", re.M)
@@ -44,7 +44,10 @@ _CONTINUATION = re.compile(r"^ {0,4}\.[ \t]{1,16}")
 
 def normalise(text: str) -> str:
     """ANSI codes removed, quotes made ASCII, bullets dropped: one spelling for patterns."""
-    text = strip_ansi(text).translate(_QUOTES)
+    text = strip_ansi(text)
+    for curly, ascii_quote in _QUOTES:
+        if curly in text:
+            text = text.replace(curly, ascii_quote)
     return _BULLET.sub("", text) if text else text
 
 
@@ -96,11 +99,11 @@ def records_from_r(
         label = f"R error in {call}" if call else "R error"
         error = ErrorRecord(
             type_names=frozenset({(ename or "ERROR").strip()[:200]}),
-            type_label=safe_message(label, 200),
+            type_label=label[:200],  # redacted with the evidence, once per finding kept
             message=message,
             origin="text",
             call=call,
-            tb_tail=[safe_message(c, 200) for c in shown],
+            tb_tail=[c[:200] for c in shown],
             context=context,
         )
     output = None
