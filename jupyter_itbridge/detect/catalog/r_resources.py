@@ -2,9 +2,10 @@
 space or cgroup limit: malloc failed), "vector memory exhausted (limit reached?)" (R's own
 R_MAX_VSIZE limit) and "vector memory limit of 16.0 Gb reached" (R 4.3+). Disk: R writes
 "Error writing to connection:  No space left on device" (writeLines, write.csv), data.table
-"No space left on device: '<file>'", and only "error writing to connection" for saveRDS/save
-(the reason is lost). "C stack usage is too close to the limit" is deliberately absent: it is
-an infinite recursion in the user's code, not a limit IT can raise."""
+"No space left on device: '<file>'", but only "error writing to connection" for saveRDS/save
+and the warning "problem writing to connection" for writeBin (the reason is lost). "C stack
+usage is too close to the limit" is deliberately absent: an infinite recursion in the user's
+code, not a limit IT can raise (and IRkernel publishes nothing for it: measured)."""
 
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ SIGNATURES: list[dict[str, Any]] = [
         "id": "r.resources.write_error",
         "family": "r-resources",
         "scope": "both",
-        "message": r"[Ee]rror writing to connection|write error during file append",
+        "message": r"[Ee]rror writing to connection|write error during file append|"
+        r"problem writing to connection",
         **{k: _PY_BY_ID["resources.disk_full"][k] for k in ("kind", "subject", "title")},
         "explanation": "R could not write the file: usually the disk is full or a quota is "
         "reached. Delete files you no longer need or ask {it_contact} for more space.",

@@ -64,6 +64,7 @@ def main() -> int:
                         "id": scenario.id,
                         "family": scenario.family,
                         "setup": setup,
+                        "batch": scenario.batch,
                         "policy": scenario.policy or {},
                         "expect": expect,
                         **out.as_json(),

@@ -93,7 +93,9 @@ class Setup:
 
 @dataclass
 class Published:
-    """One cell's IOPub output."""
+    """One cell's IOPub output. IRkernel goes on after a failed top-level expression and
+    publishes one error per failure (``library(x); f()`` gives two): ``ename``/``evalue``/
+    ``traceback`` are the first (the cause), ``errors`` all of them."""
 
     code: str
     ename: str | None = None
@@ -102,6 +104,7 @@ class Published:
     stderr: str = ""
     stdout: str = ""
     status: str = ""
+    errors: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -120,8 +123,11 @@ class RKernel:
                 continue
             kind, content = msg["msg_type"], msg["content"]
             if kind == "error":
-                out.ename, out.evalue = content["ename"], content["evalue"]
-                out.traceback = list(content["traceback"])
+                error = {k: content[k] for k in ("ename", "evalue", "traceback")}
+                out.errors.append(error)
+                if len(out.errors) == 1:
+                    out.ename, out.evalue = error["ename"], error["evalue"]
+                    out.traceback = list(error["traceback"])
             elif kind == "stream":
                 setattr(out, content["name"], getattr(out, content["name"]) + content["text"])
             elif kind == "status" and content["execution_state"] == "idle":

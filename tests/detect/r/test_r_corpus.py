@@ -70,6 +70,8 @@ def test_corpus_is_real_and_large_enough() -> None:
     assert len({c["id"] for c in cases}) == len(cases)
     for case in cases:
         assert case["r_version"].startswith("R version 4"), case["id"]
+        assert case["batch"] in ("dev", "held-out"), case["id"]
+        assert case["ename"] == (case["errors"][0]["ename"] if case["errors"] else None)
         assert (case["expect"] is None) == (case["family"] == "ordinary"), case["id"]
         # what a kernel published: an error, or (R only warns) stderr text
         assert case["ename"] == "ERROR" or case["stderr"] or case["family"] == "ordinary"
@@ -105,15 +107,21 @@ def test_family_has_cases(family: str) -> None:
     assert score()[family][1] >= 5
 
 
-def main() -> int:
+def _table(cases: list[dict[str, Any]], title: str) -> None:
     total_ok = total = 0
-    print(f"{'family':12} {'correct':>8} {'cases':>6} {'score':>7}")
-    for family, (ok, n) in score().items():
+    print(f"{title:12} {'correct':>8} {'cases':>6} {'score':>7}")
+    for family, (ok, n) in score(cases).items():
         print(f"{family:12} {ok:8} {n:6} {ok / n:7.1%}")
         if family != "ordinary":
             total_ok, total = total_ok + ok, total + n
-    print(f"{'environment':12} {total_ok:8} {total:6} {total_ok / total:7.1%}")
-    for case in load():
+    print(f"{'environment':12} {total_ok:8} {total:6} {total_ok / total:7.1%}\n")
+
+
+def main() -> int:
+    cases = load()
+    _table(cases, "all")
+    _table([c for c in cases if c["batch"] == "held-out"], "held-out")
+    for case in cases:
         if not verdict(case):
             print(f"  miss {case['id']}: expected {case['expect']}, got {shown(case)}")
     return 0
