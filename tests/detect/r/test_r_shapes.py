@@ -213,3 +213,14 @@ def test_hostile_r_input_stays_linear() -> None:
         start = time.perf_counter()
         diagnose_r("ERROR", "Error in f(): " + body, [body] * 3, body)
         assert time.perf_counter() - start < 0.25, size
+
+
+def test_the_readmes_admin_config_blocks_an_r_package(tmp_path, monkeypatch) -> None:
+    from foundation.test_docs_config import _load, _readme_admin_block
+
+    monkeypatch.setenv("ITBRIDGE_RT_TOKEN", "not-a-real-token")
+    policy = ITBridgePolicy(config=_load(tmp_path, _readme_admin_block()))
+    evalue = "Error in library(RSelenium): there is no package called 'RSelenium'"
+    (f,) = diagnose_r("ERROR", evalue, None, None, policy)
+    assert (f.kind, f.policy_rule) == ("blocked_package", "blocked_packages.cran:RSelenium")
+    assert policy.cran_url.startswith("https://") and policy.blocked_entry("RSelenium") is None
