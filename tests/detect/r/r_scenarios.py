@@ -3,63 +3,37 @@ must give no card. Each scenario is run in a real IRkernel (``r_runner``): the l
 asserts its finding, and ``capture_corpus.py`` stores what the kernel published as the corpus.
 
 ``code`` may name loopback servers and folders as ``{placeholders}`` (see
-``r_runner.Resources``); ``setup`` names how the kernel is started (:data:`SETUPS`);
+``r_runner.Resources``); ``setup`` names how the kernel is started (``r_runner.setup_for``);
 ``expect`` is the top finding's (kind, subject, confidence), or None for "no card".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-BLOCK_SELENIUM = {"blocked_packages": {"cran:RSelenium": "Browser automation is not allowed."}}
-BLOCK_ARROW = {
-    "blocked_packages": {
-        "cran:arrow": {"reason": "Not approved yet (licence review).", "alternative": "duckdb"}
-    }
-}
-
-
-@dataclass(frozen=True)
-class Scenario:
-    id: str
-    family: str
-    setup: str
-    code: str
-    expect: tuple[str, str, str] | None
-    policy: dict[str, Any] | None = None
-    batch: str = "dev"  # "held-out": written after the rules, scored before any change
-
-
-def _s(family: str, setup: str, code: str, expect: Any = None, policy: Any = None) -> Scenario:
-    return Scenario("", family, setup, code, tuple(expect) if expect else None, policy)
-
-
-def _h(family: str, setup: str, code: str, expect: Any = None, policy: Any = None) -> Scenario:
-    return Scenario("", family, setup, code, tuple(expect) if expect else None, policy, "held-out")
-
-
-def _missing(pkg: str, confidence: str = "high") -> tuple[str, str, str]:
-    return ("missing_package", f"cran:{pkg}", confidence)
-
-
-DSN_DRIVER = ("missing_driver", "odbc-driver:libghostodbc", "high")
-PROXY = ("network_blocked", "proxy", "high")
-PROXY_MEDIUM = ("network_blocked", "proxy", "medium")
-TLS = ("network_blocked", "tls-ca", "high")
-DNS = ("network_blocked", "dns", "medium")
-INDEX = ("network_blocked", "package-index", "medium")
-MEMORY = ("resource_limit", "memory", "high")
-DISK = ("resource_limit", "disk", "high")
-DISK_MEDIUM = ("resource_limit", "disk", "medium")
-SHARED = ("access_denied", "path:{shared}", "high")
-SITE_LIBRARY = ("access_denied", "path:/usr/local/lib/R/site-library", "high")
-NEEDS_XML2 = (
-    'httr2::resp_body_html(httr2::response(body = charToRaw("<p>hi</p>"), '
-    'headers = list("content-type" = "text/html")))'
+from r_held_out import HELD_OUT
+from r_scenario_types import (
+    BLOCK_ARROW,
+    BLOCK_SELENIUM,
+    DISK,
+    DISK_MEDIUM,
+    DNS,
+    DSN_DRIVER,
+    INDEX,
+    MEMORY,
+    NEEDS_XML2,
+    PROXY,
+    PROXY_MEDIUM,
+    SHARED,
+    SITE_LIBRARY,
+    TLS,
+    Scenario,
+    env_case,
+    missing,
 )
 
-_ALL: list[Scenario] = [
+_s = env_case
+_missing = missing
+
+_ENVIRONMENT: list[Scenario] = [
     # -- packages: not installed -------------------------------------------------------------
     _s("packages", "utf8", "library(ggplot2)", _missing("ggplot2")),
     _s("packages", "ascii", "library(ggplot2)", _missing("ggplot2")),
@@ -380,6 +354,9 @@ _ALL: list[Scenario] = [
         "repos = 'http://127.0.0.1:{closed_port}')",
         ("access_denied", "path:/usr/lib/R/site-library", "high"),
     ),
+]
+
+_ORDINARY: list[Scenario] = [
     # -- ordinary errors: no card ------------------------------------------------------------
     _s("ordinary", "utf8", "x + 1"),
     _s("ordinary", "utf8", "undefined_function(1)"),
@@ -450,104 +427,6 @@ _ALL: list[Scenario] = [
     _s("ordinary", "nobody", 'read.csv("{home_private}/notes.csv")'),
 ]
 
-#: Written after the rules above were settled; their first score is reported as it came.
-_HELD_OUT: list[Scenario] = [
-    _h("packages", "utf8", "library(ggplot2, quietly = TRUE)", _missing("ggplot2")),
-    _h("packages", "utf8", "pacman::p_load(dplyr)", _missing("pacman", "medium")),
-    _h("packages", "ascii", 'remotes::install_github("corp/tools")', _missing("remotes")),
-    _h("packages", "utf8", 'devtools::install_github("corp/tools")', _missing("devtools")),
-    _h("packages", "utf8", "library(lubridate); ymd('2024-01-01')", _missing("lubridate")),
-    _h(
-        "packages", "utf8", 'rlang::check_installed("ranger", version = "0.15")', _missing("ranger")
-    ),
-    _h(
-        "blocked",
-        "utf8",
-        "install.packages(c('leaflet', 'arrow'), repos = 'http://127.0.0.1:{firewall_cran}')",
-        ("blocked_package", "cran:leaflet", "high"),
-    ),
-    _h(
-        "blocked", "ascii", "library(arrow)", ("blocked_package", "cran:arrow", "high"), BLOCK_ARROW
-    ),
-    _h(
-        "drivers",
-        "odbc",
-        'RODBC::odbcDriverConnect("DRIVER={{Oracle 19 ODBC driver}};DBQ=db")',
-        ("missing_driver", "odbc-driver:Oracle 19 ODBC driver", "high"),
-    ),
-    _h(
-        "drivers",
-        "no_libpq",
-        "drv <- RPostgreSQL::PostgreSQL()",
-        ("missing_driver", "libpq", "high"),
-    ),
-    _h(
-        "drivers",
-        "no_mariadb",
-        "drv <- RMySQL::MySQL()",
-        ("missing_driver", "mysql-client", "high"),
-    ),
-    _h(
-        "drivers",
-        "no_jvm",
-        'rJava::.jnew("java/lang/String")',
-        ("missing_driver", "java-runtime", "high"),
-    ),
-    _h("resources", "memory", "x <- rep(1, 3e8)", MEMORY),
-    _h("resources", "memory", "o <- outer(1:3e4, 1:3e4)", MEMORY),
-    _h("resources", "vsize", "x <- 1:1e8 + 0", MEMORY),
-    _h("resources", "disk", 'writeBin(raw(2e6), "{tiny}/x.bin")', DISK_MEDIUM),
-    _h(
-        "resources",
-        "disk",
-        'write.table(iris[rep(1:150, 2000), ], "{tiny}/t.tsv", sep = "\\t")',
-        DISK,
-    ),
-    _h("network", "utf8", 'jsonlite::fromJSON("https://api.nosuchhost.invalid/x.json")', DNS),
-    _h("network", "utf8", 'readRDS(url("https://data.nosuchhost.invalid/m.rds"))', DNS),
-    _h(
-        "network", "proxy403", 'httr::POST("https://api.example.com/v1", body = list(a = 1))', PROXY
-    ),
-    _h(
-        "network",
-        "proxy407",
-        'curl::curl_download("https://data.example.com/x.csv", tempfile())',
-        PROXY,
-    ),
-    _h(
-        "network",
-        "intercept",
-        'read.csv(url("https://pypi.example.com/a.csv"))',
-        ("network_blocked", "tls-ca", "medium"),
-    ),
-    _h(
-        "network",
-        "proxy403",
-        'utils::available.packages(repos = "https://cran.example.com")',
-        INDEX,
-    ),
-    _h("access", "nobody", 'source("{shared}/setup.R")', SHARED),
-    _h("access", "nobody", 'load("{shared}/model.RData")', SHARED),
-    _h("access", "nobody", 'saveRDS(1, "{shared}/x.rds")', SHARED),
-    # (file.copy() of an unreadable file was in this batch: it returns FALSE and prints
-    # nothing, so the kernel publishes no error and no stderr; there is nothing to read)
-    _h("ordinary", "utf8", 'as.Date("2020-13-45")'),
-    _h("ordinary", "utf8", "solve(matrix(0, 2, 2))"),
-    _h("ordinary", "utf8", 'sprintf("%d", 1.5)'),
-    _h("ordinary", "utf8", 'get("nope")'),
-    _h("ordinary", "utf8", 'Sys.setlocale("LC_ALL", "xx_YY")'),
-    _h("ordinary", "utf8", "glm(c(0, 0, 1, 1) ~ c(1, 2, 3, 4), family = binomial)"),
-    _h(
-        "ordinary",
-        "utf8",
-        'httr::stop_for_status(httr::GET("http://127.0.0.1:{refusing_cran}/v1"))',
-    ),
-    _h("ordinary", "utf8", 'readRDS(url("http://127.0.0.1:{http404}/m.rds"))'),
-    _h("ordinary", "utf8", 'read.csv("https://127.0.0.1:{tls}/x.csv")'),
-    _h("ordinary", "utf8", 'factor(c("a", "b"), levels = c("a", "a"))'),
-    _h("ordinary", "utf8", 'library("not a package name")'),
-]
-
 
 def _numbered(items: list[Scenario]) -> list[Scenario]:
     seen: dict[str, int] = {}
@@ -559,5 +438,5 @@ def _numbered(items: list[Scenario]) -> list[Scenario]:
     return out
 
 
-SCENARIOS: list[Scenario] = _numbered(_ALL + _HELD_OUT)
+SCENARIOS: list[Scenario] = _numbered(_ENVIRONMENT + _ORDINARY + HELD_OUT)
 FAMILIES = ("packages", "blocked", "drivers", "resources", "network", "access")
