@@ -126,4 +126,20 @@ SIGNATURES: list[dict[str, Any]] = [
         "https://cran.corp.example/src/contrib:\n  cannot open URL "
         "'https://cran.corp.example/src/contrib/PACKAGES'\"",
     },
+    {
+        # Debian's R sets a CRAN mirror; images that keep R's "@CRAN@" placeholder fail
+        # in a kernel (not interactive: no mirror menu).
+        "id": "r.network.no_mirror",
+        "family": "r-network",
+        "message": r"trying to use CRAN without setting a mirror",
+        "kind": "network_blocked",
+        "subject": "package-index",
+        "title": "No R package repository is configured for this environment.",
+        "explanation": "R's 'repos' option still holds the '@CRAN@' placeholder, so "
+        "install.packages() does not know where to install from. The repository for this "
+        "environment (Rprofile.site) is set by {it_contact}.",
+        "confidence": "medium",
+        "check": "r.network.no_mirror",
+        "example": "Error in contrib.url(repos, type): trying to use CRAN without setting a mirror",
+    },
 ]

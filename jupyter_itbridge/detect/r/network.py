@@ -78,3 +78,17 @@ def repository(hit: Hit) -> dict[str, Any] | None:
     if wanted:
         out["evidence"]["r_package"] = wanted
     return out
+
+
+def no_mirror(hit: Hit) -> dict[str, Any] | None:
+    """In self-service mode with the organisation's repository known, the user may set it."""
+    url = hit.policy.cran_url
+    if hit.policy.install_mode != "self-service" or not url:
+        return {}
+    return {
+        "self_service": {
+            "title": "Use your organisation's R repository",
+            "command": f'options(repos = c(CRAN = "{url}"))',
+        },
+        "policy_rule": "install_mode.self-service",
+    }

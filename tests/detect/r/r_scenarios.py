@@ -327,6 +327,13 @@ _ENVIRONMENT: list[Scenario] = [
         "available.packages(repos = 'http://127.0.0.1:{refusing_cran}')",
         INDEX,
     ),
+    _s("network", "utf8", 'install.packages("ggplot2")', INDEX),  # Debian's CRAN, unreachable
+    _s(
+        "network",
+        "utf8",
+        'options(repos = c(CRAN = "@CRAN@")); install.packages("ggplot2")',
+        INDEX,
+    ),
     # -- access ----------------------------------------------------------------------------
     _s("access", "nobody", 'read.csv("{shared}/q3.csv")', SHARED),
     _s("access", "nobody", 'readLines("{shared}/q3.csv")', SHARED),
