@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..catalog.libraries import OPTIONAL_LIBRARIES, SUBJECT_TEXT
 from ..catalog.r_drivers import R_SUBJECT_TEXT
-from ..libraries import _name_before, library_key, subject_for_library
+from ..libraries import _name_before, named_library, texts
 from ..record import Hit
 
 _LINUX = "cannot open shared object file"
@@ -34,24 +33,12 @@ def shared_object(hit: Hit) -> dict[str, Any] | None:
     else:
         m = _MACOS.search(after)
         raw = m.group("lib") if m else None
-    if not raw:
+    named = named_library(raw) if raw else None
+    if named is None:
         return None
-    key = library_key(raw)
-    if not key or key.lower() in OPTIONAL_LIBRARIES:
-        return None
-    lib = re.split(r"[\\/]", raw.strip("'\"`"))[-1]
-    subject = subject_for_library(key)
-    family = subject.split(":", 1)[0]
-    title, explanation = R_SUBJECT_TEXT.get(family) or SUBJECT_TEXT.get(
-        family, R_SUBJECT_TEXT["system-library"]
-    )
-    out: dict[str, Any] = {
-        "subject": subject,
-        "fmt": {"lib": lib},
-        "title": title.replace("{lib}", lib),
-        "explanation": explanation.replace("{lib}", lib),
-        "evidence": {"library": lib, "r_shared_object": hit.groups.get("so")},
-    }
+    lib, subject = named
+    out = texts(subject, lib, R_SUBJECT_TEXT)
+    out.update(subject=subject, evidence={"library": lib, "r_shared_object": hit.groups.get("so")})
     if subject.startswith("system-library:"):
         out["confidence"] = "medium"
     return out

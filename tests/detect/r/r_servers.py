@@ -64,23 +64,6 @@ class _AuthProxy(servers._Quiet):
     do_GET = do_CONNECT
 
 
-def _intercepting_handler(ctx: ssl.SSLContext) -> type:
-    """CONNECT accepted, then TLS with a certificate re-signed by an unknown corporate CA."""
-
-    class Intercept(servers._Quiet):
-        def do_CONNECT(self) -> None:
-            self.send_response(200, "Connection established")
-            self.end_headers()
-            try:
-                with ctx.wrap_socket(self.connection, server_side=True) as tls:
-                    tls.recv(1)
-            except (ssl.SSLError, OSError):
-                pass  # the client rejects the certificate: that is the point
-            self.close_connection = True
-
-    return Intercept
-
-
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -101,7 +84,7 @@ def loopback_servers() -> Iterator[dict[str, Any]]:
             "refusing_cran": servers._Server(_RefusingCran),
             "proxy403": servers._Server(servers._RefusingProxy),
             "proxy407": servers._Server(_AuthProxy),
-            "intercept": servers._Server(_intercepting_handler(intercept_ctx)),
+            "intercept": servers._Server(servers.intercepting_handler(intercept_ctx)),
             "tls": servers._Server(servers._NotFound, context=tls_ctx),
             "http404": servers._Server(servers._NotFound),
         }
