@@ -118,14 +118,14 @@ def test_r_cell_gets_the_card_send_and_sidebar(lab, page):
 
     justification = "Parquet files from the data lake for the churn model."
     card.locator(".jp-ITBridge-justification textarea").fill(justification)
+    card.scroll_into_view_if_needed()
+    screenshot(page, "card-r-missing-package")
     card.locator("details.jp-ITBridge-preview > summary").click()
     preview = card.locator(".jp-ITBridge-preview-body pre")
     wait_for_text(page, f"{FRONTEND_CARD} .jp-ITBridge-preview-body pre", justification)
     sent_text = preview.text_content()
     # the request names the kernel, from kernel info: IRkernel, R and its version
     assert "IRkernel" in sent_text and "R version 4." in sent_text
-    card.scroll_into_view_if_needed()
-    screenshot(page, "card-r-missing-package")
 
     card.locator("button.jp-ITBridge-send").click()
     status = card.locator(".jp-ITBridge-status.jp-ITBridge-ok")
