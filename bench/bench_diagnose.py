@@ -1,13 +1,20 @@
 """Median time of ``diagnose`` on one exception (target <= 1 ms), against a baseline measured in
 the same run: ``traceback.format_exception`` of the same exception (what IPython does anyway).
 
+R rows diagnose real IRkernel captures (``tests/detect/r/corpus/captures.jsonl``: the error
+and the cell's stderr, as ``POST diagnose`` receives them) with ``diagnose_text(...,
+language="R")``; their baseline is ``traceback.format_exception`` of the KeyError above, measured
+in the same run (an R kernel formats its own traceback, so there is no closer yardstick here).
+
 Run: python bench/bench_diagnose.py
 (``ITB_BENCH_REPO=/path/to/other/checkout`` measures another checkout's package, e.g. main, for
-a before/after comparison on the same machine.)
+a before/after comparison on the same machine; R rows need a checkout with R detection.)
 """
 
 from __future__ import annotations
 
+import inspect
+import json
 import os
 import statistics
 import sys
@@ -24,6 +31,24 @@ from jupyter_itbridge.policy import DEMO_BLOCKED, ITBridgePolicy
 
 POLICY = ITBridgePolicy(blocked_packages=DEMO_BLOCKED)
 ROUNDS = 2000
+R_CORPUS = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    "tests",
+    "detect",
+    "r",
+    "corpus",
+    "captures.jsonl",
+)
+#: capture id -> what it is (real IRkernel output; the stderr-only ones are R warnings)
+R_CASES = {
+    "ordinary-01": "R object not found (ordinary)",
+    "packages-01": "R library(ggplot2)",
+    "packages-20": "R library(<unknown name>)",
+    "blocked-01": "R install.packages 403 (stderr)",
+    "drivers-06": "R RPostgreSQL without libpq",
+    "network-14": "R httr TLS interception",
+    "access-01": "R read.csv permission (stderr)",
+}
 
 
 def _raise(kind: str) -> BaseException:
@@ -87,7 +112,41 @@ def main() -> None:
         base = _median_us(lambda exc=exc: traceback.format_exception(exc), rounds=500)
         worst = max(worst, d, t)
         print(f"{kind:36} {d:10.1f}us {t:10.1f}us {base:10.1f}us {d / base:7.2f}")
+    worst = max(worst, _r_rows())
     print(f"worst median: {worst:.1f} us (target <= 1000 us): {'OK' if worst <= 1000 else 'SLOW'}")
+
+
+def _r_rows() -> float:
+    """Median of ``diagnose_text(..., stderr=..., language="R")`` on real R captures."""
+    if "language" not in inspect.signature(diagnose_text).parameters or not os.path.exists(
+        R_CORPUS
+    ):
+        print("(no R detection in this checkout: R rows skipped)")
+        return 0.0
+    with open(R_CORPUS, encoding="utf-8") as fh:
+        cases = {c["id"]: c for c in map(json.loads, fh) if c["id"] in R_CASES}
+    key_error = _raise("KeyError (ordinary, no finding)")
+    base = _median_us(lambda: traceback.format_exception(key_error), rounds=500)
+    worst = 0.0
+    for case_id, label in R_CASES.items():
+        c = cases[case_id]
+        policy = ITBridgePolicy.from_dict(c["policy"] or {})
+
+        def call(c=c, policy=policy):
+            return diagnose_text(
+                c["ename"] or "",
+                c["evalue"] or "",
+                c["traceback"],
+                policy,
+                stderr=c["stderr"],
+                language="R",
+            )
+
+        call()  # warm: compile the R catalog once
+        t = _median_us(call)
+        worst = max(worst, t)
+        print(f"{label:36} {'-':>12} {t:10.1f}us {base:10.1f}us {t / base:7.2f}")
+    return worst
 
 
 if __name__ == "__main__":

@@ -25,6 +25,12 @@ DEMO_BLOCKED = {
 }
 
 
+#: Ecosystem prefix of R packages in ``blocked_packages`` keys and in finding subjects
+#: (``cran:data.table``): an R package and a PyPI distribution of the same name are different
+#: requests, and ``:`` cannot occur in a PyPI name, so the two never share a fingerprint.
+R_PREFIX = "cran:"
+
+
 class ITBridgePolicy(Configurable):
     """What the organisation allows, and how users should ask for the rest."""
 
@@ -36,6 +42,9 @@ class ITBridgePolicy(Configurable):
         The value is either the reason as a string or a dict
         ``{"reason": "...", "alternative": "approved-package"}``.
         Example: ``{"openai": "Sends data outside; use 'corp-llm'."}``.
+        R packages are named with the ``cran:`` prefix (any R package: CRAN, Bioconductor or
+        in-house; R has one package namespace), e.g. ``{"cran:RSelenium": "Browser
+        automation is not allowed."}``; names without a prefix are Python distributions.
         This is guidance shown in the notebook; the package index remains the real gate.""",
     ).tag(config=True)
 
@@ -52,6 +61,14 @@ class ITBridgePolicy(Configurable):
         help="""URL of the organisation's package index (PEP 503 simple index), put into the
         ``%pip install --index-url ...`` commands that self-service cards show. Detection never
         contacts it. Empty: the commands use pip's own configured index.""",
+    ).tag(config=True)
+
+    cran_url = Unicode(
+        "",
+        help="""URL of the organisation's R package repository (a CRAN mirror or a Posit
+        Package Manager / Artifactory / Nexus CRAN repository), put into the
+        ``install.packages("x", repos = "...")`` commands that self-service cards show for R.
+        Detection never contacts it. Empty: the commands use R's own ``repos`` option.""",
     ).tag(config=True)
 
     import_name_overrides = Dict(
@@ -100,10 +117,26 @@ class ITBridgePolicy(Configurable):
     ).tag(config=True)
 
     def blocked_entry(self, distribution: str) -> dict[str, str] | None:
-        """The policy entry for a blocked distribution (case/underscore-insensitive)."""
+        """The policy entry for a blocked Python distribution (case/underscore-insensitive).
+        R entries (``cran:<name>``) are :meth:`blocked_r_entry`'s."""
         wanted = normalize_name(distribution)
         for name, value in self.blocked_packages.items():
+            if name.lower().startswith(R_PREFIX):
+                continue
             if normalize_name(name) == wanted:
+                if isinstance(value, str):
+                    return {"package": name, "reason": value}
+                return {"package": name, **{k: str(v) for k, v in value.items()}}
+        return None
+
+    def blocked_r_entry(self, package: str) -> dict[str, str] | None:
+        """The policy entry for a blocked R package (key ``cran:<name>``). R names are
+        case-sensitive, but CRAN refuses names that differ only in case, so a blocklist entry
+        matches whatever case a user typed."""
+        wanted = package.strip().lower()
+        for name, value in self.blocked_packages.items():
+            prefix, _, rest = name.partition(":")
+            if prefix.strip().lower() == R_PREFIX[:-1] and rest.strip().lower() == wanted:
                 if isinstance(value, str):
                     return {"package": name, "reason": value}
                 return {"package": name, **{k: str(v) for k, v in value.items()}}

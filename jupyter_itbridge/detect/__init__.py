@@ -11,15 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .engine import diagnose, diagnose_output, diagnose_text
+    from .r import diagnose_r
 
-__all__ = ["diagnose", "diagnose_output", "diagnose_text"]
+__all__ = ["diagnose", "diagnose_output", "diagnose_r", "diagnose_text"]
 
 
 def __getattr__(name: str) -> Any:
     if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from . import engine
+    from . import engine, r
 
-    value = getattr(engine, name)
+    value = getattr(r if name == "diagnose_r" else engine, name)
     globals()[name] = value  # later look-ups skip this hook
     return value

@@ -99,15 +99,15 @@ def from_pip(hit: Hit) -> dict[str, Any] | None:
             "subject": "package-index",
             "title": "Your organisation's package repository refused this server.",
             "explanation": "pip could not read the package repository (HTTP 403).",
-            "evidence": {"url": _host_only(url)} if url else {},
+            "evidence": {"url": host_only(url)} if url else {},
         }
     out = _entry_finding(dist, hit.policy.blocked_entry(dist), hit.policy)
     out.setdefault("policy_rule", "package-firewall")
-    out.setdefault("evidence", {})["url"] = _host_only(url) if url else None
+    out.setdefault("evidence", {})["url"] = host_only(url) if url else None
     return out
 
 
-def _host_only(url: str) -> str:
+def host_only(url: str) -> str:
     """Keep scheme, host and path, never user:password@ or a query string."""
     url = re.sub(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", r"\1", url, flags=re.I)
     return url.split("#")[0].split("?")[0]

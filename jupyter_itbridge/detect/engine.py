@@ -57,14 +57,14 @@ class _Compiled:
     gates: tuple[tuple[str, ...], bool] | None = None
 
 
-_CATALOG: list[_Compiled] | None = None
+_CATALOGS: dict[str, list[_Compiled]] = {}
 _DEFAULT_POLICY: ITBridgePolicy | None = None
 
 
 def _resolve_check(name: str | None) -> Check | None:
     if not name:
         return None
-    module, func = name.split(".")
+    module, func = name.rsplit(".", 1)  # "network.dns", "r.packages.missing"
     return getattr(importlib.import_module(f"{__package__}.{module}"), func)
 
 
@@ -82,14 +82,24 @@ def _compile(sig: dict[str, Any], index: int) -> _Compiled:
     )
 
 
-def catalog() -> list[_Compiled]:
-    """The compiled built-in catalog (compiled once)."""
-    global _CATALOG
-    if _CATALOG is None:
-        from .catalog import SIGNATURES
+def catalog(language: str = "python") -> list[_Compiled]:
+    """The compiled built-in catalog for ``language`` (compiled once).
 
-        _CATALOG = [_compile(sig, i) for i, sig in enumerate(SIGNATURES)]
-    return _CATALOG
+    ``"r"`` is the R catalog followed by every built-in signature that reads a message alone
+    (no ``types``): native libraries, ODBC, TLS and disk errors use the same words whatever
+    language loaded them, and R's own wordings come first.
+    """
+    compiled = _CATALOGS.get(language)
+    if compiled is None:
+        from .catalog import R_SIGNATURES, SIGNATURES
+
+        if language == "r":
+            shared = [sig for sig in SIGNATURES if not sig.get("types")]
+            sigs = [*R_SIGNATURES, *shared]
+        else:
+            sigs = SIGNATURES
+        compiled = _CATALOGS[language] = [_compile(sig, i) for i, sig in enumerate(sigs)]
+    return compiled
 
 
 def default_policy() -> ITBridgePolicy:
@@ -197,7 +207,7 @@ def _build(sig: _Compiled, record: ErrorRecord, match: re.Match[str] | None, pol
     kind = over.get("kind", data["kind"])
     evidence: dict[str, Any] = {
         "exception_type": record.type_label or None,
-        # redacted in _merge, once per finding kept (an error chain can match many times)
+        # redacted in merge(), once per finding kept (an error chain can match many times)
         "message": match.group(0) if record.origin == "output" and match else record.message,
         "traceback_tail": record.tb_tail,
         "signature": data["id"],
@@ -225,11 +235,13 @@ def _build(sig: _Compiled, record: ErrorRecord, match: re.Match[str] | None, pol
     )
 
 
-def _match_record(
-    record: ErrorRecord, policy: ITBridgePolicy, first_only: bool
+def match_record(
+    record: ErrorRecord, policy: ITBridgePolicy, first_only: bool, language: str = "python"
 ) -> list[tuple[int, Finding]]:
+    """(signature index, finding) for every signature matching ``record``: the admin's first,
+    then the built-in catalog of ``language``. ``first_only`` stops at the first finding."""
     found: list[tuple[int, Finding]] = []
-    for sig in (*_admin_signatures(policy), *catalog()):
+    for sig in (*_admin_signatures(policy), *catalog(language)):
         for n, match in enumerate(_applies(sig, record)):
             if n >= MAX_MATCHES:  # a stream repeating one line thousands of times
                 break
@@ -241,7 +253,7 @@ def _match_record(
     return found
 
 
-def _merge(hits: list[tuple[int, Finding]]) -> list[Finding]:
+def merge(hits: list[tuple[int, Finding]]) -> list[Finding]:
     """Dedupe by fingerprint (keeping the most confident) and sort most specific first."""
     best: dict[str, tuple[int, int, Finding]] = {}
     for order, (index, finding) in enumerate(hits):
@@ -290,8 +302,8 @@ def diagnose(exc: BaseException, policy: ITBridgePolicy | None = None) -> list[F
             record.root = exc
     hits: list[tuple[int, Finding]] = []
     for record in records:
-        hits.extend(_match_record(record, policy, first_only=True))
-    return _merge(hits)
+        hits.extend(match_record(record, policy, first_only=True))
+    return merge(hits)
 
 
 def diagnose_text(
@@ -299,13 +311,31 @@ def diagnose_text(
     evalue: str,
     traceback: list[str] | str | None = None,
     policy: ITBridgePolicy | None = None,
+    *,
+    stderr: str | None = None,
+    language: str | None = None,
 ) -> list[Finding]:
-    """Findings for an error as published on IOPub (bare class name, message, ANSI traceback)."""
+    """Findings for an error as published on IOPub (bare class name, message, ANSI traceback).
+
+    ``stderr`` is the cell's stderr stream: R's ``install.packages``, ``require()`` and RODBC
+    only warn there, and native libraries print there. ``language`` is the kernel's
+    (``language_info.name``); R errors (``"R"``, or IRkernel's ename ``ERROR``) are read by
+    :func:`jupyter_itbridge.detect.r.diagnose_r`, everything else as Python's.
+    """
     policy = policy or default_policy()
+    from .r import is_r
+
+    if is_r(language, ename):
+        from .r import diagnose_r
+
+        return diagnose_r(ename, evalue, traceback, stderr, policy)
     hits: list[tuple[int, Finding]] = []
-    for record in records_from_text(ename, evalue, traceback):
-        hits.extend(_match_record(record, policy, first_only=True))
-    return _merge(hits)
+    if (ename or "").strip() or (evalue or "").strip():
+        for record in records_from_text(ename, evalue, traceback):
+            hits.extend(match_record(record, policy, first_only=True))
+    if stderr:
+        hits.extend(match_record(record_from_output(stderr), policy, first_only=False))
+    return merge(hits)
 
 
 def diagnose_output(text: str, policy: ITBridgePolicy | None = None) -> list[Finding]:
@@ -313,4 +343,4 @@ def diagnose_output(text: str, policy: ITBridgePolicy | None = None) -> list[Fin
     policy = policy or default_policy()
     if not text:
         return []
-    return _merge(_match_record(record_from_output(text), policy, first_only=False))
+    return merge(match_record(record_from_output(text), policy, first_only=False))

@@ -63,9 +63,21 @@ def _module_subject(module: str | None) -> str | None:
     return MODULE_SUBJECTS.get(low) or MODULE_SUBJECTS.get(low.rsplit(".", 1)[-1])
 
 
-def _texts(subject: str, lib: str) -> dict[str, Any]:
+def named_library(raw: str) -> tuple[str, str] | None:
+    """(file name, subject) of a library as an error names it (a path, a versioned name);
+    None for a library that is optional by design (it is only probed for)."""
+    key = library_key(raw)
+    if not key or key.lower() in OPTIONAL_LIBRARIES:
+        return None
+    return re.split(r"[\\/]", raw.strip("'\"`"))[-1], subject_for_library(key)
+
+
+def texts(
+    subject: str, lib: str, table: dict[str, tuple[str, str]] = SUBJECT_TEXT
+) -> dict[str, Any]:
+    """Title and explanation for a missing library's subject family (R has its own words)."""
     family = subject.split(":", 1)[0]
-    title, explanation = SUBJECT_TEXT.get(family, SUBJECT_TEXT["system-library"])
+    title, explanation = table.get(family) or SUBJECT_TEXT.get(family, table["system-library"])
     return {
         "fmt": {"lib": lib},
         "title": title.replace("{lib}", lib),
@@ -83,11 +95,11 @@ def _windows_import(hit: Hit) -> dict[str, Any] | None:
     if subject is None:
         # Which DLL is missing is unknown (the VC++ runtime, MKL, a broken wheel...): keep the
         # finding for `%itbridge last`, but no card.
-        out = _texts(f"system-library:{module or 'unknown'}", module or "a DLL")
+        out = texts(f"system-library:{module or 'unknown'}", module or "a DLL")
         out.update(confidence="low", evidence={"module": module, "decision": "DLL not named"})
         out["fmt"]["module"] = module or "unknown"
         return out
-    out = _texts(subject, module or "")
+    out = texts(subject, module or "")
     out.update(subject=subject, evidence={"module": module, "wording": "windows-import"})
     return out
 
@@ -102,12 +114,11 @@ def shared_library(hit: Hit) -> dict[str, Any] | None:
         raw = _name_before(hit.record.message, hit.span[0])
     if not raw:
         return None
-    key = library_key(raw)
-    if not key or key.lower() in OPTIONAL_LIBRARIES:
+    named = named_library(raw)
+    if named is None:
         return None
-    lib = re.split(r"[\\/]", raw.strip("'\"`"))[-1]
-    subject = subject_for_library(key)
-    out = _texts(subject, lib)
+    lib, subject = named
+    out = texts(subject, lib)
     out["subject"] = subject
     out["evidence"] = {"library": lib, "wording": wording}
     if subject.startswith("system-library:"):

@@ -41,6 +41,8 @@ _TLS_LOW = (
     "Hostname mismatch",
     "doesn't match",
     "IP address mismatch",
+    "no alternative certificate subject name matches",  # curl
+    "does not match target host name",  # curl
 )
 
 
@@ -99,7 +101,7 @@ def _is_ip(host: str) -> bool:
         return False
 
 
-def _host_parts(host: str | None) -> dict[str, Any]:
+def host_parts(host: str | None) -> dict[str, Any]:
     if not host:
         return {"fmt": {}, "evidence": {}}
     return {
@@ -114,7 +116,7 @@ def _host_parts(host: str | None) -> dict[str, Any]:
 
 
 def proxy(hit: Hit) -> dict[str, Any] | None:
-    out = _host_parts(_host_of(hit))
+    out = host_parts(_host_of(hit))
     status = hit.groups.get("status")
     if status:
         out["evidence"]["proxy_status"] = status
@@ -147,14 +149,18 @@ def _host_in_source(hit: Hit) -> str | None:
 
 
 def tls(hit: Hit) -> dict[str, Any] | None:
-    message = hit.record.message
     host = _host_of(hit) or _host_in_source(hit)
+    return tls_parts(hit.record.message, host, hit.groups.get("why") or "")
+
+
+def tls_parts(message: str, host: str | None, why: str) -> dict[str, Any]:
+    """How sure a certificate error is TLS interception, from its words and host (Python's
+    ssl module and curl word the reasons alike)."""
     if is_own_service(host):
         # A self-signed certificate on the user's own local service is theirs, not a sign of
         # TLS interception (which re-signs outside hosts).
         return {"confidence": "low", "evidence": {"host": host, "decision": "own service"}}
-    out = _host_parts(host)
-    why = hit.groups.get("why") or ""
+    out = host_parts(host)
     out["evidence"]["tls_reason"] = why or None
     if any(s in message for s in _TLS_LOW):
         out["confidence"] = "low"  # the remote server's own certificate problem
@@ -169,14 +175,14 @@ def dns(hit: Hit) -> dict[str, Any] | None:
     host = hit.groups.get("host") or _host_of(hit)
     if host and (is_own_service(host) or _is_ip(host) or is_metadata_host(host)):
         return None
-    return _host_parts(host)
+    return host_parts(host)
 
 
 def egress(hit: Hit) -> dict[str, Any] | None:
     host = _host_of(hit)
     if is_loopback(host) or is_metadata_host(host):
         return None
-    return _host_parts(host)
+    return host_parts(host)
 
 
 def download(hit: Hit) -> dict[str, Any] | None:
@@ -185,4 +191,4 @@ def download(hit: Hit) -> dict[str, Any] | None:
     host = find_host(url) if url else _host_of(hit)
     if is_own_service(host) or is_metadata_host(host):
         return None
-    return _host_parts(host)
+    return host_parts(host)

@@ -89,6 +89,7 @@ class ErrorRecord:
     imports: tuple[str, ...] = ()  # modules the failing traceback lines import, last first
     context: str = ""  # the other errors of the same failure (a chain's outer messages)
     root: BaseException | None = None  # the outermost exception of a live chain
+    call: str | None = None  # R: the call an error names (``Error in <call>: ...``)
 
 
 @dataclass

@@ -93,6 +93,11 @@ class CardState:
         self.saved_path: str | None = None
         self.sending = False
 
+    @property
+    def is_open(self) -> bool:
+        """Neither sent (nor saved to be sent) nor dismissed: the draft is still wanted."""
+        return self.status in ("draft", "error")
+
     # ------------------------------------------------------------------ content
     @property
     def kind(self) -> str:

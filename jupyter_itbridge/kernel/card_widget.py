@@ -195,7 +195,8 @@ class Card:
         self.copy_area.layout.display = ""
 
     def _on_dismiss(self, _button: Any = None) -> None:
-        self.state.status = "dismissed" if self.state.status == "draft" else self.state.status
+        if self.state.is_open:
+            self.state.status = "dismissed"
         self.widget.layout.display = "none"
         self.update_display()
 
@@ -210,6 +211,14 @@ class Card:
         if self.handle is not None:
             with contextlib.suppress(Exception):
                 self.handle.update(self.widget)
+
+    def redisplay(self) -> None:
+        """Show the card again under the current cell: the same widget, so what the user
+        typed is there; the same display id, so a later update (sent) reaches every copy."""
+        if self.handle is None:
+            self.display()
+        else:
+            self.handle.display(self.widget)
 
     def click_send(self) -> None:
         """Same as the button (for scripts and tests)."""
@@ -228,6 +237,13 @@ class StaticCard:
         from IPython.display import display
 
         self.handle = display(self.state.bundle(), raw=True, display_id=True)
+
+    def redisplay(self) -> None:
+        """Show the card again (same display id), with the draft as it is now."""
+        if self.handle is None:
+            self.display()
+        else:
+            self.handle.display(self.state.bundle(), raw=True)
 
     def send(self) -> None:
         self.state.send(self.client)

@@ -47,6 +47,8 @@ class KernelBridge:
         self.ipython = ipython
         self.enabled = True
         self.shown: set[str] = set()
+        #: The card of each fingerprint shown this session: an unsent one is shown again.
+        self.cards_by_fingerprint: dict[str, Any] = {}
         self.last_findings: list[Any] = []
         self.last_source = ""
         self.last_internal_error: str | None = None
@@ -203,22 +205,47 @@ class KernelBridge:
         return finding.shown or bool(getattr(self._policy, "show_low_confidence", False))
 
     def show_findings(self, findings: list[Any], source: str) -> None:
-        """Show a card per new finding: once per fingerprint, which PEP 503-normalises package
-        names, so ``some_pkg`` (wheel URL) and ``some-pkg`` (requirement) count as one."""
+        """Show a card per finding: once per fingerprint, which PEP 503-normalises package
+        names, so ``some_pkg`` (wheel URL) and ``some-pkg`` (requirement) count as one.
+
+        A card neither sent nor dismissed is not "already shown": its draft, with what the
+        user typed, is kept for the session and the same card shows again under the cell
+        that failed again (re-running a cell clears its old output, card included).
+        """
         self.last_findings = list(findings)
         self.last_source = source
         for finding in findings:
             key = finding.fingerprint
-            if not self.is_shown(finding) or key in self.shown:
+            if not self.is_shown(finding):
+                continue
+            card = self.cards_by_fingerprint.get(key)
+            if card is not None:
+                if card.state.is_open:
+                    self._redisplay(card, finding)
+                continue
+            if key in self.shown:  # its card could not be built: do not try on every cell
                 continue
             self.shown.add(key)
             try:
                 from .card import show_card
 
-                self.cards.append(show_card(finding, self))
+                card = show_card(finding, self)
             except Exception as err:
                 self.last_internal_error = f"card: {type(err).__name__}: {err}"
                 print(
                     f"jupyter-itbridge: {finding.title} (the request card failed: {err})",
                     file=sys.stderr,
                 )
+                continue
+            self.cards.append(card)
+            self.cards_by_fingerprint[key] = card
+
+    def _redisplay(self, card: Any, finding: Any) -> None:
+        try:
+            card.redisplay()
+        except Exception as err:
+            self.last_internal_error = f"card: {type(err).__name__}: {err}"
+            print(
+                f"jupyter-itbridge: {finding.title} (the request card failed: {err})",
+                file=sys.stderr,
+            )

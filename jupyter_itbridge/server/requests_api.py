@@ -14,6 +14,7 @@ from typing import Any, TypeVar, cast
 from tornado import web
 
 from ..contract import STATES, RequestState
+from ..detect.record import bounded
 from ..redact import redact_obj
 from .base import ITBridgeHandler, endpoint
 from .service import RequestService, ServiceError
@@ -22,6 +23,7 @@ T = TypeVar("T")
 
 MAX_TRACEBACK_LINES = 500
 MAX_TEXT = 100_000
+MAX_LANGUAGE = 100
 MAX_LIST = 20_000
 
 
@@ -60,12 +62,30 @@ class PolicyHandler(_Base):
 
 
 class DiagnoseHandler(_Base):
+    """An error (any kernel) and/or the cell's stderr in, findings out.
+
+    ``{ename, evalue, traceback, stderr?, language?}``: ``ename`` is required unless ``stderr``
+    is given (R's ``install.packages`` and ``require()`` only warn: the cell has no error);
+    ``language`` is the kernel's ``language_info.name`` (``R`` selects R's shapes; without it
+    IRkernel's ename ``ERROR`` does). Long texts are cut, never refused.
+    """
+
     @endpoint(kernel=True)
     async def post(self) -> None:
         data = self.body_object()
+        stderr = _optional_text(data, "stderr")
+        language = _optional_text(data, "language")
+        if stderr is not None:  # warnings come last: keep the head and the tail
+            stderr = bounded(stderr, MAX_TEXT // 2, MAX_TEXT // 2)
+        if language is not None:
+            language = language[:MAX_LANGUAGE]
         ename, evalue, traceback = data.get("ename"), data.get("evalue", ""), data.get("traceback")
-        if not isinstance(ename, str) or not ename.strip():
-            raise web.HTTPError(400, "'ename' is required and must be a non-empty string.")
+        if ename is None and stderr:
+            ename = ""
+        if not isinstance(ename, str) or (not ename.strip() and not stderr):
+            raise web.HTTPError(
+                400, "'ename' is required and must be a non-empty string (or give 'stderr')."
+            )
         if evalue is None:
             evalue = ""
         if not isinstance(evalue, str):
@@ -80,8 +100,23 @@ class DiagnoseHandler(_Base):
             raise web.HTTPError(400, "'traceback' must be a string or a list of strings.")
         from ..detect import diagnose_text  # lazy: the catalog is only needed here
 
-        findings = diagnose_text(ename[:1000], evalue[:MAX_TEXT], traceback, self.itbridge.policy)
+        findings = diagnose_text(
+            ename[:1000],
+            evalue[:MAX_TEXT],
+            traceback,
+            self.itbridge.policy,
+            stderr=stderr,
+            language=language,
+        )
         self.write_json({"findings": [redact_obj(f.to_dict()) for f in findings]})
+
+
+def _optional_text(data: dict[str, Any], name: str) -> str | None:
+    """An optional string field (absent or null: None); anything else is a 400."""
+    value = data.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise web.HTTPError(400, f"'{name}' must be a string.")
 
 
 class RequestsHandler(_Base):
@@ -114,6 +149,26 @@ class RequestsHandler(_Base):
         record, deduped = self.call(self.service.commit, self.owner, prepared, incident_id)
         created = not deduped and not record.get("replayed")
         self.write_json(record, status=201 if created else 200)
+
+
+class PreviewHandler(_Base):
+    """``POST preview``: the ticket body a request would get, redacted as filing redacts it.
+
+    Why: the frontend card shows "What will be sent" exactly, without a second redaction in
+    TypeScript. This runs the very ``prepare`` step of ``POST requests`` (validation, bounds,
+    redaction, rendering) and stores nothing; pass the card's ``uuid`` so the marker line is
+    the one the ticket will carry.
+    """
+
+    @endpoint()
+    async def post(self) -> None:
+        data = self.body_object()
+        request_uuid = data.pop("uuid", None)
+        if request_uuid is not None and not isinstance(request_uuid, str):
+            raise web.HTTPError(400, "'uuid' must be a string.")
+        data.pop("incident_id", None)  # linking is a filing step; it changes no text
+        prepared = await self.call_off_loop(self.service.prepare, data, request_uuid)
+        self.write_json({"body": prepared.body, "notices": prepared.notices, "uuid": prepared.uuid})
 
 
 class RequestHandler(_Base):
@@ -155,6 +210,7 @@ HANDLERS: list[tuple[str, type[ITBridgeHandler]]] = [
     (r"policy", PolicyHandler),
     (r"diagnose", DiagnoseHandler),
     (r"requests", RequestsHandler),
+    (r"preview", PreviewHandler),
     (rf"requests/{_ID}", RequestHandler),
     (rf"requests/{_ID}/retry", RetryHandler),
     (rf"requests/{_ID}/comment", CommentHandler),

@@ -1,7 +1,13 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { API_PREFIX, FindingKind, RequestState, Urgency } from './contract';
+import {
+  API_PREFIX,
+  Confidence,
+  FindingKind,
+  RequestState,
+  Urgency
+} from './contract';
 
 /**
  * What a failed call means when the server sent no message of its own (an HTML error page, a
@@ -94,6 +100,7 @@ export interface IRequest {
   kind?: FindingKind | null;
   subject?: string | null;
   urgency: Urgency;
+  fingerprint?: string | null;
   summary: string;
   body: string;
   draft?: Record<string, any>;
@@ -179,6 +186,48 @@ export interface IRequestInput {
   incident_id?: number | null;
 }
 
+/** A finding as `POST diagnose` answers it (`Finding` in openapi.yaml), redacted. */
+export interface IFinding {
+  kind: FindingKind;
+  subject: string;
+  title: string;
+  explanation?: string;
+  evidence?: Record<string, any>;
+  confidence?: Confidence;
+  /** `{command, text}` from the detection, or an admin signature's plain text. */
+  self_service?: Record<string, any> | string | null;
+  policy_rule?: string | null;
+  fingerprint: string;
+}
+
+/** A failed cell as `POST diagnose` takes it (any kernel language). */
+export interface IDiagnoseInput {
+  /** The error's name; absent for a cell that only wrote to stderr. */
+  ename?: string;
+  evalue: string;
+  traceback: string[];
+  /** The cell's stderr stream: R's `install.packages` and `require()` only warn there. */
+  stderr?: string;
+  /** The kernel's `language_info.name` ("R", "julia"...). */
+  language?: string;
+}
+
+/** What `POST preview` answers: the body filing would store, redacted by the server. */
+export interface IPreview {
+  body: string;
+  notices: string[];
+  uuid: string;
+}
+
+/** What `GET packages/{name}` answers: one line of facts for the card, and a policy note. */
+export interface IPackageFacts {
+  name: string;
+  available: boolean;
+  line: string;
+  facts: Record<string, any>;
+  policy: { rule: string; message: string | null } | null;
+}
+
 /** The REST API, one method per endpoint (what the model, panel and dialogs call). */
 export interface IITBridgeAPI {
   health(): Promise<IHealth>;
@@ -189,6 +238,10 @@ export interface IITBridgeAPI {
   retry(id: number): Promise<IRequestDetail>;
   cancel(id: number): Promise<IRequestDetail>;
   comment(id: number, text: string): Promise<IRequestDetail>;
+  diagnose(input: IDiagnoseInput): Promise<IFinding[]>;
+  preview(input: IRequestInput): Promise<IPreview>;
+  /** Null when the server has no facts (404: no such package, or no facts endpoint). */
+  packageFacts(name: string): Promise<IPackageFacts | null>;
 }
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
@@ -217,7 +270,22 @@ export function createAPI(
     retry: id => post<IRequestDetail>(`requests/${id}/retry`),
     cancel: id => post<IRequestDetail>(`requests/${id}/cancel`),
     comment: (id, text) =>
-      post<IRequestDetail>(`requests/${id}/comment`, { text })
+      post<IRequestDetail>(`requests/${id}/comment`, { text }),
+    diagnose: async input =>
+      (await post<{ findings: IFinding[] }>('diagnose', input)).findings,
+    preview: input => post<IPreview>('preview', input),
+    packageFacts: async name => {
+      try {
+        return await call<IPackageFacts>(
+          `packages/${encodeURIComponent(name)}`
+        );
+      } catch (error) {
+        if (error instanceof ITBridgeResponseError && error.status === 404) {
+          return null;
+        }
+        throw error;
+      }
+    }
   };
 }
 

@@ -1,24 +1,30 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
+import { cardPlugin } from './plugins/card';
 import { commandsPlugin } from './plugins/commands';
 import { copyPlugin } from './plugins/copy';
 import { modelPlugin } from './plugins/model';
 import { notificationsPlugin } from './plugins/notifications';
 import { panelPlugin } from './plugins/panel';
+import { watcherPlugin } from './plugins/watcher';
 
-export { IITBridge } from './token';
+export { IFindingCards, IITBridge } from './token';
 export type { IRequestPrefill } from './dialogs';
 
 /**
  * jupyter-itbridge: one plugin provides the model (`IITBridge`), small ones add the side
- * panel, the notifications, the "Request help from IT…" command and "Copy as text".
+ * panel, the notifications, the "Request help from IT…" command, "Copy as text", the finding
+ * card (a MIME renderer) and the watcher that gives kernels without the kernel extension
+ * their cards.
  */
 const plugins: JupyterFrontEndPlugin<any>[] = [
   modelPlugin,
   panelPlugin,
   notificationsPlugin,
   commandsPlugin,
-  copyPlugin
+  copyPlugin,
+  cardPlugin,
+  watcherPlugin
 ];
 
 export default plugins;

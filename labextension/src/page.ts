@@ -1,7 +1,8 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { INotebookTracker } from '@jupyterlab/notebook';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
 import { IIncident } from './api';
+import { kernelFacts } from './cellReport';
 
 /** Facts about this page for prefilled requests and for routing incident toasts. */
 export class PageFacts {
@@ -16,10 +17,36 @@ export class PageFacts {
 
   /** The environment attached to a free-form request (shown to the user before sending). */
   environment(): Record<string, string> {
+    return this.environmentOf(this._tracker?.currentWidget ?? null);
+  }
+
+  /**
+   * The environment of one notebook's request, with the kernel's facts from its kernel info
+   * (kernel and version, language and version, R's version line): no code runs in the
+   * user's kernel to collect them.
+   */
+  async kernelEnvironment(nb: NotebookPanel): Promise<Record<string, string>> {
+    const out = this.environmentOf(nb);
+    const kernel = nb.sessionContext.session?.kernel;
+    if (kernel) {
+      try {
+        const info = await kernel.info;
+        Object.assign(
+          out,
+          kernelFacts(info, nb.sessionContext.kernelDisplayName)
+        );
+      } catch {
+        // no kernel info (the kernel went away): the request still names the kernel
+      }
+    }
+    return out;
+  }
+
+  /** The page's and the notebook's facts (no kernel message). */
+  environmentOf(nb: NotebookPanel | null): Record<string, string> {
     const out: Record<string, string> = {
       frontend: `${this._app.name} ${this._app.version}`
     };
-    const nb = this._tracker?.currentWidget;
     if (nb) {
       out.notebook = nb.context.path;
       const session = nb.sessionContext;
@@ -28,9 +55,12 @@ export class PageFacts {
         out.kernel = session.kernelDisplayName || kernel.name;
         out.kernel_name = kernel.name;
       }
-      const language = (nb.model?.metadata?.language_info as any)?.name;
-      if (language) {
-        out.kernel_language = String(language);
+      const info = nb.model?.metadata?.language_info as
+        { name?: string; version?: string } | undefined;
+      if (info?.name) {
+        out.kernel_language = [info.name, info.version]
+          .filter(Boolean)
+          .join(' ');
       }
     }
     return out;

@@ -1,8 +1,9 @@
 import { LabIcon } from '@jupyterlab/ui-components';
 import { Token } from '@lumino/coreutils';
 
-import { IIncident, IITBridgeAPI, IRequest } from './api';
+import { IIncident, IITBridgeAPI, IRequest, IRequestInput } from './api';
 import type { IRequestPrefill } from './dialogs';
+import type { CardDrafts, KernelSessions } from './drafts';
 import { RequestsModel } from './model';
 import type { PageFacts } from './page';
 
@@ -25,6 +26,11 @@ export interface IITBridge {
    */
   fileRequest(prefill: IRequestPrefill): Promise<IRequest | null>;
   /**
+   * File a request the user completed elsewhere (the finding card) and tell them, as the
+   * dialog does; rejects with the message to show when it was not filed.
+   */
+  submitRequest(input: IRequestInput): Promise<IRequest>;
+  /**
    * The prefilled "more memory" (or "ask IT") request for an incident; if one was already
    * filed for it, that request is shown instead of filing twice.
    */
@@ -34,6 +40,19 @@ export interface IITBridge {
 export const IITBridge = new Token<IITBridge>(
   'jupyter-itbridge:IITBridge',
   'The IT requests model, the REST API and the request dialog of jupyter-itbridge.'
+);
+
+/** What the `jupyter-itbridge:card` plugin provides: state the cards and the watcher share. */
+export interface IFindingCards {
+  /** What the user typed per finding fingerprint, until sent or dismissed. */
+  readonly drafts: CardDrafts;
+  /** The findings shown per kernel session (sent and dismissed ones are not shown again). */
+  readonly sessions: KernelSessions;
+}
+
+export const IFindingCards = new Token<IFindingCards>(
+  'jupyter-itbridge:IFindingCards',
+  'The drafts and kernel sessions of the jupyter-itbridge finding cards.'
 );
 
 /** Command ids (palette, Help menu via schema/plugin.json, panel buttons, toasts). */

@@ -301,19 +301,23 @@ def intercepting_proxy() -> Iterator[int]:
     """An HTTP proxy that accepts CONNECT and then speaks TLS itself with a re-signed
     certificate, as corporate TLS inspection does. It never connects anywhere."""
     with tempfile.TemporaryDirectory() as tmp:
-        ctx = _interception_context(tmp, INTERCEPTED_HOST)
-
-        class Intercept(_Quiet):
-            def do_CONNECT(self) -> None:
-                self.send_response(200, "Connection established")
-                self.end_headers()
-                try:
-                    with ctx.wrap_socket(self.connection, server_side=True) as tls:
-                        tls.recv(1)
-                except (ssl.SSLError, OSError):
-                    pass  # the client rejects the certificate: that is the point
-                self.close_connection = True
-
-        server = _Server(Intercept)
+        server = _Server(intercepting_handler(_interception_context(tmp, INTERCEPTED_HOST)))
         yield server.port
         server.close()
+
+
+def intercepting_handler(ctx: ssl.SSLContext) -> type[http.server.BaseHTTPRequestHandler]:
+    """CONNECT accepted, then TLS with ``ctx``'s re-signed certificate (the R tests use it too)."""
+
+    class Intercept(_Quiet):
+        def do_CONNECT(self) -> None:
+            self.send_response(200, "Connection established")
+            self.end_headers()
+            try:
+                with ctx.wrap_socket(self.connection, server_side=True) as tls:
+                    tls.recv(1)
+            except (ssl.SSLError, OSError):
+                pass  # the client rejects the certificate: that is the point
+            self.close_connection = True
+
+    return Intercept

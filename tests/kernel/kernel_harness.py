@@ -77,6 +77,23 @@ class Kernel:
         assert not errors, errors
         return json.loads(text.strip().splitlines()[-1])
 
+    def widget_message(self, model_id: str, data: dict[str, Any]) -> None:
+        """Send what a frontend's widget view sends (a ``comm_msg``), then let the kernel
+        handle it: shell messages are handled in order, so one more cell waits for it."""
+        msg = self.kc.session.msg("comm_msg", {"comm_id": model_id, "data": data})
+        self.kc.shell_channel.send(msg)
+        self.run("pass")
+
+    def type_into(self, model_id: str, text: str) -> None:
+        """The user types into a widget text field (ipywidgets 8's ``update`` message)."""
+        self.widget_message(
+            model_id, {"method": "update", "state": {"value": text}, "buffer_paths": []}
+        )
+
+    def click(self, model_id: str) -> None:
+        """The user clicks a widget button (ipywidgets' ``custom`` click message)."""
+        self.widget_message(model_id, {"method": "custom", "content": {"event": "click"}})
+
     def stop(self) -> None:
         self.kc.stop_channels()
         self.km.shutdown_kernel(now=True)
@@ -88,6 +105,17 @@ def findings(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for o in outputs
         if o["output_type"] == "display_data" and MIME in o.get("data", {})
     ]
+
+
+def widget_model_id(outputs: list[dict[str, Any]]) -> str:
+    """The ipywidgets model id of the (one) card output."""
+    ids = [
+        o["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+        for o in outputs
+        if o["output_type"] == "display_data" and MIME in o.get("data", {})
+    ]
+    assert len(ids) == 1, outputs
+    return str(ids[0])
 
 
 def error_then_card(outputs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -20,13 +20,32 @@ One module per family; the order below is the order of specificity: a driver's o
 (``DPI-1047``) before the shared-library wording it quotes (``libclntsh.so: cannot open ...``),
 and both before the generic families. Admin signatures (``ITBridgePolicy.signatures``) use a
 subset of this shape and are tried before all of these.
+
+``R_SIGNATURES`` are R's own wordings (``r_*`` modules, one family each), tried before the
+signatures above that read a message alone (see :func:`..engine.catalog`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import access, blocked, drivers, gpu, kerberos, libraries, network, packages, resources
+from . import (
+    access,
+    blocked,
+    drivers,
+    gpu,
+    kerberos,
+    libraries,
+    network,
+    packages,
+    r_access,
+    r_blocked,
+    r_drivers,
+    r_network,
+    r_packages,
+    r_resources,
+    resources,
+)
 
 SIGNATURES: list[dict[str, Any]] = [
     *blocked.SIGNATURES,
@@ -38,4 +57,13 @@ SIGNATURES: list[dict[str, Any]] = [
     *resources.SIGNATURES,
     *access.SIGNATURES,
     *packages.SIGNATURES,
+]
+
+R_SIGNATURES: list[dict[str, Any]] = [
+    *r_blocked.SIGNATURES,
+    *r_drivers.SIGNATURES,
+    *r_resources.SIGNATURES,
+    *r_network.SIGNATURES,
+    *r_access.SIGNATURES,
+    *r_packages.SIGNATURES,
 ]

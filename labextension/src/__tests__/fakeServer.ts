@@ -1,7 +1,11 @@
 import {
+  IDiagnoseInput,
+  IFinding,
   IHealth,
   IIncident,
   IITBridgeAPI,
+  IPackageFacts,
+  IPreview,
   IRequest,
   IRequestDetail,
   IRequestInput,
@@ -20,9 +24,21 @@ export class FakeServer implements IITBridgeAPI {
   down = false;
   /** How many times each endpoint was called. */
   calls: Record<string, number> = {};
+  /** What `POST diagnose` answers, and the bodies it was sent. */
+  findings: IFinding[] = [];
+  diagnosed: IDiagnoseInput[] = [];
+  /** `GET packages/{name}` answers, by name (absent: 404, i.e. null). */
+  facts: Record<string, IPackageFacts> = {};
+  /** What was filed and previewed, as sent. */
+  filed: IRequestInput[] = [];
+  previewed: IRequestInput[] = [];
 
   /** File a request on the server side (as the kernel's card would). */
-  addRequest(summary: string, state: RequestState = 'queued'): IRequest {
+  addRequest(
+    summary: string,
+    state: RequestState = 'queued',
+    extra: Partial<IRequest> = {}
+  ): IRequest {
     const id = this.requests.length + 1;
     const now = new Date().toISOString();
     const request: IRequest = {
@@ -39,7 +55,8 @@ export class FakeServer implements IITBridgeAPI {
       backend: 'local',
       attempts: 0,
       created_at: now,
-      updated_at: now
+      updated_at: now,
+      ...extra
     };
     this.requests.unshift(request);
     return request;
@@ -105,7 +122,58 @@ export class FakeServer implements IITBridgeAPI {
 
   async file(input: IRequestInput): Promise<IRequest> {
     await this._call('file', false);
-    return this.addRequest(input.summary);
+    this.filed.push(input);
+    const same = this.requests.find(r => input.uuid && r.uuid === input.uuid);
+    if (same) {
+      return same; // the uuid is an idempotency key
+    }
+    const open = this.requests.find(
+      r => r.open && input.fingerprint && r.fingerprint === input.fingerprint
+    );
+    if (open) {
+      return {
+        ...open,
+        deduped: true,
+        already_requested: {
+          id: open.id,
+          created_at: open.created_at,
+          message: `already requested on ${open.created_at.slice(0, 10)} (#${open.id})`
+        }
+      };
+    }
+    return this.addRequest(input.summary, 'queued', {
+      uuid: input.uuid ?? `uuid-${this.requests.length + 1}`,
+      kind: input.kind ?? null,
+      subject: input.subject ?? null,
+      fingerprint: input.fingerprint ?? null,
+      draft: { justification: input.justification }
+    });
+  }
+
+  async diagnose(input: IDiagnoseInput): Promise<IFinding[]> {
+    await this._call('diagnose', false);
+    this.diagnosed.push(input);
+    return this._copy(this.findings);
+  }
+
+  /**
+   * A stand-in for the server's rendering, NOT its redaction (that one is tested against
+   * the real server in tests/hub/test_preview.py): enough to see which text was previewed.
+   */
+  async preview(input: IRequestInput): Promise<IPreview> {
+    await this._call('preview', false);
+    this.previewed.push(input);
+    const uuid = input.uuid ?? 'random';
+    return {
+      body: `${input.summary}\n${input.justification ?? ''}\nitbridge-request-id: ${uuid}`,
+      notices: [],
+      uuid
+    };
+  }
+
+  async packageFacts(name: string): Promise<IPackageFacts | null> {
+    await this._call('packageFacts', false);
+    return this.facts[name] ?? null;
   }
 
   async retry(id: number): Promise<IRequestDetail> {

@@ -7,7 +7,13 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { createAPI, IIncident, IRequest, linkedRequest } from '../api';
+import {
+  createAPI,
+  IIncident,
+  IRequest,
+  IRequestInput,
+  linkedRequest
+} from '../api';
 import { EVENT_SCHEMA_BASE } from '../contract';
 import type { IRequestPrefill } from '../dialogs';
 // The model and page facts are needed as soon as the page loads (the panel and toasts start
@@ -99,6 +105,11 @@ export const modelPlugin: JupyterFrontEndPlugin<IITBridge> = {
       }
       return request;
     };
+    const submitRequest = async (input: IRequestInput) => {
+      const request = await api.file(input);
+      filed(request);
+      return request;
+    };
     const requestForIncident = async (incident: IIncident) => {
       // the toast or row may be older than the last read: never file twice for one incident
       const current =
@@ -118,6 +129,13 @@ export const modelPlugin: JupyterFrontEndPlugin<IITBridge> = {
         )
       );
     };
-    return { model, api, page, fileRequest, requestForIncident };
+    return {
+      model,
+      api,
+      page,
+      fileRequest,
+      submitRequest,
+      requestForIncident
+    };
   }
 };
