@@ -31,6 +31,7 @@ from ..redact import redact
 from .context import ITBridgeContext
 from .events import server_events
 from .outbox import Outbox
+from .package_facts import FactsService
 from .service import RequestService
 from .store import Store, default_store_path
 from .watchers import Watchers
@@ -43,11 +44,11 @@ SERVER_CALLS_START_HOOK = hasattr(ExtensionApp, "_start_jupyter_server_extension
 
 def route_table() -> list[tuple[str, type]]:
     """All REST routes, relative to the server's ``base_url`` (``itbridge/api/...``)."""
-    from . import health, requests_api
+    from . import health, packages_api, requests_api
 
     return [
         (url_path_join(API_PREFIX, path), handler)
-        for path, handler in [*health.HANDLERS, *requests_api.HANDLERS]
+        for path, handler in [*health.HANDLERS, *requests_api.HANDLERS, *packages_api.HANDLERS]
     ]
 
 
@@ -114,6 +115,7 @@ class ITBridgeExtension(ExtensionApp):
             events=events,
         )
         self.context.watchers = self._watchers(self.context)
+        self.context.facts = self._facts(config, policy)
         self.settings["itbridge"] = self.context
         if not SERVER_CALLS_START_HOOK:
             _start_soon(serverapp, self._start)
@@ -142,6 +144,8 @@ class ITBridgeExtension(ExtensionApp):
                 await stop()
             except Exception:
                 self._server().log.exception("jupyter-itbridge: stopping %r failed", stop)
+        if context.facts is not None:
+            context.facts.close()
 
     # -- the parts ----------------------------------------------------------------------------
 
@@ -172,6 +176,17 @@ class ITBridgeExtension(ExtensionApp):
             max_delay=config.retry_max_delay,
             config_error_delay=config.config_error_retry_delay,
             concurrency=config.outbox_concurrency,
+        )
+
+    @staticmethod
+    def _facts(config: ITBridge, policy: ITBridgePolicy) -> FactsService:
+        """Package facts from the policy's index, bounded by ``c.ITBridge.package_facts_*``."""
+        return FactsService(
+            policy,
+            timeout=max(0.1, config.package_facts_timeout),
+            ttl=max(0.0, config.package_facts_ttl),
+            error_ttl=max(0.0, config.package_facts_error_ttl),
+            max_entries=config.package_facts_cache_size,
         )
 
     def _watchers(self, context: ITBridgeContext) -> Watchers | None:
