@@ -146,11 +146,12 @@ def _vulnerability_lines(facts: dict[str, Any]) -> list[str]:
         return ["Known vulnerabilities: not checked (no vulnerability source answered)"]
     sources = ", ".join(_strings(facts.get("vulnerability_sources"))) or "none"
     lines = [f"Known vulnerabilities: {phrase} (sources: {sources})"]
+    wanted = facts.get("requested_version") or facts.get("latest_version")
     for vuln in vulns[:MAX_LISTED_VULNERABILITIES]:
         aliases = [a for a in _strings(vuln.get("aliases")) if a != vuln.get("id")]
         named = f"{vuln.get('id')}" + (f" ({', '.join(aliases[:4])})" if aliases else "")
         fixed = ", ".join(_strings(vuln.get("fixed_in"))) or "no fixed release"
-        target = " - affects the version asked for" if vuln.get("affects_target") else ""
+        target = f" - affects {wanted}" if vuln.get("affects_target") and wanted else ""
         line = f"  - {named}: fixed in {fixed}{target}"
         if vuln.get("link"):
             line += f"; {vuln['link']}"

@@ -146,7 +146,9 @@ class PyPIShaped(Loopback):
                     "url": f"../../files/{dist.wheel_name}",
                     "hashes": {"sha256": hashlib.sha256(data).hexdigest()},
                     "requires-python": dist.requires_python,
-                    "core-metadata": {"sha256": hashlib.sha256(dist.metadata().encode()).hexdigest()},
+                    "core-metadata": {
+                        "sha256": hashlib.sha256(dist.metadata().encode()).hexdigest()
+                    },
                     "size": len(data),
                     "upload-time": uploaded,
                     "yanked": False,
@@ -250,7 +252,11 @@ class CranShaped(Loopback):
 
     def handle(self, method: str, path: str, headers: Any, body: bytes) -> tuple[int, dict, bytes]:
         if path == "/src/contrib/PACKAGES.gz" and self.gz:
-            return 200, {"Content-Type": "application/x-gzip"}, gzip.compress(self.packages.encode())
+            return (
+                200,
+                {"Content-Type": "application/x-gzip"},
+                gzip.compress(self.packages.encode()),
+            )
         if path == "/src/contrib/PACKAGES":
             return 200, {"Content-Type": "text/plain"}, self.packages.encode()
         if path.startswith("/src/contrib/") and path.endswith(".tar.gz"):

@@ -62,7 +62,10 @@ def test_line_variants() -> None:
         "Licence not stated · latest 1.6.1 (2 weeks ago) · Python >= 3.9"
     )
     down = {"available": False, "name": "x", "error": "the package index did not answer in 3 s"}
-    assert facts_line(down) == "Package facts could not be read: the package index did not answer in 3 s."
+    assert (
+        facts_line(down)
+        == "Package facts could not be read: the package index did not answer in 3 s."
+    )
     assert facts_line({"available": False, "name": "nopkg", "not_found": True}) == (
         "The package index has no package named 'nopkg'."
     )

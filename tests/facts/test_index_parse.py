@@ -25,7 +25,10 @@ def test_core_metadata_from_the_wheel_and_the_sdist() -> None:
         assert facts["license_source"] == "License-Expression"
         assert facts["requires_python"] == ">=3.9"
         assert facts["dependencies"] == 2  # the extra's requirement is not a direct one
-        assert facts["project_urls"] == {"Homepage": "https://f.example", "Source": "https://git.example/f"}
+        assert facts["project_urls"] == {
+            "Homepage": "https://f.example",
+            "Source": "https://git.example/f",
+        }
     assert parse.metadata_from_archive("x-1.0-py3-none-any.whl", b"not a zip") is None
 
 
@@ -116,7 +119,10 @@ OSV_PAGE = {
                 {
                     "package": {"name": "fact-pkg", "ecosystem": "PyPI"},
                     "ranges": [
-                        {"type": "ECOSYSTEM", "events": [{"introduced": "1.5"}, {"last_affected": "1.6.1"}]}
+                        {
+                            "type": "ECOSYSTEM",
+                            "events": [{"introduced": "1.5"}, {"last_affected": "1.6.1"}],
+                        }
                     ],
                 }
             ],

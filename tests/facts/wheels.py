@@ -47,7 +47,9 @@ class Dist:
         if self.requires_python:
             lines.append(f"Requires-Python: {self.requires_python}")
         lines += [f"Requires-Dist: {r}" for r in self.requires_dist]
-        extras = sorted({r.split("extra ==")[1].strip(" '\"") for r in self.requires_dist if "extra ==" in r})
+        extras = sorted(
+            {r.split("extra ==")[1].strip(" '\"") for r in self.requires_dist if "extra ==" in r}
+        )
         lines += [f"Provides-Extra: {e}" for e in extras]
         lines += [f"Project-URL: {label}, {url}" for label, url in self.project_urls.items()]
         return "\n".join(lines) + "\n\n"
