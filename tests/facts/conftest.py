@@ -8,12 +8,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hub.conftest import OWNER, api, itbridge  # type: ignore[import-not-found]  # noqa: F401
-from hub.start_hook import started_serverapp  # type: ignore[import-not-found]  # noqa: F401
-
 from facts.devpi_index import Devpi, seed, start_devpi  # type: ignore[import-not-found]
 from facts.loopback_indexes import PyPIShaped  # type: ignore[import-not-found]
 from facts.wheels import Dist  # type: ignore[import-not-found]
+from hub.conftest import OWNER, api, itbridge  # type: ignore[import-not-found]  # noqa: F401
+from hub.start_hook import started_serverapp  # type: ignore[import-not-found]  # noqa: F401
 
 #: PyPI's documented vulnerability record (https://docs.pypi.org/api/json/), for vulnpkg 1.4.0.
 PYSEC = {

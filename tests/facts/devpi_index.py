@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
-from loopback import free_port  # type: ignore[import-not-found]
-
 from facts.wheels import Dist  # type: ignore[import-not-found]
+from loopback import free_port  # type: ignore[import-not-found]
 
 BIN = Path(sys.executable).parent
 
@@ -109,7 +108,8 @@ def start_devpi(tmp: Path) -> Devpi:
         except requests.RequestException:
             if time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError(f"devpi-server did not start:\n{log_path.read_text()[-3000:]}")
+                tail = log_path.read_text()[-3000:]
+                raise RuntimeError(f"devpi-server did not start:\n{tail}") from None
             time.sleep(0.2)
     devpi = Devpi(url, log_path, proc)
     login = requests.post(
