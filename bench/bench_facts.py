@@ -90,7 +90,10 @@ async def run(calls: int, clients: int, rounds: int, root: Path) -> bool:
             cached += lat
             first = next_pkg
             lat, _, _ = await hammer(
-                server, calls, clients, lambda i, first=first: ("GET", f"packages/benchpkg{first + i}", None)
+                server,
+                calls,
+                clients,
+                lambda i, first=first: ("GET", f"packages/benchpkg{first + i}", None),
             )
             uncached += lat
             next_pkg += calls

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from facts.devpi_index import Devpi, seed, start_devpi  # type: ignore[import-not-found]
 
-from .conftest import ConsoleLog, LabServer, screenshot, start_lab, stop_lab
+from .conftest import ARTIFACTS, ConsoleLog, LabServer, screenshot, start_lab, stop_lab
 from .itbridge_lab import api, create_notebook
 from .test_requests_ui import open_notebook, open_panel, run_in_new_cell
 
@@ -95,5 +95,6 @@ def test_card_shows_facts_and_what_was_sent_carries_them(facts_lab, page) -> Non
     assert "Requires Python: >= 3.10" in sent
     assert f"Policy: license_rules['GPL-*'] = 'review' (licence GPL-3.0-or-later): {NOTICE}" in sent
     assert stored["notices"] == []  # the card's facts were the server's: kept as previewed
-    screenshot(page, "sidebar-package-facts")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    body.screenshot(path=str(ARTIFACTS / "sidebar-package-facts.png"), animations="disabled")
     assert console.ours() == [], console.errors()
