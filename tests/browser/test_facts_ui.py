@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from facts.devpi_index import Devpi, seed, start_devpi  # type: ignore[import-not-found]
+from facts.devpi_index import Devpi, running_devpi  # type: ignore[import-not-found]
 
 from .conftest import ARTIFACTS, ConsoleLog, LabServer, screenshot, start_lab, stop_lab
 from .itbridge_lab import api, create_notebook
@@ -22,12 +22,8 @@ NOTICE = "This licence (GPL-3.0-or-later) needs legal review: expect a longer wa
 
 @pytest.fixture(scope="module")
 def devpi(tmp_path_factory) -> Iterator[Devpi]:
-    server = start_devpi(tmp_path_factory.mktemp("devpi"))
-    try:
-        seed(server)
+    with running_devpi(tmp_path_factory.mktemp("devpi")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

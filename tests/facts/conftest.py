@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from facts.devpi_index import Devpi, seed, start_devpi  # type: ignore[import-not-found]
+from facts.devpi_index import Devpi, running_devpi  # type: ignore[import-not-found]
 from facts.loopback_indexes import PyPIShaped  # type: ignore[import-not-found]
 from facts.wheels import Dist  # type: ignore[import-not-found]
 from hub.conftest import OWNER, api, itbridge  # type: ignore[import-not-found]  # noqa: F401
@@ -38,12 +38,8 @@ VULNPKG = Dist("vulnpkg", "1.6.1", license_expression="Apache-2.0", requires_pyt
 
 @pytest.fixture(scope="session")
 def devpi(tmp_path_factory: Any) -> Iterator[Devpi]:
-    server = start_devpi(tmp_path_factory.mktemp("devpi"))
-    try:
-        seed(server)
+    with running_devpi(tmp_path_factory.mktemp("devpi")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -11,11 +11,13 @@ from the wheel itself and its ``Last-Modified``. Its log names every request
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,3 +166,14 @@ DUALPKG = Dist("dualpkg", "5.0", license_expression="MIT OR GPL-3.0-only")
 def seed(devpi: Devpi) -> None:
     for dist in (FACTPKG_OLD, FACTPKG, GPLPKG, AGPLPKG, DUALPKG):
         devpi.upload(dist)
+
+
+@contextlib.contextmanager
+def running_devpi(tmp: Path) -> Iterator[Devpi]:
+    """A seeded devpi-server for a session or a module; stopped (by its PID) at the end."""
+    server = start_devpi(tmp)
+    try:
+        seed(server)
+        yield server
+    finally:
+        server.stop()

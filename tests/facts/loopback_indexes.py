@@ -97,6 +97,33 @@ def _json(data: Any, ctype: str = "application/json") -> tuple[int, dict, bytes]
     return 200, {"Content-Type": ctype}, json.dumps(data).encode()
 
 
+#: A CRAN ``PACKAGES`` as CRAN writes it (continuation lines indented by 8 spaces).
+CRAN_PACKAGES = """Package: data.table
+Version: 1.16.4
+Depends: R (>= 3.3.0)
+Imports: methods
+Suggests: bit64 (>= 4.0.0), bit (>= 4.0.4), R.utils, xts, zoo (>=
+        1.8-1), yaml, knitr, markdown
+License: MPL-2.0 | file LICENSE
+MD5sum: 3e8b6c0e9c3d2b1a2f0e4d5c6b7a8f90
+NeedsCompilation: yes
+
+Package: httr2
+Version: 1.0.7
+Depends: R (>= 4.0)
+Imports: cli (>= 3.0.0), curl (>= 6.0.1), glue, lifecycle, magrittr,
+        openssl, R6, rappdirs, rlang (>= 1.1.0), vctrs (>= 0.6.3),
+        withr
+License: MIT + file LICENSE
+NeedsCompilation: no
+
+Package: agplr
+Version: 0.2-1
+License: AGPL-3
+NeedsCompilation: no
+"""
+
+
 NOT_FOUND = (404, {"Content-Type": "text/plain"}, b"Not Found")
 
 

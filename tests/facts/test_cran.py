@@ -8,39 +8,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from facts.loopback_indexes import CranShaped, OSVShaped  # type: ignore[import-not-found]
+from facts.loopback_indexes import (  # type: ignore[import-not-found]
+    CRAN_PACKAGES,
+    CranShaped,
+    OSVShaped,
+)
 
-#: Records as CRAN's PACKAGES writes them (continuation lines indented by 8 spaces).
-PACKAGES = """Package: data.table
-Version: 1.16.4
-Depends: R (>= 3.3.0)
-Imports: methods
-Suggests: bit64 (>= 4.0.0), bit (>= 4.0.4), R.utils, xts, zoo (>=
-        1.8-1), yaml, knitr, markdown
-License: MPL-2.0 | file LICENSE
-MD5sum: 3e8b6c0e9c3d2b1a2f0e4d5c6b7a8f90
-NeedsCompilation: yes
-
-Package: httr2
-Version: 1.0.7
-Depends: R (>= 4.0)
-Imports: cli (>= 3.0.0), curl (>= 6.0.1), glue, lifecycle, magrittr,
-        openssl, R6, rappdirs, rlang (>= 1.1.0), vctrs (>= 0.6.3),
-        withr
-License: MIT + file LICENSE
-NeedsCompilation: no
-
-Package: agplr
-Version: 0.2-1
-License: AGPL-3
-NeedsCompilation: no
-"""
 RELEASED = time.time() - 3 * 86400
 
 
 @pytest.fixture(scope="module")
 def cran() -> Iterator[CranShaped]:
-    server = CranShaped(PACKAGES, RELEASED)
+    server = CranShaped(CRAN_PACKAGES, RELEASED)
     yield server
     server.stop()
 
@@ -133,7 +112,7 @@ class TestPlainPackages:
 
     @pytest.fixture(scope="class")
     def plain(self) -> Iterator[CranShaped]:
-        server = CranShaped(PACKAGES, RELEASED, gz=False)
+        server = CranShaped(CRAN_PACKAGES, RELEASED, gz=False)
         yield server
         server.stop()
 

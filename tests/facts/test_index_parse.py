@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from facts.loopback_indexes import CRAN_PACKAGES  # type: ignore[import-not-found]
 from facts.wheels import Dist  # type: ignore[import-not-found]
 
 from jupyter_itbridge import index_parse as parse
@@ -170,34 +171,17 @@ def test_pypi_vulnerabilities_drop_withdrawn_and_merge_with_osv_by_alias() -> No
     assert merged[0]["aliases"] == ["CVE-1", "GHSA-1"]  # one advisory: the shared alias CVE-1
 
 
-PACKAGES = """Package: data.table
-Version: 1.16.4
-Depends: R (>= 3.3.0)
-Imports: methods
-Suggests: bit64 (>= 4.0.0), bit (>= 4.0.4), R.utils, xts, zoo (>= 1.8-1),
-        yaml, knitr, markdown
-License: MPL-2.0 | file LICENSE
-MD5sum: 3e8b6c0e9c3d2b1a2f0e4d5c6b7a8f90
-NeedsCompilation: yes
-
-Package: ggplot2
-Version: 3.5.1
-Depends: R (>= 3.5)
-Imports: cli, glue, grDevices, grid, gtable (>= 0.1.1), isoband,
-        lifecycle (> 1.0.1), MASS, mgcv, rlang (>= 1.1.0), scales (>=
-        1.3.0), stats, tibble, vctrs (>= 0.6.0), withr (>= 2.5.0)
-License: MIT + file LICENSE
-NeedsCompilation: no
-"""
-
-
 def test_cran_packages_dcf() -> None:
-    records = parse.parse_dcf(PACKAGES)
-    assert set(records) == {"data.table", "ggplot2"}
-    assert records["ggplot2"]["Imports"].endswith("withr (>= 2.5.0)")  # continuation lines
+    records = parse.parse_dcf(CRAN_PACKAGES)
+    assert set(records) == {"data.table", "httr2", "agplr"}
+    assert records["httr2"]["Imports"].endswith("vctrs (>= 0.6.3), withr")  # continuation lines
     dt = parse.cran_facts(records["data.table"])
     assert dt["license"] == "MPL-2.0" and dt["license_note"].endswith("MPL-2.0 | file LICENSE")
     assert dt["depends_r"] == "R >= 3.3.0"
     assert dt["dependencies"] == 1 and dt["needs_compilation"] is True
-    gg = parse.cran_facts(records["ggplot2"])
-    assert gg["license"] == "MIT" and gg["dependencies"] == 15 and gg["needs_compilation"] is False
+    httr2 = parse.cran_facts(records["httr2"])
+    assert httr2["license"] == "MIT" and httr2["dependencies"] == 11
+    assert httr2["needs_compilation"] is False
+    agplr = parse.cran_facts(records["agplr"])
+    assert agplr["license"] == "AGPL-3.0-only" and "depends_r" not in agplr
+    assert agplr["dependencies"] == 0 and agplr["latest_version"] == "0.2-1"
