@@ -1,11 +1,11 @@
 """Reading what package indexes answer: the simple API (PEP 691 JSON, PEP 503 HTML), core
-metadata (PEP 658/714, or a wheel's/sdist's own), PyPI's JSON API vulnerabilities, OSV records
-and CRAN's ``PACKAGES`` file. Pure: bytes and dicts in, facts out; the fetching is
-``server/index_client.py``.
+metadata (PEP 658/714, or a wheel's/sdist's own), PyPI's JSON API ``info`` and CRAN's
+``PACKAGES`` file (known vulnerabilities: :mod:`.advisories`). Pure: bytes and dicts in, facts
+out; the fetching is ``server/index_client.py``.
 
 Why pure: each format has unpleasant corners (HTML-only indexes, ``data-dist-info-metadata``
-before PEP 714, withdrawn advisories, OSV ranges, DCF continuation lines); they are tested on
-their own, with the documented shapes.
+before PEP 714, legacy licence fields, DCF continuation lines); they are tested on their own,
+with the documented shapes.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 #: PEP 691 content negotiation: JSON first, the HTML forms as fallbacks.
 SIMPLE_ACCEPT = f"{SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 MAX_URLS = 6
-MAX_VULNERABILITIES = 50
 
 
 @dataclass
@@ -143,13 +142,11 @@ def parse_simple_html(text: str, project: str, page_url: str) -> list[IndexFile]
     return out
 
 
-def pick_release(
-    files: list[IndexFile], requested: str | None = None
-) -> tuple[Version | None, list[IndexFile]]:
-    """The latest release (final, not yanked, if there is one) and its files.
+def pick_release(files: list[IndexFile]) -> tuple[Version | None, list[IndexFile]]:
+    """The latest release (final and not yanked, if there is one) and its files.
 
-    ``requested`` (a version the user asked for) only changes nothing here: the facts are the
-    latest release's, the requested version is what the vulnerability rule looks at.
+    The facts are always the latest release's; a version the user asked for is what the
+    vulnerability rule looks at (``fetch_pypi``).
     """
     versions = {f.version for f in files if f.version is not None}
     usable = {f.version for f in files if f.version is not None and not f.yanked}
@@ -159,6 +156,15 @@ def pick_release(
         return None, []
     latest = max(pool)
     return latest, [f for f in files if f.version == latest]
+
+
+def has_release(files: list[IndexFile], version: str) -> bool:
+    """Whether ``version`` (PEP 440: ``1.4`` is ``1.4.0``) is among the files' versions."""
+    try:
+        wanted = Version(version)
+    except InvalidVersion:
+        return False
+    return any(f.version == wanted for f in files)
 
 
 def metadata_source(release: list[IndexFile]) -> IndexFile | None:
@@ -269,129 +275,6 @@ def pypi_release_time(data: Any) -> str | None:
         if isinstance(u, dict) and u.get("upload_time_iso_8601")
     ]
     return min(times) if times else None
-
-
-def pypi_vulnerabilities(data: Any) -> list[dict[str, Any]]:
-    """PyPI JSON API ``vulnerabilities`` (https://docs.pypi.org/api/json/); withdrawn ones are
-    dropped. The endpoint lists those of the release it describes: they affect it."""
-    vulns = data.get("vulnerabilities") if isinstance(data, dict) else None
-    out = []
-    for item in vulns if isinstance(vulns, list) else []:
-        if not isinstance(item, dict) or item.get("withdrawn") or not item.get("id"):
-            continue
-        out.append(
-            {
-                "id": str(item["id"]),
-                "aliases": [str(a) for a in item.get("aliases") or []][:8],
-                "summary": str(item.get("summary") or "")[:300] or None,
-                "fixed_in": [str(v) for v in item.get("fixed_in") or []][:8],
-                "link": str(item.get("link") or "") or None,
-                "affects_target": True,
-            }
-        )
-    return out[:MAX_VULNERABILITIES]
-
-
-# -- OSV (https://google.github.io/osv.dev/post-v1-query/) ------------------------------------
-
-
-def _version_key(version: str, ecosystem: str) -> Any:
-    """Sortable version: PEP 440 for PyPI, numeric components for CRAN (``1.2-3``)."""
-    if ecosystem == "PyPI":
-        try:
-            return (0, Version(version))
-        except InvalidVersion:
-            pass
-    return (1, tuple(int(p) for p in re.findall(r"\d+", version)[:8]))
-
-
-def _affected(version: str | None, affected: dict[str, Any], ecosystem: str) -> bool:
-    if version is None:
-        return False
-    if version in (affected.get("versions") or []):
-        return True
-    key = _version_key(version, ecosystem)
-    for rng in affected.get("ranges") or []:
-        if not isinstance(rng, dict) or rng.get("type") not in ("ECOSYSTEM", "SEMVER"):
-            continue
-        hit = False
-        for event in rng.get("events") or []:
-            if not isinstance(event, dict):
-                continue
-            try:
-                if "introduced" in event:
-                    intro = str(event["introduced"])
-                    hit = hit or intro == "0" or key >= _version_key(intro, ecosystem)
-                if "fixed" in event and key >= _version_key(str(event["fixed"]), ecosystem):
-                    hit = False
-                if "last_affected" in event:
-                    hit = hit and key <= _version_key(str(event["last_affected"]), ecosystem)
-            except TypeError:  # a PEP 440 and a non-PEP 440 version: not comparable
-                continue
-        if hit:
-            return True
-    return False
-
-
-def osv_vulnerabilities(
-    pages: list[Any], name: str, ecosystem: str, target: str | None
-) -> list[dict[str, Any]]:
-    """OSV ``vulns`` for ``name`` (withdrawn ones dropped), with ``fixed_in`` from the
-    ``fixed`` events of its own ``affected`` entries and whether ``target`` is affected."""
-    wanted = canonicalize_name(name) if ecosystem == "PyPI" else name
-    out: dict[str, dict[str, Any]] = {}
-    for page in pages:
-        vulns = page.get("vulns") if isinstance(page, dict) else None
-        for vuln in vulns if isinstance(vulns, list) else []:
-            if not isinstance(vuln, dict) or vuln.get("withdrawn") or not vuln.get("id"):
-                continue
-            mine = [
-                a
-                for a in vuln.get("affected") or []
-                if isinstance(a, dict)
-                and isinstance(a.get("package"), dict)
-                and a["package"].get("ecosystem") == ecosystem
-                and (
-                    canonicalize_name(str(a["package"].get("name", "")))
-                    if ecosystem == "PyPI"
-                    else a["package"].get("name")
-                )
-                == wanted
-            ]
-            fixed = [
-                str(e["fixed"])
-                for a in mine
-                for r in a.get("ranges") or []
-                if isinstance(r, dict)
-                for e in r.get("events") or []
-                if isinstance(e, dict) and "fixed" in e
-            ]
-            out[str(vuln["id"])] = {
-                "id": str(vuln["id"]),
-                "aliases": [str(a) for a in vuln.get("aliases") or []][:8],
-                "summary": str(vuln.get("summary") or "")[:300] or None,
-                "fixed_in": list(dict.fromkeys(fixed))[:8],
-                "link": f"https://osv.dev/vulnerability/{vuln['id']}",
-                "affects_target": any(_affected(target, a, ecosystem) for a in mine),
-            }
-    return list(out.values())[:MAX_VULNERABILITIES]
-
-
-def merge_vulnerabilities(*lists: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One record per advisory: the same one may come from PyPI and OSV, or by an alias."""
-    merged: list[dict[str, Any]] = []
-    for vulns in lists:
-        for vuln in vulns:
-            names = {vuln["id"], *vuln.get("aliases", [])}
-            same = next((m for m in merged if names & {m["id"], *m.get("aliases", [])}), None)
-            if same is None:
-                merged.append(dict(vuln))
-                continue
-            same["affects_target"] = same.get("affects_target") or vuln.get("affects_target")
-            same["fixed_in"] = list(dict.fromkeys([*same["fixed_in"], *vuln["fixed_in"]]))
-            listed = [*same["aliases"], vuln["id"], *vuln["aliases"]]
-            same["aliases"] = [a for a in dict.fromkeys(listed) if a != same["id"]]
-    return merged[:MAX_VULNERABILITIES]
 
 
 # -- CRAN ``src/contrib/PACKAGES`` (Debian control file format) -------------------------------

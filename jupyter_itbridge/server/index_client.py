@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from packaging.utils import canonicalize_name
 
+from .. import advisories
 from .. import index_parse as parse
 from ..facts_format import iso_now
 
@@ -234,7 +235,7 @@ def _pypi_json(fetch: Fetcher, facts: dict[str, Any], index_url: str, name: str)
         data = reply.json()
     except LookupFailed:
         return
-    facts["vulnerabilities"] = parse.pypi_vulnerabilities(data)
+    facts["vulnerabilities"] = advisories.pypi_vulnerabilities(data)
     facts["vulnerabilities_checked"] = True
     facts["vulnerability_sources"].append("PyPI JSON API")
     for key, value in parse.pypi_json_info(data).items():
@@ -266,8 +267,8 @@ def osv_lookup(
         facts["notes"].append(f"the vulnerability database could not be read: {err}")
         return
     target = facts.get("requested_version") or facts.get("latest_version")
-    found = parse.osv_vulnerabilities(pages, name, ecosystem, target)
-    facts["vulnerabilities"] = parse.merge_vulnerabilities(facts["vulnerabilities"], found)
+    found = advisories.osv_vulnerabilities(pages, name, ecosystem, target)
+    facts["vulnerabilities"] = advisories.merge_vulnerabilities(facts["vulnerabilities"], found)
     facts["vulnerabilities_checked"] = True
     facts["vulnerability_sources"].append("OSV")
 
@@ -295,6 +296,8 @@ def fetch_pypi(
     else:
         files = parse.parse_simple_html(reply.body.decode("utf-8", "replace"), name, reply.url)
     latest, release = parse.pick_release(files)
+    if version and not parse.has_release(files, version):
+        facts["notes"].append(f"the index has no release {version} of this package")
     if latest is None:
         facts["notes"].append("the index lists no release files for this package")
     else:

@@ -99,7 +99,7 @@ class FactsService:
         self._cache: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
         self._inflight: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="itbridge-facts")
-        self.fetches = 0  # lookups that went to the network (tests, health)
+        self.fetches = 0  # lookups that went to the network (for tests)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from facts.loopback_indexes import CRAN_PACKAGES  # type: ignore[import-not-found]
 from facts.wheels import Dist  # type: ignore[import-not-found]
 
+from jupyter_itbridge import advisories
 from jupyter_itbridge import index_parse as parse
 
 DIST = Dist(
@@ -141,7 +142,7 @@ OSV_PAGE = {
 
 def test_osv_ranges_decide_whether_the_version_is_affected() -> None:
     def affected(version: str) -> dict[str, bool]:
-        found = parse.osv_vulnerabilities([OSV_PAGE], "fact-pkg", "PyPI", version)
+        found = advisories.osv_vulnerabilities([OSV_PAGE], "fact-pkg", "PyPI", version)
         return {v["id"]: v["affects_target"] for v in found}
 
     assert affected("1.1") == {"GHSA-1": True, "GHSA-2": False, "GHSA-4": False}
@@ -150,7 +151,7 @@ def test_osv_ranges_decide_whether_the_version_is_affected() -> None:
     assert affected("1.7")["GHSA-2"] is False
     assert affected("2.2") == {"GHSA-1": True, "GHSA-2": False, "GHSA-4": False}
     assert affected("0.9")["GHSA-4"] is True
-    found = parse.osv_vulnerabilities([OSV_PAGE], "fact-pkg", "PyPI", "2.4")
+    found = advisories.osv_vulnerabilities([OSV_PAGE], "fact-pkg", "PyPI", "2.4")
     assert found[0]["fixed_in"] == ["1.2", "2.3.1"]
     assert "GHSA-3" not in {v["id"] for v in found}
 
@@ -162,10 +163,10 @@ def test_pypi_vulnerabilities_drop_withdrawn_and_merge_with_osv_by_alias() -> No
             {"id": "PYSEC-9", "aliases": [], "fixed_in": [], "withdrawn": "2022-06-28T16:39:06Z"},
         ]
     }
-    pypi = parse.pypi_vulnerabilities(data)
+    pypi = advisories.pypi_vulnerabilities(data)
     assert [v["id"] for v in pypi] == ["PYSEC-1"]
-    osv = parse.osv_vulnerabilities([OSV_PAGE], "fact-pkg", "PyPI", "3.0")
-    merged = parse.merge_vulnerabilities(pypi, osv)
+    osv = advisories.osv_vulnerabilities([OSV_PAGE], "fact-pkg", "PyPI", "3.0")
+    merged = advisories.merge_vulnerabilities(pypi, osv)
     assert [v["id"] for v in merged] == ["PYSEC-1", "GHSA-2", "GHSA-4"]
     assert merged[0]["fixed_in"] == ["1.2", "2.3.1"]
     assert merged[0]["aliases"] == ["CVE-1", "GHSA-1"]  # one advisory: the shared alias CVE-1

@@ -110,6 +110,14 @@ async def test_the_version_asked_for_has_a_known_vulnerability(api) -> None:
     }
 
 
+async def test_a_version_the_index_does_not_have_is_noted(api) -> None:
+    _, data = await api("GET", "packages/vulnpkg", params={"version": "9.9"})
+    assert data["facts"]["notes"] == ["the index has no release 9.9 of this package"]
+    assert data["facts"]["vulnerabilities_checked"] is False  # PyPI: 404 for that release
+    _, same = await api("GET", "packages/vulnpkg", params={"version": "1.4"})
+    assert same["facts"]["notes"] == []  # 1.4 is 1.4.0 (PEP 440)
+
+
 class TestOSV:
     @pytest.fixture
     def facts_policy(self, pypi_shaped: PyPIShaped, osv: OSVShaped) -> dict[str, Any]:
