@@ -122,6 +122,29 @@ class ITBridge(LoggingConfigurable):
         a crashed server's requests wait this long; on the same machine they resume at once.""",
     ).tag(config=True)
 
+    package_facts_timeout = Float(
+        3.0,
+        help="""Seconds one package-facts lookup may take in all (index page, metadata, JSON
+        API, vulnerability database). A slower index leaves the card and the request without
+        facts ("could not be read"); filing never waits longer than this.""",
+    ).tag(config=True)
+
+    package_facts_ttl = Float(
+        3600.0,
+        help="Seconds package facts are kept in the server's memory before they are read again.",
+    ).tag(config=True)
+
+    package_facts_error_ttl = Float(
+        60.0,
+        help="""Seconds an unreachable index, a refusal or an unknown package is remembered, so
+        a broken index is not asked again for every card.""",
+    ).tag(config=True)
+
+    package_facts_cache_size = Integer(
+        512,
+        help="How many package lookups (names, versions, failures) the server keeps in memory.",
+    ).tag(config=True)
+
     owner = Unicode(
         help="""User name that owns requests filed from this server (single-user server).
         Default: ``$JUPYTERHUB_USER`` on JupyterHub, else the OS user name.""",

@@ -19,6 +19,8 @@ from .contract import (
     PACKAGE_KINDS,
     URGENCIES,
 )
+from .facts_format import facts_section
+from .install_needs import what_to_install
 from .pep503 import normalize_name
 
 __all__ = [
@@ -99,6 +101,9 @@ class RequestDraft:
     finding: dict[str, Any] | None = None
     environment: dict[str, Any] = field(default_factory=dict)
     notebook_path: str | None = None
+    #: ``{"facts": ..., "policy": ...}`` from ``GET packages/{name}`` (package requests only;
+    #: the server sets it when the request is filed, see ``server/package_facts.py``).
+    package_facts: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.urgency not in URGENCIES:
@@ -143,6 +148,9 @@ def render_body(draft: RequestDraft, request_uuid: str | None = None) -> str:
     if draft.description:
         lines += ["What failed", "-----------", draft.description, ""]
     evidence = (draft.finding or {}).get("evidence") or {}
+    install = what_to_install(draft.kind, draft.subject, evidence, draft.environment)
+    if install:
+        lines += [f"What IT must install: {install}", ""]
     if evidence:
         lines += ["Evidence", "--------"]
         for key, value in evidence.items():
@@ -150,6 +158,7 @@ def render_body(draft: RequestDraft, request_uuid: str | None = None) -> str:
                 value = "\n    ".join(str(v) for v in value)
             lines.append(f"{key}: {value}")
         lines.append("")
+    lines += facts_section(draft.package_facts)
     lines += ["Justification", "-------------", draft.justification or "(not given)", ""]
     lines.append(f"Urgency: {draft.urgency}")
     if draft.notebook_path:

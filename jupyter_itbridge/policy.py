@@ -58,9 +58,51 @@ class ITBridgePolicy(Configurable):
 
     package_index_url = Unicode(
         "",
-        help="""URL of the organisation's package index (PEP 503 simple index), put into the
-        ``%pip install --index-url ...`` commands that self-service cards show. Detection never
-        contacts it. Empty: the commands use pip's own configured index.""",
+        help="""URL of the organisation's package index (PEP 503 / PEP 691 simple index, e.g.
+        ``https://pypi.corp.example/simple``), put into the ``%pip install --index-url ...``
+        commands that self-service cards show. The server also reads package facts from it
+        (licence, latest version and date, requires-python, dependencies, and known
+        vulnerabilities from PyPI's JSON API next to it where offered) for the card and the
+        request body; detection never contacts it. Empty: the commands use pip's own
+        configured index and package requests carry no facts.""",
+    ).tag(config=True)
+
+    license_rules = Dict(
+        key_trait=Unicode(),
+        value_trait=Enum(["allow", "review", "deny"]),
+        default_value={},
+        help="""Guidance by licence, shown on the card before sending and written for IT:
+        SPDX id or glob (case-insensitive) -> ``review`` (legal review: the user is told to
+        expect a longer wait), ``deny`` (IT will most likely decline) or ``allow`` (exempt
+        from a broader glob). The most specific pattern wins; ``OR`` expressions take their
+        mildest branch, ``AND`` their strictest term; ``UNKNOWN`` matches a package without
+        a readable licence. Example: ``{"AGPL-3.0-only": "deny", "GPL-*": "review",
+        "UNKNOWN": "review"}``. The package index remains the real gate.""",
+    ).tag(config=True)
+
+    vulnerability_rule = Enum(
+        ["ignore", "warn", "review", "deny"],
+        default_value="warn",
+        help="""What to tell the user (and IT) when the version a package request would get
+        (the version asked for, else the latest) has a known vulnerability: ``warn`` (IT may
+        install a fixed version), ``review`` (expect a longer wait), ``deny`` (ask for a fixed
+        version), or ``ignore``. Vulnerabilities come from PyPI's JSON API where the index
+        offers it and from ``vulnerability_db_url``.""",
+    ).tag(config=True)
+
+    vulnerability_db_url = Unicode(
+        "",
+        help="""An OSV-shaped vulnerability database the server asks about package requests
+        (``POST {url}/v1/query``), e.g. ``https://api.osv.dev`` or an internal mirror. Empty:
+        only the index's PyPI JSON API (if any) is asked.""",
+    ).tag(config=True)
+
+    cran_url = Unicode(
+        "",
+        help="""URL of the organisation's CRAN-style R repository (e.g.
+        ``https://cran.corp.example``). The server reads R package facts (License, Version,
+        Depends, Imports, NeedsCompilation) from its ``src/contrib/PACKAGES`` index. Empty: R
+        package requests carry no facts.""",
     ).tag(config=True)
 
     cran_url = Unicode(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..contract import PACKAGE_KINDS
 from ..findings import Finding, RequestDraft
 from .card_state import CardState
 from .card_widget import Card, StaticCard
@@ -46,8 +47,30 @@ def make_card(state: CardState) -> Card | StaticCard:
     return Card(state)
 
 
+def package_facts(
+    finding: Finding | None, policy: Any, client: Any = None
+) -> dict[str, Any] | None:
+    """The server's ``GET packages/{subject}`` answer for a package finding, or None.
+
+    Asked only when the policy names an index (the server reads it, never the kernel).
+    """
+    if finding is None or finding.kind not in PACKAGE_KINDS:
+        return None
+    if not (getattr(policy, "package_index_url", "") or getattr(policy, "cran_url", "")):
+        return None
+    from .client import ServerClient
+
+    client = client or ServerClient()
+    return client.get_package_facts(finding.subject) if client.configured else None
+
+
 def _show(finding: Finding | None, bridge: Any, text: str = "") -> Card | StaticCard:
-    state = CardState(finding, build_draft(finding, bridge, text), getattr(bridge, "policy", None))
+    policy = getattr(bridge, "policy", None)
+    draft = build_draft(finding, bridge, text)
+    facts = package_facts(finding, policy)
+    if facts is not None:  # the preview then shows the "Package facts" section IT receives
+        draft.package_facts = {"facts": facts["facts"], "policy": facts.get("policy")}
+    state = CardState(finding, draft, policy, facts=facts)
     card = make_card(state)
     card.display()
     return card

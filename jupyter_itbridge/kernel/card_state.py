@@ -82,10 +82,17 @@ def self_service_parts(finding: Finding | None, policy: Any) -> tuple[str, str]:
 class CardState:
     """Everything the card shows and sends, independent of the widget toolkit."""
 
-    def __init__(self, finding: Finding | None, draft: RequestDraft, policy: Any = None) -> None:
+    def __init__(
+        self,
+        finding: Finding | None,
+        draft: RequestDraft,
+        policy: Any = None,
+        facts: dict[str, Any] | None = None,
+    ) -> None:
         self.finding = finding
         self.draft = draft
         self.policy = policy
+        self.facts = facts  # the server's GET packages/{subject} answer (package findings)
         self.request_uuid = str(uuid.uuid4())
         self.status = "draft"  # draft | filed | saved_offline | error | dismissed
         self.message = ""
@@ -114,6 +121,17 @@ class CardState:
         if self.finding is None:
             return "Describe what you need; the environment below is attached for IT."
         return self.finding.explanation
+
+    @property
+    def facts_line(self) -> str:
+        """One line of package facts (licence, latest version, Python, vulnerabilities)."""
+        return str((self.facts or {}).get("line") or "")
+
+    @property
+    def facts_notice(self) -> str:
+        """What the licence/vulnerability rule tells the user before sending, or ``""``."""
+        policy = (self.facts or {}).get("policy")
+        return str(policy.get("message") or "") if isinstance(policy, dict) else ""
 
     @property
     def justification_hint(self) -> str:
@@ -148,6 +166,9 @@ class CardState:
             else None,
             "draft": redacted.to_dict(),
             "preview": render_body(redacted, self.request_uuid),
+            "package_facts": {"line": self.facts_line, "notice": self.facts_notice}
+            if self.facts_line or self.facts_notice
+            else None,
             "request_uuid": self.request_uuid,
             "justification_hint": self.justification_hint,
             "state": {
@@ -180,6 +201,7 @@ class CardState:
 
     def text_plain(self) -> str:
         lines = [f"[IT bridge] {self.title}"]
+        lines += [text for text in (self.facts_line, self.facts_notice) if text]
         if self.explanation:
             lines.append(self.explanation)
         ss_text, ss_command = self_service_parts(self.finding, self.policy)
@@ -200,6 +222,10 @@ class CardState:
             f'<div class="jp-ITBridge-card jp-ITBridge-kind-{e(self.kind)}">',
             f'<div class="jp-ITBridge-title"><b>{e(self.title)}</b></div>',
         ]
+        if self.facts_line:
+            parts.append(f'<div class="jp-ITBridge-facts">{e(self.facts_line)}</div>')
+        if self.facts_notice:
+            parts.append(f'<div class="jp-ITBridge-facts-policy">{e(self.facts_notice)}</div>')
         if self.explanation:
             parts.append(f'<div class="jp-ITBridge-explanation">{e(self.explanation)}</div>')
         if ss_text or ss_command:

@@ -54,7 +54,13 @@ class Card:
         title.add_class("jp-ITBridge-title")
         explanation = w.HTML(e(state.explanation))
         explanation.add_class("jp-ITBridge-explanation")
-        children: list[Any] = [title, explanation]
+        children: list[Any] = [title]
+        for text, css in ((state.facts_line, "facts"), (state.facts_notice, "facts-policy")):
+            if text:  # package facts and the licence/vulnerability rule, before the request
+                line = w.HTML(e(text))
+                line.add_class(f"jp-ITBridge-{css}")
+                children.append(line)
+        children.append(explanation)
 
         ss_text, ss_command = self_service_parts(state.finding, state.policy)
         if ss_text or ss_command:

@@ -13,13 +13,15 @@ import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from ..contract import ENV_TOKEN, ENV_URL, TOKEN_HEADER
 
 #: Seconds; the server is on loopback, anything slower means it is not really there.
 POLICY_TIMEOUT = 1.5
 REQUEST_TIMEOUT = 5.0
+#: The server's own lookup is bounded by ``c.ITBridge.package_facts_timeout`` (3 s by default).
+FACTS_TIMEOUT = 4.0
 
 
 class ServerUnavailable(Exception):
@@ -132,6 +134,15 @@ class ServerClient:
     def file_request(self, body: dict[str, Any]) -> dict[str, Any]:
         data = self.call("POST", "requests", body)
         return data if isinstance(data, dict) else {"response": data}
+
+    def get_package_facts(self, subject: str) -> dict[str, Any] | None:
+        """``GET packages/{subject}`` (the server reads the index, never the kernel); None
+        when the server has no facts to give (404, unreachable, an older server)."""
+        try:
+            data = self.call("GET", f"packages/{quote(subject, safe='')}", timeout=FACTS_TIMEOUT)
+        except (ServerUnavailable, ServerRejected):
+            return None
+        return data if isinstance(data, dict) and isinstance(data.get("facts"), dict) else None
 
     def get_request(self, request_id: Any) -> dict[str, Any]:
         data = self.call("GET", f"requests/{request_id}")

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ..config import ITBridge
     from ..policy import ITBridgePolicy
     from .events import ITBridgeEvents
+    from .package_facts import FactsService
     from .service import RequestService
     from .watchers import Watchers
 
@@ -29,6 +30,7 @@ class ITBridgeContext:
     service: RequestService
     events: ITBridgeEvents
     watchers: Watchers | None = None  # None: c.ITBridge.watchers_enabled = False
+    facts: FactsService | None = None  # package facts (GET packages/{name}, filed requests)
 
     @property
     def owner(self) -> str:

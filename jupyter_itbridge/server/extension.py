@@ -32,6 +32,7 @@ from .context import ITBridgeContext
 from .env_scrub import KernelEnvScrub, read_backend_secrets, scrub_process_environment
 from .events import server_events
 from .outbox import Outbox
+from .package_facts import FactsService
 from .service import RequestService
 from .store import Store, default_store_path
 from .watchers import Watchers
@@ -44,11 +45,11 @@ SERVER_CALLS_START_HOOK = hasattr(ExtensionApp, "_start_jupyter_server_extension
 
 def route_table() -> list[tuple[str, type]]:
     """All REST routes, relative to the server's ``base_url`` (``itbridge/api/...``)."""
-    from . import health, requests_api
+    from . import health, packages_api, requests_api
 
     return [
         (url_path_join(API_PREFIX, path), handler)
-        for path, handler in [*health.HANDLERS, *requests_api.HANDLERS]
+        for path, handler in [*health.HANDLERS, *requests_api.HANDLERS, *packages_api.HANDLERS]
     ]
 
 
@@ -116,6 +117,7 @@ class ITBridgeExtension(ExtensionApp):
             events=events,
         )
         self.context.watchers = self._watchers(self.context)
+        self.context.facts = self._facts(config, policy)
         self.settings["itbridge"] = self.context
         if not SERVER_CALLS_START_HOOK:
             _start_soon(serverapp, self._start)
@@ -144,6 +146,8 @@ class ITBridgeExtension(ExtensionApp):
                 await stop()
             except Exception:
                 self._server().log.exception("jupyter-itbridge: stopping %r failed", stop)
+        if context.facts is not None:
+            context.facts.close()
 
     # -- the parts ----------------------------------------------------------------------------
 
@@ -187,6 +191,17 @@ class ITBridgeExtension(ExtensionApp):
             config_error_delay=config.config_error_retry_delay,
             concurrency=config.outbox_concurrency,
             lease=config.delivery_lease,
+        )
+
+    @staticmethod
+    def _facts(config: ITBridge, policy: ITBridgePolicy) -> FactsService:
+        """Package facts from the policy's index, bounded by ``c.ITBridge.package_facts_*``."""
+        return FactsService(
+            policy,
+            timeout=max(0.1, config.package_facts_timeout),
+            ttl=max(0.0, config.package_facts_ttl),
+            error_ttl=max(0.0, config.package_facts_error_ttl),
+            max_entries=config.package_facts_cache_size,
         )
 
     def _watchers(self, context: ITBridgeContext) -> Watchers | None:

@@ -17,6 +17,7 @@ from ..contract import STATES, RequestState
 from ..detect.record import bounded
 from ..redact import redact_obj
 from .base import ITBridgeHandler, endpoint
+from .package_facts import attach_facts
 from .service import RequestService, ServiceError
 
 T = TypeVar("T")
@@ -144,8 +145,13 @@ class RequestsHandler(_Base):
         if request_uuid is not None and not isinstance(request_uuid, str):
             raise web.HTTPError(400, "'uuid' must be a string.")
         incident_id = data.pop("incident_id", None)
+        # The server's own package facts go into the body (the cache answers what the card
+        # showed); a slow index delays filing by c.ITBridge.package_facts_timeout at most.
+        facts_notice = await attach_facts(self.itbridge.facts, data)
         # Validation and redaction off the event loop; the replay/dedupe/insert step on it.
         prepared = await self.call_off_loop(self.service.prepare, data, request_uuid)
+        if facts_notice:
+            prepared.notices.append(facts_notice)
         record, deduped = self.call(self.service.commit, self.owner, prepared, incident_id)
         created = not deduped and not record.get("replayed")
         self.write_json(record, status=201 if created else 200)

@@ -159,6 +159,11 @@ def validate_draft(data: Any) -> tuple[RequestDraft, list[str]]:
         if bounded != finding:
             notices.append("'finding' was too large and was shortened.")
         fields["finding"] = bounded
+    package_facts = data.get("package_facts")
+    if package_facts is not None:
+        if not isinstance(package_facts, dict):
+            raise ServiceError(400, "'package_facts' must be an object or null.")
+        fields["package_facts"] = bound_json(package_facts)
     return RequestDraft(**fields), notices  # every field was checked above: cannot raise
 
 

@@ -7,6 +7,7 @@ under test, so the fuzzer hits the real extension over real HTTP on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -25,14 +26,15 @@ SCHEMATHESIS = str(_VENV_CLI) if _VENV_CLI.exists() else (shutil.which("schemath
 def test_spec_is_valid_and_covers_every_route() -> None:
     import yaml  # type: ignore[import-untyped]
 
-    from jupyter_itbridge.server import health, requests_api
+    from jupyter_itbridge.contract import API_PREFIX
+    from jupyter_itbridge.server.extension import route_table
 
     spec = yaml.safe_load(SPEC.read_text())
     assert spec["openapi"].startswith("3.")
     documented = {p.strip("/") for p in spec["paths"]}
     routed = {
-        p.replace("(?P<request_id>[^/]+)", "{request_id}")
-        for p, _ in [*requests_api.HANDLERS, *health.HANDLERS]
+        re.sub(r"\(\?P<(\w+)>\[\^/\]\+\)", r"{\1}", p).removeprefix(API_PREFIX + "/")
+        for p, _ in route_table()
     }
     assert documented == routed
 
