@@ -1,6 +1,8 @@
-"""Hostile input cannot hold a kernel or the server: detection time stays flat (bounded input)
-and within 5 ms per 10 KB from 8 KB to 256 KB, for every pattern family and every filler that
-makes a backtracking pattern explode (``bench/bench_adversarial.py`` prints the full table)."""
+"""Hostile input cannot hold a kernel or the server: detection time does not grow with the input
+(bounded input), for every pattern family and every filler that makes a backtracking pattern
+explode. These tests catch the failure class (a quadratic pattern took 7 s at 16 KB before the
+patterns were bounded) with margins no machine load reaches; the speed target itself, 5 ms per
+10 KB, is measured by ``bench/bench_adversarial.py`` against a baseline in the same run."""
 
 from __future__ import annotations
 
@@ -39,15 +41,20 @@ def _best_ms(family: str, size_kb: int, filler: str, rounds: int = 3) -> float:
     return worst * 1000
 
 
+#: Far above the 128 ms target for 256 KB, far below what a backtracking pattern takes (seconds).
+CATASTROPHE_MS = 1000.0
+
+
 @pytest.mark.parametrize("family", bench.families())
 def test_time_is_flat_and_bounded(family: str) -> None:
     diagnose_text("Error", "warm up the catalog", None)
     for filler in bench.FILLERS:
         small = _best_ms(family, 8, filler)
         large = _best_ms(family, 256, filler)
-        assert large <= bench.limit_ms(256), (family, filler, large)
-        # linear growth would be 32x; bounded input keeps it flat (quadratic: 1024x)
-        assert large <= max(4 * small, 2.0), (family, filler, small, large)
+        # a catastrophic pattern takes seconds here; the bench's target is 128 ms
+        assert large <= CATASTROPHE_MS, (family, filler, large)
+        # linear growth would be 32x, quadratic 1024x; bounded input keeps it flat
+        assert large <= max(8 * small, 25.0), (family, filler, small, large)
 
 
 def test_the_quarantine_words_then_letters_case() -> None:
@@ -57,7 +64,7 @@ def test_the_quarantine_words_then_letters_case() -> None:
     t0 = time.perf_counter()
     diagnose_text("Error", text, [text])
     diagnose_output(text)
-    assert time.perf_counter() - t0 < 0.05
+    assert time.perf_counter() - t0 < CATASTROPHE_MS / 1000
 
 
 def test_a_huge_live_exception_is_cheap() -> None:
@@ -67,4 +74,4 @@ def test_a_huge_live_exception_is_cheap() -> None:
     exc = OSError("[Errno 13] Permission denied: '" + "a" * 200_000)
     t0 = time.perf_counter()
     diagnose(exc)
-    assert time.perf_counter() - t0 < 0.05
+    assert time.perf_counter() - t0 < CATASTROPHE_MS / 1000

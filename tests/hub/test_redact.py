@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from jupyter_itbridge.redact import MARK, is_secret_name, redact, redact_obj
@@ -301,15 +299,6 @@ def test_secret_names() -> None:
         assert is_secret_name(name), name
     for name in ("keyboard", "monkey", "key_error_count", "HOME", "PATH", "hotkeys_enabled"):
         assert not is_secret_name(name) or name == "key_error_count", name
-
-
-def test_fast_enough() -> None:
-    text = "\n".join(t for t, _, _ in CORPUS) * 5 + "\n".join(INNOCENT) * 20
-    start = time.perf_counter()
-    for _ in range(20):
-        redact(text)
-    per_call = (time.perf_counter() - start) / 20
-    assert per_call < 0.05, f"{per_call * 1000:.1f} ms per ~{len(text) // 1024} KiB"
 
 
 @pytest.mark.parametrize(("text", "secrets", "context"), CORPUS, ids=range(len(CORPUS)))
