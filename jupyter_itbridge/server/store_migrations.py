@@ -14,6 +14,7 @@ advisory lock makes relay replicas that start together migrate one after the oth
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -157,8 +158,8 @@ def _v2(dialect: sa.Dialect) -> list[str]:
     ]
     return (
         [_add_column(table, column, dialect) for table, column in added]
-        + [_ddl(CreateTable(t), dialect) for t in (requesters, messages)]
-        + [_ddl(CreateIndex(i), dialect) for i in indexes]
+        + [_ddl(CreateTable(t, if_not_exists=True), dialect) for t in (requesters, messages)]
+        + [_ddl(CreateIndex(i, if_not_exists=True), dialect) for i in indexes]
     )
 
 
@@ -167,9 +168,25 @@ def _ddl(element: sa.schema.ExecutableDDLElement, dialect: sa.Dialect) -> str:
 
 
 def _add_column(table: str, column: sa.Column[Any], dialect: sa.Dialect) -> str:
+    """``ADD COLUMN``; re-runnable (PostgreSQL says IF NOT EXISTS, SQLite's is checked in
+    :func:`_needed`), so a store a pre-release build had already given a column migrates."""
     quote = dialect.identifier_preparer.quote
     kind = column.type.compile(dialect=dialect)
-    return f"ALTER TABLE {quote(table)} ADD COLUMN {quote(column.name)} {kind}"
+    guard = "IF NOT EXISTS " if dialect.name == "postgresql" else ""
+    return f"ALTER TABLE {quote(table)} ADD COLUMN {guard}{quote(column.name)} {kind}"
+
+
+_SQLITE_ADD_COLUMN = re.compile(r'ALTER TABLE "?(\w+)"? ADD COLUMN "?(\w+)"?')
+
+
+def _needed(db: Database, statement: str) -> bool:
+    """False for a SQLite ``ADD COLUMN`` of a column the table already has."""
+    match = _SQLITE_ADD_COLUMN.match(statement) if db.engine_name == "sqlite" else None
+    if match is None:
+        return True
+    table, column = match.groups()
+    names = {row["name"] for row in db.fetch(f"PRAGMA table_info({table})")}
+    return column not in names
 
 
 #: Migration N is ``MIGRATIONS[N - 1]``.
@@ -224,7 +241,8 @@ def migrate(db: Database, target: int | None = None) -> int:
             _refuse_newer(current, db.target.display)
             if current < goal:
                 for statement in MIGRATIONS[current](db.dialect):
-                    db.run(statement)
+                    if _needed(db, statement):
+                        db.run(statement)
                 current += 1
                 _set_version(db, current)
         except BaseException:

@@ -17,6 +17,7 @@ import json
 import os
 import pwd
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -72,10 +73,13 @@ def ensure_users(names: tuple[str, ...] = USERS) -> list[str]:
     created = []
     for name in names:
         try:
-            pwd.getpwnam(name)
+            home = Path(pwd.getpwnam(name).pw_dir)
         except KeyError:
             subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", name], check=True)
             created.append(name)
+            continue
+        # Left over by an interrupted session: start from an empty store and no drafts.
+        shutil.rmtree(home / ".local" / "share" / "jupyter" / "itbridge", ignore_errors=True)
     return created
 
 

@@ -76,6 +76,27 @@ def test_first_release_store_migrates_in_place(tmp_path: Path) -> None:
     assert _raw(path, "PRAGMA journal_mode") == [("wal",)]
 
 
+def test_a_v1_store_a_pre_release_build_extended_migrates(tmp_path: Path) -> None:
+    """A pre-release relay build gave v1 stores a ``meta`` column and a ``requesters`` table
+    without bumping the version; the v2 migration must not fail on them ("duplicate column")."""
+    path = tmp_path / "itbridge.sqlite3"
+    shutil.copy(V1_FILE, path)
+    with sqlite3.connect(path) as raw:
+        raw.execute("ALTER TABLE requests ADD COLUMN meta TEXT")
+        raw.execute(
+            "CREATE TABLE requesters (request_uuid TEXT NOT NULL, user TEXT NOT NULL, "
+            "justification TEXT, created_at REAL NOT NULL, PRIMARY KEY (request_uuid, user))"
+        )
+        raw.execute("CREATE INDEX requests_fp ON requests(fingerprint, state)")
+    raw.close()
+    store = Store(str(path))
+    assert store.schema_version == 2
+    first = store.get_request("v1-fixture-0001")
+    assert first is not None and first["lease_owner"] is None
+    assert store.add_requester("v1-fixture-0001", "bob", "me too") is True
+    store.close()
+
+
 def test_each_migration_keeps_rows_on_both_engines(store_url: str) -> None:
     """Stop at version 1 (the first release's schema), write a row the old way, then let the
     store migrate: the row is intact and the new columns are empty."""
