@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .anykernel_lab import (
     IDLE,
@@ -266,9 +267,22 @@ def test_notebook7_r_card_and_saved_python_card(lab, page):
     page.wait_for_selector(
         ".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached", timeout=90_000
     )
-    # Notebook 7 does not expose its app object: the keyboard, as a user runs a cell
-    page.locator(".jp-Cell .cm-content").first.click()
-    page.keyboard.press("Control+Enter")
+    # Notebook 7 does not expose its app object: the keyboard, as a user runs a cell. A key
+    # pressed before the editor has focus is lost (seen under load): press again until the
+    # cell's prompt shows it ran ("[*]" or "[1]").
+    prompt = cell(page, 0).locator(".jp-InputPrompt")
+    for _ in range(5):
+        page.locator(".jp-Cell .cm-content").first.click()
+        page.keyboard.press("Control+Enter")
+        try:
+            page.wait_for_function(
+                "el => /\\[(\\*|\\d+)\\]/.test(el.textContent)",
+                arg=prompt.element_handle(),
+                timeout=10_000,
+            )
+            break
+        except PlaywrightTimeout:
+            continue
     card = cell(page, 0).locator(FRONTEND_CARD)
     card.wait_for(timeout=60_000)
     card.locator(".jp-ITBridge-justification textarea").fill("Polars for the ETL rewrite.")
