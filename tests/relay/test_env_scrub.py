@@ -51,12 +51,10 @@ class Server(ServerProcess):
 def _kernel_environ(server: Server, runtime: Path, kernel_id: str) -> dict[str, Any]:
     conn = runtime / f"kernel-{kernel_id}.json"
     deadline = time.monotonic() + 90
-    # Until the server saw the kernel's first status, its heartbeat may not answer yet (a
-    # loaded machine): the client would take it for dead.
-    while time.monotonic() < deadline:
-        state = server.api("GET", f"api/kernels/{kernel_id}").get("execution_state")
-        if conn.exists() and state in ("idle", "busy"):
-            break
+    # The server reports "starting" until a client talks to the kernel (nothing does here),
+    # so wait for the connection file only; a heartbeat that does not answer yet on a loaded
+    # machine is handled by asking again below.
+    while time.monotonic() < deadline and not conn.exists():
         time.sleep(0.2)
     for attempt in range(5):
         kc = BlockingKernelClient()
