@@ -45,6 +45,8 @@ RUN_CELL = """
 async ([index, expectCard]) => {
   const app = window.jupyterapp;
   const panel = app.shell.currentWidget;
+  // the browser keeps 250 resource entries by default: a long run would stop recording
+  performance.setResourceTimingBufferSize(100000);
   const diagnoseEntries = () => performance.getEntriesByType('resource')
     .filter(e => e.name.includes('/itbridge/api/diagnose'));
   const before = diagnoseEntries().length;
