@@ -111,6 +111,9 @@ def test_post_is_never_resent_after_a_read_error_but_get_is():
         session.get(url)
     time.sleep(0.2)
     assert seen == [b"POST", b"GET", b"GET", b"GET"]
+    # shutdown() wakes the thread still blocked in accept(); a bare close() leaves it blocked,
+    # and its accept() then takes connections meant for the next test's server (same fd).
+    srv.shutdown(socket.SHUT_RDWR)
     srv.close()
 
 
