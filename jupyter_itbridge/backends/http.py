@@ -370,6 +370,14 @@ class HTTPBackend(Backend):
             )
             raise network_error(exc, url, action, f"{type(self).__name__}.ca_bundle") from None
 
+    def network_facts(self) -> dict[str, Any]:
+        """Non-secret network settings for ``describe`` (the proxy by origin only)."""
+        return {
+            "proxy": origin(self.proxy) if self.proxy else None,
+            "ca_bundle": self.ca_bundle or None,
+            "client_cert": bool(self.client_cert),
+        }
+
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "url": self.url}
 

@@ -359,4 +359,5 @@ class JiraBackend(HTTPBackend):
             if self.email
             else ("bearer" if self.token else "none"),
             "deployment": self.deployment,
+            **self.network_facts(),
         }

@@ -8,13 +8,12 @@ search proves nothing. Contract-tested against a loopback fake of the documented
 
 from __future__ import annotations
 
-import calendar
-import time
 from typing import Any
 
 from traitlets import Dict, Enum, Integer, Unicode
 
 from . import servicenow_catalog as catalog
+from . import servicenow_journal as journal
 from .base import BackendError, Message, OutgoingRequest, TicketRef, env_default
 from .bodylimit import FittedBody, fit_body
 from .http import HTTPBackend, json_body
@@ -30,19 +29,6 @@ URGENCY = {"high": "1", "normal": "2", "low": "3"}
 BATCH = 100
 #: ``max_length`` of ``description`` in the base system dictionary (task and its children).
 DESCRIPTION_LIMIT = 4000
-JOURNAL_FIELDS = "sys_id,element,element_id,value,sys_created_by,sys_created_on"
-
-
-def _gmt(epoch: float) -> str:
-    """An encoded-query date: the Table API compares in GMT, ``YYYY-MM-DD HH:MM:SS``."""
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch))
-
-
-def _epoch(value: str) -> float:
-    try:
-        return float(calendar.timegm(time.strptime(value, "%Y-%m-%d %H:%M:%S")))
-    except (TypeError, ValueError):
-        return 0.0
 
 
 class ServiceNowBackend(HTTPBackend):
@@ -367,53 +353,14 @@ class ServiceNowBackend(HTTPBackend):
 
     def messages(self, ref: TicketRef, since: float | None = None) -> list[Message]:
         """Journal entries of the record: ``comments`` are shown, ``work_notes`` internal."""
-        query = f"element_id={ref.id}^elementINcomments,work_notes"
-        if since is not None:
-            query += f"^sys_created_on>{_gmt(since)}"
-        query += "^ORDERBYsys_created_on"
-        me = (self.integration_user or self.user).lower()
-        out: list[Message] = []
-        offset = 0
-        while True:
-            resp = self.call(
-                "GET",
-                "/api/now/table/sys_journal_field",
-                action="read the record's comments",
-                target="table 'sys_journal_field'",
-                ok=(200,),
-                params={
-                    "sysparm_query": query,
-                    "sysparm_fields": JOURNAL_FIELDS,
-                    "sysparm_limit": str(BATCH),
-                    "sysparm_offset": str(offset),
-                },
-            )
-            rows = list((json_body(resp, "read comments") or {}).get("result") or [])
-            for row in rows:
-                created = _epoch(str(row.get("sys_created_on") or ""))
-                if row.get("element_id") != ref.id or (since is not None and created <= since):
-                    continue  # read back: a dropped term must not leak another record's notes
-                author = str(row.get("sys_created_by") or "")
-                out.append(
-                    Message(
-                        id=str(row["sys_id"]),
-                        role="user" if author.lower() == me else "it",
-                        author=author,
-                        text=str(row.get("value") or ""),
-                        created_at=created,
-                        public=row.get("element") == "comments",
-                    )
-                )
-            if len(rows) < BATCH:
-                return out
-            offset += BATCH
+        return journal.messages(self, ref, since)
 
     def comment(self, ref: TicketRef, text: str) -> None:
         table = self.record_table
         self.call(
             "PATCH",
             f"/api/now/table/{table}/{ref.id}",
-            json={self.comment_field: text},
+            json={self.comment_field: journal.literal(text)},
             action="comment on the record",
             target=f"table {table!r}",
             ok=(200,),
@@ -431,4 +378,5 @@ class ServiceNowBackend(HTTPBackend):
             "table": self.record_table,
             "catalog_item": self.catalog_item or None,
             "auth": self.auth_mode,
+            **self.network_facts(),
         }

@@ -107,3 +107,13 @@ def test_messages_page_through_long_threads(fake_servicenow: FakeServiceNow):
     got = be.messages(ref)
     assert len(got) == 130 and got[-1].text == "note 129"
     assert fake_servicenow.count("GET", r".*/sys_journal_field$") == 2
+
+
+def test_code_tags_in_user_text_cannot_render_html_for_agents(fake_servicenow: FakeServiceNow):
+    """Journal fields render [code]...[/code] as HTML in the agent's view."""
+    be = oauth(fake_servicenow)
+    ref = be.create(make_request())
+    be.comment(ref, "see [code]<img src=https://evil.example/p.png>[/CODE] please")
+    (stored,) = fake_servicenow.comments_of(ref.id)
+    assert "[code]" not in stored.lower() and "[/code]" not in stored.lower()
+    assert "<img src=https://evil.example/p.png>" in stored  # kept, as text
