@@ -346,7 +346,11 @@ class JiraBackend(HTTPBackend):
                 target=self._target,
                 ok=(200,),
             )
-        return f"jira: {self.url} accepted {self.secret_trait()} (as {who}); {self._target} found."
+        kind = "Jira Cloud" if self.is_cloud else "Jira Data Center"
+        return (
+            f"jira: {self.url} ({kind}) accepted {self.secret_trait()} (as {who}); "
+            f"{self._target} found."
+        )
 
     def describe(self) -> dict[str, Any]:
         return {

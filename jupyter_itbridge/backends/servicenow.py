@@ -225,7 +225,15 @@ class ServiceNowBackend(HTTPBackend):
             value = user if "@" in user or not self.user_domain else f"{user}@{self.user_domain}"
         else:
             value = user
-        sys_id = self.lookups.sys_id("sys_user", self.user_match, value)
+        try:
+            sys_id = self.lookups.sys_id("sys_user", self.user_match, value)
+        except BackendError as exc:
+            if exc.retryable:
+                raise  # an outage: the outbox retries the whole create later
+            self.log.warning(  # sys_user not readable (ACL): file it without a caller
+                "itbridge servicenow: cannot look up the caller (%s).", exc.admin_message
+            )
+            return None
         if sys_id is None:
             self.log.warning(
                 "itbridge servicenow: no single sys_user with %s=%r; the record has no caller.",

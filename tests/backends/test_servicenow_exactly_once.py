@@ -142,3 +142,11 @@ def test_caller_by_email_and_no_match_means_no_caller(fake_servicenow: FakeServi
     req.user = "mallory"
     ref2 = nobody.create(req)
     assert "caller_id" not in fake_servicenow.tables["incident"][ref2.id]
+
+
+def test_unreadable_sys_user_files_without_a_caller(fake_servicenow: FakeServiceNow, caplog):
+    """An ACL on sys_user must not block every request: the record is filed, no caller."""
+    fake_servicenow.unreadable_tables.add("sys_user")
+    ref = backend(fake_servicenow).create(make_request())
+    assert "caller_id" not in fake_servicenow.tables["incident"][ref.id]
+    assert "cannot look up the caller" in caplog.text

@@ -115,6 +115,8 @@ class FakeServiceNow(FakeAPI):
         self.tables: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in SCHEMA}
         self.records = self.tables  # the name older tests use
         self.readonly_tables: set[str] = set()
+        #: Tables the integration user may not read (a read ACL): 403 on GET.
+        self.unreadable_tables: set[str] = set()
         #: glide.invalid_query.returns_no_rows (default false: invalid terms are dropped).
         self.invalid_query_returns_no_rows = False
         self.two_step_checkout = False
@@ -239,6 +241,16 @@ class FakeServiceNow(FakeAPI):
     def list_records(self, req: Recorded, table: str) -> Reply:
         if table not in SCHEMA:
             return Reply(400, {"error": {"message": f"Invalid table {table}", "detail": None}})
+        if table in self.unreadable_tables:
+            return Reply(
+                403,
+                {
+                    "error": {
+                        "message": "Operation Failed",
+                        "detail": "ACL Exception Read Failed due to security constraints",
+                    }
+                },
+            )
         query = compile_query(req.q("sysparm_query") or "", lambda f: self._has_field(table, f))
         found = query.run(
             list(self.tables[table].values()), self._resolve, self.invalid_query_returns_no_rows
