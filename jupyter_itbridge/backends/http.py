@@ -370,6 +370,18 @@ class HTTPBackend(Backend):
             )
             raise network_error(exc, url, action, f"{type(self).__name__}.ca_bundle") from None
 
+    def basic_pairs(self) -> list[tuple[str, str]]:
+        """``(user, password)`` pairs this backend sends as HTTP Basic (its own credentials,
+        the proxy's), so admin messages can mask their base64 form too."""
+        pairs = []
+        auth = self.basic_auth()
+        if auth and auth[1]:
+            pairs.append(auth)
+        user = urlsplit(self.proxy).username if self.proxy else None
+        if user and self.proxy_password:
+            pairs.append((unquote(user), self.proxy_password))
+        return pairs
+
     def network_facts(self) -> dict[str, Any]:
         """Non-secret network settings for ``describe`` (the proxy by origin only)."""
         return {

@@ -170,7 +170,11 @@ class ServiceNowBackend(HTTPBackend):
             return {}
         if self._oauth is None:
             self._oauth = OAuthClientCredentials(
-                self.url, self.client_id, self.client_secret, self.session
+                self.url,
+                self.client_id,
+                self.client_secret,
+                self.session,
+                self._proxies_for(f"{self.url}/oauth_token.do"),
             )
         return self._oauth.header(refresh)
 

@@ -85,11 +85,17 @@ class OAuthClientCredentials:
     until shortly before ``expires_in`` and fetched again on demand or after a 401."""
 
     def __init__(
-        self, url: str, client_id: str, client_secret: str, session: requests.Session
+        self,
+        url: str,
+        client_id: str,
+        client_secret: str,
+        session: requests.Session,
+        proxies: dict[str, str | None] | None = None,
     ) -> None:
         self.token_url = f"{url}/oauth_token.do"
         self.client_id, self.client_secret = client_id, client_secret
         self.session = session
+        self.proxies = proxies  # NO_PROXY for a configured proxy, as for every other call
         self._token: str | None = None
         self._expires = 0.0
         self._lock = threading.Lock()
@@ -107,7 +113,8 @@ class OAuthClientCredentials:
             "client_secret": self.client_secret,
         }
         try:
-            resp = self.session.post(self.token_url, data=data, auth=None)
+            extra: dict[str, Any] = {"proxies": self.proxies} if self.proxies else {}
+            resp = self.session.post(self.token_url, data=data, auth=None, **extra)
         except requests.RequestException as exc:
             raise network_error(exc, self.token_url, "get an OAuth token") from None
         if resp.status_code != 200:

@@ -176,3 +176,13 @@ def test_every_http_backend_has_the_network_options(cls: type):
     for name in ("proxy", "proxy_password", "ca_bundle", "client_cert", "client_key"):
         assert name in traits, f"{cls.__name__}.{name}"
         assert cls.class_traits()[name].help
+
+
+def test_basic_pairs_for_masking(monkeypatch):
+    """Admin-message masking needs every Basic pair we send: ours and the proxy's."""
+    monkeypatch.setenv("ITBRIDGE_PROXY_PASSWORD", PROXY_PASSWORD)
+    be = ServiceNowBackend(
+        url="https://snow.example", user="itb", password="pw1", proxy="http://prx%40corp@p:3128"
+    )
+    assert be.basic_pairs() == [("itb", "pw1"), ("prx@corp", PROXY_PASSWORD)]
+    assert "prx@corp:" + PROXY_PASSWORD not in str(be.describe())
