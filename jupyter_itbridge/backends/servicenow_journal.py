@@ -75,7 +75,7 @@ def messages(be: ServiceNowBackend, ref: TicketRef, since: float | None) -> list
                 Message(
                     id=str(row["sys_id"]),
                     role="user" if author.lower() == me else "it",
-                    author=author,
+                    author=be.lookups.display_name(author),
                     text=str(row.get("value") or ""),
                     created_at=created,
                     public=row.get("element") == "comments",

@@ -144,8 +144,11 @@ class Lookups:
     def __init__(self, rows: Callable[[str, str, str, int, str], list[dict[str, Any]]]) -> None:
         self.rows = rows
         self._cache: dict[tuple[str, str, str], str | None] = {}
+        self._names: dict[str, str] = {}
 
     def sys_id(self, table: str, field: str, value: str) -> str | None:
+        if "^" in value or not value.strip():
+            return None  # "^" would add encoded-query terms: never a name we look up
         key = (table, field, value.lower())
         if key not in self._cache:
             found = [
@@ -155,3 +158,21 @@ class Lookups:
             ]
             self._cache[key] = str(found[0]["sys_id"]) if len(found) == 1 else None
         return self._cache[key]
+
+    def display_name(self, user_name: str) -> str:
+        """``sys_user.name`` of a journal author (``sys_created_by`` holds the user name);
+        the user name itself when it cannot be read."""
+        if user_name not in self._names:
+            name = user_name
+            if user_name and "^" not in user_name:
+                try:
+                    rows = self.rows(
+                        "sys_user", f"user_name={user_name}", "user_name,name", 2, "look up"
+                    )
+                except BackendError:
+                    rows = []
+                match = [r for r in rows if r.get("user_name") == user_name]
+                if len(match) == 1 and match[0].get("name"):
+                    name = str(match[0]["name"])
+            self._names[user_name] = name
+        return self._names[user_name]

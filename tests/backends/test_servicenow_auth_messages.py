@@ -76,6 +76,7 @@ def test_env_credentials_and_a_wrong_secret(fake_servicenow: FakeServiceNow, mon
 def test_messages_comments_shown_work_notes_internal_ours_as_the_user(
     fake_servicenow: FakeServiceNow,
 ):
+    fake_servicenow.insert("sys_user", {"user_name": "ivy.it", "name": "Ivy Agent"})
     be = oauth(fake_servicenow)
     ref = be.create(make_request())
     other = be.create(make_request("another request"))
@@ -85,18 +86,20 @@ def test_messages_comments_shown_work_notes_internal_ours_as_the_user(
     be.comment(ref, "The academic one")
     got = be.messages(ref)
     assert [(m.role, m.author, m.text, m.public) for m in got] == [
-        ("it", "ivy.it", "Which licence do you need?", True),
-        ("it", "ivy.it", "licence pool is empty", False),
-        ("user", fake_servicenow.user, "The academic one", True),
+        ("it", "Ivy Agent", "Which licence do you need?", True),  # sys_user.name
+        ("it", "Ivy Agent", "licence pool is empty", False),
+        ("user", fake_servicenow.user, "The academic one", True),  # no sys_user: user name
     ]
     assert len({m.id for m in got}) == 3
-    query = fake_servicenow.last("GET").q("sysparm_query")
+    journal = [r for r in fake_servicenow.requests if r.path.endswith("/sys_journal_field")]
+    query = journal[-1].q("sysparm_query")
     assert query.startswith(f"element_id={ref.id}^elementINcomments,work_notes")
     time.sleep(1.1)  # the Table API's dates have whole seconds
     fake_servicenow.journal("incident", ref.id, "comments", "Done, restart the kernel", "ivy.it")
     newer = be.messages(ref, since=got[-1].created_at)
     assert [m.text for m in newer] == ["Done, restart the kernel"]
-    assert "sys_created_on>" in fake_servicenow.last("GET").q("sysparm_query")
+    journal = [r for r in fake_servicenow.requests if r.path.endswith("/sys_journal_field")]
+    assert "sys_created_on>" in journal[-1].q("sysparm_query")
 
 
 def test_messages_page_through_long_threads(fake_servicenow: FakeServiceNow):

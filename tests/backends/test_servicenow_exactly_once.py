@@ -150,3 +150,11 @@ def test_unreadable_sys_user_files_without_a_caller(fake_servicenow: FakeService
     ref = backend(fake_servicenow).create(make_request())
     assert "caller_id" not in fake_servicenow.tables["incident"][ref.id]
     assert "cannot look up the caller" in caplog.text
+
+
+def test_encoded_query_injection_in_a_user_name_finds_nobody(fake_servicenow: FakeServiceNow):
+    req = make_request()
+    req.user = "nobody^ORuser_name!=x"  # would match every user if it reached the query
+    ref = backend(fake_servicenow).create(req)
+    assert "caller_id" not in fake_servicenow.tables["incident"][ref.id]
+    assert not any("nobody" in (r.q("sysparm_query") or "") for r in fake_servicenow.requests)
