@@ -53,11 +53,13 @@ def read_cloud_id(be: JiraBackend) -> str:
 
 
 def search(be: JiraBackend, jql: str, fields: str, limit: int, action: str) -> list[dict]:
-    if be.search_path or not be.is_cloud:
+    path = be.search_path.rstrip("/")
+    # An older config set search_path to search/jql by hand: that endpoint pages by token.
+    token_paged = path.endswith("/search/jql") or (not path and be.is_cloud)
+    if not token_paged:
         # validateQuery=warn: a deleted key in "key in (...)" must not fail the whole batch.
         params = {"jql": jql, "fields": fields, "maxResults": str(limit), "validateQuery": "warn"}
-        path = be.search_path or "/rest/api/2/search"
-        resp = be.call("GET", path, action=action, ok=(200,), params=params)
+        resp = be.call("GET", path or "/rest/api/2/search", action=action, ok=(200,), params=params)
         return list((json_body(resp, action) or {}).get("issues") or [])
     out: list[dict[str, Any]] = []
     token: str | None = None
@@ -65,7 +67,9 @@ def search(be: JiraBackend, jql: str, fields: str, limit: int, action: str) -> l
         params = {"jql": jql, "fields": fields, "maxResults": str(min(PAGE, limit - len(out)))}
         if token:
             params["nextPageToken"] = token
-        resp = be.call("GET", "/rest/api/3/search/jql", action=action, ok=(200,), params=params)
+        resp = be.call(
+            "GET", path or "/rest/api/3/search/jql", action=action, ok=(200,), params=params
+        )
         data = json_body(resp, action) or {}
         out += list(data.get("issues") or [])
         token = data.get("nextPageToken")

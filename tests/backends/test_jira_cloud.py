@@ -179,3 +179,12 @@ def test_jsm_raised_on_behalf_of_the_user(fake_jira: FakeJira, cloud: FakeJira):
     on_cloud.create(make_request())
     create = [r for r in cloud.requests if r.path == "/rest/servicedeskapi/request"][-1]
     assert create.json["raiseOnBehalfOf"] == "712020:alice"
+
+
+def test_an_old_config_naming_search_jql_still_pages_by_token(cloud: FakeJira):
+    """docs/backends.md used to say: set search_path = "/rest/api/3/search/jql" on Cloud."""
+    be = backend(cloud, search_path="/rest/api/3/search/jql")
+    req = make_request()
+    ref = be.create(req)
+    assert be.find(req.uuid) == ref
+    assert all(r.q("validateQuery") is None for r in cloud.requests if "search" in r.path)
