@@ -74,7 +74,7 @@ def messages(be: ServiceNowBackend, ref: TicketRef, since: float | None) -> list
             out.append(
                 Message(
                     id=str(row["sys_id"]),
-                    role="user" if author.lower() == me else "it",
+                    role="user" if me and author.lower() == me else "it",
                     author=be.lookups.display_name(author),
                     text=str(row.get("value") or ""),
                     created_at=created,
