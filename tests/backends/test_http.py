@@ -79,7 +79,7 @@ def test_session_headers_and_timeout(fake: FakeAPI):
     assert session.default_timeout == 3  # type: ignore[attr-defined]
 
 
-def _flaky_server(answers: int) -> tuple[socket.socket, list[bytes]]:
+def _flaky_server(answers: int) -> tuple[socket.socket, list[bytes], threading.Thread]:
     """A raw server that reads each request and closes without answering (a read error)."""
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
@@ -95,12 +95,22 @@ def _flaky_server(answers: int) -> tuple[socket.socket, list[bytes]]:
             seen.append(conn.recv(65536).split(b" ", 1)[0])
             conn.close()
 
-    threading.Thread(target=run, daemon=True).start()
-    return srv, seen
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return srv, seen, thread
+
+
+def _stop(srv: socket.socket, thread: threading.Thread) -> None:
+    """Wake the accept() before closing: a thread left blocked on a closed descriptor would
+    accept the connections of the next server that reuses the number (a later test's fake)."""
+    srv.shutdown(socket.SHUT_RDWR)
+    thread.join(5)
+    srv.close()
+    assert not thread.is_alive()
 
 
 def test_post_is_never_resent_after_a_read_error_but_get_is():
-    srv, seen = _flaky_server(6)
+    srv, seen, thread = _flaky_server(6)
     url = f"http://127.0.0.1:{srv.getsockname()[1]}/x"
     session = make_session(retries=2, backoff=0)
     with pytest.raises(requests.ConnectionError):
@@ -111,10 +121,7 @@ def test_post_is_never_resent_after_a_read_error_but_get_is():
         session.get(url)
     time.sleep(0.2)
     assert seen == [b"POST", b"GET", b"GET", b"GET"]
-    # shutdown() wakes the thread still blocked in accept(); a bare close() leaves it blocked,
-    # and its accept() then takes connections meant for the next test's server (same fd).
-    srv.shutdown(socket.SHUT_RDWR)
-    srv.close()
+    _stop(srv, thread)
 
 
 def test_network_errors_are_one_retryable_sentence_naming_the_host_only():
