@@ -12,14 +12,14 @@ import json
 import time
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from traitlets import Bool, Float, Integer, Unicode, validate
 from urllib3.util.retry import Retry
 
-from .base import Backend, BackendError
+from .base import Backend, BackendError, env_default
 
 try:  # the version file is written by the build; tests may run from a plain checkout
     from .._version import __version__
@@ -186,7 +186,13 @@ def network_error(
 ) -> BackendError:
     """A connection failure or timeout: always retryable, names the host, not the path."""
     where = origin(url)
-    if isinstance(exc, requests.exceptions.SSLError):
+    if isinstance(exc, requests.exceptions.ProxyError):
+        reason = "refused the credentials" if "407" in str(exc) else "could not be reached"
+        what = (
+            f"The proxy for {where} {reason} while trying to {action} "
+            "(check the backend's proxy and ITBRIDGE_PROXY_PASSWORD, or HTTPS_PROXY/NO_PROXY)"
+        )
+    elif isinstance(exc, requests.exceptions.SSLError):
         what = (
             f"The TLS certificate of {where} was not trusted while trying to {action} "
             f"(behind a corporate CA? set {ca_trait})"
@@ -225,6 +231,30 @@ class HTTPBackend(Backend):
         help="Path of a CA bundle for a ticket system behind a corporate CA (empty: system CAs).",
     ).tag(config=True)
 
+    proxy = Unicode(
+        "",
+        help="""Proxy for this backend's calls, e.g. ``http://itbridge@proxy.corp:3128`` (a user
+        name may be in the URL; its password comes from ``ITBRIDGE_PROXY_PASSWORD``, never
+        from config). ``NO_PROXY`` still applies. Empty: ``HTTPS_PROXY`` / ``HTTP_PROXY`` /
+        ``NO_PROXY`` from the environment, as for any ``requests`` client.""",
+    ).tag(config=True)
+
+    proxy_password = Unicode(
+        help="Password for the user named in ``proxy``. Default: the ``ITBRIDGE_PROXY_PASSWORD`` "
+        "environment variable. Never logged or shown.",
+    ).tag(config=True)
+
+    client_cert = Unicode(
+        "",
+        help="PEM file with the client certificate for mutual TLS (and its key, unless "
+        "``client_key`` is set). Empty: no client certificate.",
+    ).tag(config=True)
+
+    client_key = Unicode(
+        "", help="PEM file with the (unencrypted) private key of ``client_cert``, if separate."
+    ).tag(config=True)
+
+    _proxy_password_env = env_default("proxy_password", "ITBRIDGE_PROXY_PASSWORD")
     _session: requests.Session | None = None
 
     @validate("url")
@@ -238,12 +268,48 @@ class HTTPBackend(Backend):
             verify: bool | str = self.ca_bundle or self.verify_tls
             self._session = make_session(timeout=self.timeout, retries=self.retries, verify=verify)
             self._session.headers.update(self.auth_headers())
+            if self.client_cert:
+                self._session.cert = (
+                    (self.client_cert, self.client_key) if self.client_key else self.client_cert
+                )
+            proxy = self.proxy_url()
+            if proxy:
+                self._session.proxies = {"http": proxy, "https": proxy}
             auth = self.basic_auth()
             if auth:
                 self._session.auth = auth
         return self._session
 
+    def proxy_url(self) -> str:
+        """``proxy`` with ``proxy_password`` filled in (only ever handed to requests)."""
+        if not self.proxy:
+            return ""
+        parts = urlsplit(self.proxy)
+        if not (parts.username and self.proxy_password) or parts.password:
+            return self.proxy
+        userinfo = (
+            f"{quote(unquote(parts.username), safe='')}:{quote(self.proxy_password, safe='')}"
+        )
+        host = parts.netloc.rsplit("@", 1)[-1]
+        return urlunsplit((parts.scheme, f"{userinfo}@{host}", parts.path, "", ""))
+
+    def _proxies_for(self, url: str) -> dict[str, str | None] | None:
+        """``NO_PROXY`` for the configured ``proxy`` too (requests applies it to env proxies
+        only): a bypassed host gets explicit None proxies."""
+        if self.proxy and requests.utils.should_bypass_proxies(url, no_proxy=None):
+            return {"http": None, "https": None}
+        return None
+
     # -- what subclasses provide -------------------------------------------------------------
+    def api_base(self) -> str:
+        """Where API paths are rooted (Jira scoped tokens go through Atlassian's gateway)."""
+        return self.url
+
+    def dynamic_auth(self, refresh: bool = False) -> dict[str, str]:
+        """Headers from a short-lived credential (OAuth client credentials, app tokens),
+        fetched or refreshed here; ``refresh`` is True after a 401 with the cached one."""
+        return {}
+
     def auth_headers(self) -> dict[str, str]:
         return {}
 
@@ -277,19 +343,52 @@ class HTTPBackend(Backend):
     ) -> requests.Response:
         """Send one request; return the response or raise a precise BackendError."""
         self.require_url()
-        url = path if path.startswith(("http://", "https://")) else f"{self.url}{path}"
-        try:
-            resp = self.session.request(method, url, **kwargs)
-        except requests.RequestException as exc:
-            self.log.warning(
-                "itbridge %s: %s %s failed: %s", self.name, method, origin(url), type(exc).__name__
-            )
-            raise network_error(exc, url, action, f"{type(self).__name__}.ca_bundle") from None
+        url = path if path.startswith(("http://", "https://")) else f"{self.api_base()}{path}"
+        bypass = self._proxies_for(url)
+        if bypass:
+            kwargs["proxies"] = bypass
+        extra = self.dynamic_auth()
+        resp = self._send(method, url, action, extra, kwargs)
+        if resp.status_code == 401 and extra:  # a revoked or early-expired short-lived token
+            resp = self._send(method, url, action, self.dynamic_auth(refresh=True), kwargs)
         if resp.status_code not in set(ok):
             err = self.response_error(resp, action=action, target=target)
             self.log.warning("itbridge %s: %s", self.name, err.admin_message)
             raise err
         return resp
+
+    def _send(
+        self, method: str, url: str, action: str, extra: dict[str, str], kwargs: dict[str, Any]
+    ) -> requests.Response:
+        if extra:
+            kwargs = {**kwargs, "headers": {**(kwargs.get("headers") or {}), **extra}}
+        try:
+            return self.session.request(method, url, **kwargs)
+        except requests.RequestException as exc:
+            self.log.warning(
+                "itbridge %s: %s %s failed: %s", self.name, method, origin(url), type(exc).__name__
+            )
+            raise network_error(exc, url, action, f"{type(self).__name__}.ca_bundle") from None
+
+    def basic_pairs(self) -> list[tuple[str, str]]:
+        """``(user, password)`` pairs this backend sends as HTTP Basic (its own credentials,
+        the proxy's), so admin messages can mask their base64 form too."""
+        pairs = []
+        auth = self.basic_auth()
+        if auth and auth[1]:
+            pairs.append(auth)
+        user = urlsplit(self.proxy).username if self.proxy else None
+        if user and self.proxy_password:
+            pairs.append((unquote(user), self.proxy_password))
+        return pairs
+
+    def network_facts(self) -> dict[str, Any]:
+        """Non-secret network settings for ``describe`` (the proxy by origin only)."""
+        return {
+            "proxy": origin(self.proxy) if self.proxy else None,
+            "ca_bundle": self.ca_bundle or None,
+            "client_cert": bool(self.client_cert),
+        }
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "url": self.url}

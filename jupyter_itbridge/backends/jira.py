@@ -1,21 +1,28 @@
-"""Jira (REST v2 issues) and Jira Service Management (customer requests), found by a label.
+"""Jira Cloud and Data Center issues, and Jira Service Management requests, found by a label.
+
+Cloud or Data Center is detected from the site (see :mod:`jira_api`): Cloud searches with
+``/rest/api/3/search/jql``, reads statuses with ``issue/bulkfetch`` and writes ADF; Data Center
+uses REST v2 and wiki markup. User text is always literal (no mentions, links or images).
 
 JSM requests are labelled by a second call after creation, so they also carry the request UUID
 where JSM accepts it at creation (a summary marker and the body marker line); ``find`` falls
 back to a text search on those, so a lost label never leads to a second ticket.
 
-Contract-tested against a loopback fake of the documented endpoints, not against a live Jira.
+Contract-tested against a loopback fake of the documented endpoints (tests/backends/fakes/
+jira.py), not against a live Jira.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Any, ClassVar
 
-from traitlets import Dict, Enum, List, Unicode
+from traitlets import Bool, Dict, Enum, Integer, List, Unicode
 
-from .base import BackendError, OutgoingRequest, TicketRef, env_default, short_marker
+from . import jira_api, jira_jsm
+from .base import BackendError, Message, OutgoingRequest, TicketRef, env_default
+from .bodylimit import FittedBody, fit_body
 from .http import HTTPBackend, json_body
+from .jira_text import adf_body, plain_text, uuid_label, wiki_body, wiki_literal
 
 #: ``fields.status.statusCategory.key`` -> our state ("done" may become "rejected").
 CATEGORY_STATES: dict[str, str] = {
@@ -26,29 +33,12 @@ CATEGORY_STATES: dict[str, str] = {
 PRIORITY = {"high": "High", "normal": "Medium", "low": "Low"}
 BATCH = 100
 SUMMARY_MAX = 250  # Jira's limit is 255 characters
-#: Candidates read by the marker search (more than one only if the UUID was pasted elsewhere).
-MARKER_CANDIDATES = 20
-
-
-def uuid_label(request_uuid: str) -> str:
-    """The per-request label (Jira labels cannot contain spaces; a UUID has none)."""
-    return f"itbridge-{request_uuid}"
-
-
-def _jql_phrase(text: str) -> str:
-    """A JQL string holding an exact-phrase text query: ``"\\"words\\""``.
-
-    Only for our own markers (hex digits, letters, hyphens, spaces): nothing to escape.
-    """
-    return '"\\"' + text + '\\""'
-
-
-def _plain_text(value: Any) -> str:
-    """A description as searchable text: API v2 gives a string, API v3 an ADF document (our
-    UUID is hex and hyphens, so it survives JSON encoding unchanged)."""
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value)
+#: Jira's text field limit (``jira.text.field.character.limit``, Cloud's fixed limit).
+TEXT_LIMIT = 32767
+#: Room for the markup around the literal text (``{noformat}`` lines, ADF overhead).
+MARKUP_ROOM = 64
+#: Tests and older callers import these from here.
+_plain_text = plain_text
 
 
 class JiraBackend(HTTPBackend):
@@ -57,8 +47,15 @@ class JiraBackend(HTTPBackend):
     name = "jira"
     can_find = True
     can_sync = True
+    can_message = True
+    #: Cloud's search/jql is eventually consistent: an in-doubt create waits this long for
+    #: ``find`` (used by the outbox's in-doubt logic where present).
+    default_consistency_window: ClassVar[float] = 60.0
     #: The service desk's project key, read once from JSM when ``project`` is empty.
     _desk_project: str | None = None
+    _cloud: bool | None = None
+    _cloud_id: str | None = None
+    _myself: dict[str, str] | None = None
 
     mode = Enum(
         ["issue", "servicedesk"],
@@ -108,10 +105,53 @@ class JiraBackend(HTTPBackend):
     ).tag(config=True)
 
     search_path = Unicode(
-        "/rest/api/2/search",
-        help="""JQL search endpoint. Jira Cloud has moved to ``/rest/api/3/search/jql`` (same
-        ``jql``/``fields``/``maxResults`` parameters and ``issues`` answer).""",
+        "",
+        help="""A v2-style JQL search endpoint (``startAt`` paging, ``validateQuery``) to use
+        instead of the detected one. Empty (default): ``/rest/api/2/search`` on Data Center,
+        ``/rest/api/3/search/jql`` on Cloud (the old Cloud search answers 410 Gone).""",
     ).tag(config=True)
+
+    deployment = Enum(
+        ["auto", "cloud", "datacenter"],
+        "auto",
+        help="""``auto``: Cloud for ``*.atlassian.net`` hosts and scoped tokens, else what
+        ``GET /rest/api/2/serverInfo`` says (``deploymentType``).""",
+    ).tag(config=True)
+
+    scoped_token = Bool(
+        False,
+        help="""``api_token`` is a Jira Cloud API token *with scopes*: calls go through
+        ``https://api.atlassian.com/ex/jira/{cloud_id}`` (Atlassian's gateway), browse links
+        stay on ``url``.""",
+    ).tag(config=True)
+
+    cloud_id = Unicode(
+        "",
+        help="Cloud id of the site for scoped tokens. Empty: read from the site's "
+        "``/_edge/tenant_info``.",
+    ).tag(config=True)
+
+    api_gateway = Unicode(
+        "https://api.atlassian.com", help="Atlassian's API gateway for scoped tokens."
+    ).tag(config=True)
+
+    description_limit = Integer(
+        TEXT_LIMIT,
+        help="""Characters Jira accepts in a text field (32,767 unless your admin changed
+        ``jira.text.field.character.limit``). A longer body is cut with a notice, marker first,
+        and the full text is attached to the issue.""",
+    ).tag(config=True)
+
+    raise_on_behalf_of = Bool(
+        False,
+        help="""JSM: raise the request on behalf of the Jupyter user (``raiseOnBehalfOf``): the
+        customer's Data Center user name, or on Cloud their accountId found by email
+        (``<user>@<user_domain>``). The integration user needs the "Service Desk Team" role.""",
+    ).tag(config=True)
+
+    user_domain = Unicode("", help="Mail domain of Jupyter users, for ``raise_on_behalf_of``.").tag(
+        config=True
+    )
 
     email = Unicode(
         help="Account email for basic auth with ``api_token`` (Jira Cloud). Default: "
@@ -142,7 +182,36 @@ class JiraBackend(HTTPBackend):
         return "JiraBackend.api_token" if self.email else "JiraBackend.token"
 
     def _ref(self, key: str) -> TicketRef:
-        return TicketRef(id=key, url=f"{self.url}/browse/{key}")
+        return TicketRef(id=key, url=f"{self.url}/browse/{key}")  # the site, even via gateway
+
+    @property
+    def is_cloud(self) -> bool:
+        if self._cloud is None:
+            self._cloud = jira_api.detect_cloud(self)
+        return self._cloud
+
+    def api_base(self) -> str:
+        if not self.scoped_token:
+            return self.url
+        if not self._cloud_id:
+            self._cloud_id = self.cloud_id or jira_api.read_cloud_id(self)
+        return f"{self.api_gateway.rstrip('/')}/ex/jira/{self._cloud_id}"
+
+    def myself(self) -> dict[str, str]:
+        """Who we are (accountId on Cloud, key/name on Data Center), read once."""
+        if self._myself is None:
+            resp = self.call("GET", "/rest/api/2/myself", action="read our own user", ok=(200,))
+            data = json_body(resp, "read our own user") or {}
+            self._myself = {k: str(data[k]) for k in ("accountId", "key", "name") if data.get(k)}
+        return self._myself
+
+    def fitted(self, request: OutgoingRequest) -> FittedBody:
+        limit = self.description_limit - MARKUP_ROOM
+        return fit_body(request.body, request.marker, limit, request.uuid)
+
+    def _split(self, body: FittedBody) -> tuple[str, str]:
+        head, _, rest = body.text.partition("\n\n")
+        return head, rest
 
     def _labels_for(self, request_uuid: str) -> list[str]:
         return [*self.labels, uuid_label(request_uuid)]
@@ -156,14 +225,16 @@ class JiraBackend(HTTPBackend):
     # -- interface ---------------------------------------------------------------------------
     def create(self, request: OutgoingRequest) -> TicketRef:
         if self.mode == "servicedesk":
-            return self._create_jsm(request)
+            return jira_jsm.create_request(self, request)
         if not self.project:
             raise BackendError("JiraBackend.project is not set.", retryable=False)
+        body = self.fitted(request)
+        head, text = self._split(body)
         fields: dict[str, Any] = {
             "project": {"key": self.project},
             "issuetype": {"name": self.issue_type},
             "summary": request.summary[:SUMMARY_MAX],
-            "description": request.body_with_marker,
+            "description": adf_body(head, text) if self.is_cloud else wiki_body(head, text),
             "labels": self._labels_for(request.uuid),
         }
         if self.set_priority:
@@ -171,7 +242,7 @@ class JiraBackend(HTTPBackend):
         fields.update(self.extra_fields)
         resp = self.call(
             "POST",
-            "/rest/api/2/issue",
+            f"/rest/api/{3 if self.is_cloud else 2}/issue",
             json={"fields": fields},
             action="create an issue",
             target=self._target,
@@ -180,95 +251,28 @@ class JiraBackend(HTTPBackend):
         data = json_body(resp, "create an issue")
         if not data.get("key"):
             raise BackendError(f"Jira at {self.url} returned no issue key.")
+        self._attach_if_cut(str(data["key"]), body)
         return self._ref(data["key"])
 
-    def _create_jsm(self, request: OutgoingRequest) -> TicketRef:
-        if not (self.service_desk_id and self.request_type_id):
-            raise BackendError(
-                "JiraBackend.service_desk_id and request_type_id must be set "
-                "for mode 'servicedesk'.",
-                retryable=False,
-            )
-        # The label can only come after creation: write the UUID where JSM takes it now (summary
-        # marker + body marker line), so ``find`` still sees a request whose label never came.
-        marker = short_marker(request.uuid)  # JSM takes no label at creation
-        summary = f"{request.summary.strip()[: SUMMARY_MAX - len(marker) - 1]} {marker}"
-        resp = self.call(
-            "POST",
-            "/rest/servicedeskapi/request",
-            action="create a request",
-            target=self._target,
-            ok=(201,),
-            json={
-                "serviceDeskId": self.service_desk_id,
-                "requestTypeId": self.request_type_id,
-                "requestFieldValues": {
-                    "summary": summary,
-                    "description": request.body_with_marker,
-                },
-            },
-        )
-        data = json_body(resp, "create a request")
-        key = data.get("issueKey")
-        if not key:
-            raise BackendError(f"Jira at {self.url} returned no issueKey.")
-        ref = TicketRef(
-            id=key, url=(data.get("_links") or {}).get("web") or f"{self.url}/browse/{key}"
-        )
-        # The request exists: report it as created whatever the label edit does (a raise would
-        # make the outbox retry, and the retry finds it by its marker).
-        self._add_labels(key, request.uuid)
-        return ref
-
-    def _add_labels(self, key: str, request_uuid: str) -> bool:
-        """Best effort: a refused edit (label field not on the edit screen, no Edit Issues
-        permission, outage) is logged, never raised; ``find`` does not depend on it."""
+    def _attach_if_cut(self, key: str, body: FittedBody) -> None:
+        """The full body as an attachment, best effort (the issue exists: never raise)."""
+        if not body.truncated:
+            return
         try:
             self.call(
-                "PUT",
-                f"/rest/api/2/issue/{key}",
-                action="label the request",
+                "POST",
+                f"/rest/api/2/issue/{key}/attachments",
+                action="attach the full request text",
                 target=f"issue {key}",
-                ok=(200, 204),
-                json={"update": {"labels": [{"add": x} for x in self._labels_for(request_uuid)]}},
+                ok=(200,),
+                headers={"X-Atlassian-Token": "no-check"},
+                files={"file": (body.attachment_name, body.full.encode(), "text/plain")},
             )
         except BackendError as exc:
-            self.log.warning(
-                "itbridge jira: %s is not labelled (%s); it is still found by its "
-                "[itbridge:...] summary marker and request-id line.",
-                key,
-                exc.admin_message,
-            )
-            return False
-        return True
-
-    def _project_key(self) -> str:
-        """Project to search in servicedesk mode: ``project``, else the service desk's own."""
-        if self.project:
-            return self.project
-        if self._desk_project:
-            return self._desk_project
-        resp = self.call(
-            "GET",
-            f"/rest/servicedeskapi/servicedesk/{self.service_desk_id}",
-            action="read the service desk",
-            target=self._target,
-            ok=(200,),
-        )
-        key = (json_body(resp, "read the service desk") or {}).get("projectKey")
-        if not key:
-            raise BackendError(
-                f"Jira at {self.url} returned no projectKey for {self._target}; "
-                "set JiraBackend.project."
-            )
-        self._desk_project = str(key)
-        return self._desk_project
+            self.log.warning("itbridge jira: %s: %s", key, exc.admin_message)
 
     def _search(self, jql: str, fields: str, limit: int, action: str) -> list[dict[str, Any]]:
-        # validateQuery=warn: a deleted key in "key in (...)" must not fail the whole batch.
-        params = {"jql": jql, "fields": fields, "maxResults": str(limit), "validateQuery": "warn"}
-        resp = self.call("GET", self.search_path, action=action, ok=(200,), params=params)
-        return (json_body(resp, action) or {}).get("issues") or []
+        return jira_api.search(self, jql, fields, limit, action)
 
     def find(self, request_uuid: str) -> TicketRef | None:
         issues = self._search(
@@ -278,29 +282,7 @@ class JiraBackend(HTTPBackend):
             return self._ref(issues[0]["key"])
         if self.mode != "servicedesk":  # issue mode sets the label in the creating call
             return None
-        return self._find_by_marker(request_uuid)
-
-    def _find_by_marker(self, request_uuid: str) -> TicketRef | None:
-        """A JSM request whose label edit failed (or never ran): text-search the summary marker
-        and the body's UUID, then accept only an issue whose description holds the full UUID
-        (the summary marker has 8 hex digits; a comment may quote a UUID)."""
-        marker_words = f"itbridge {request_uuid[:8]}"  # the marker's words: ':[]' are not indexed
-        jql = (
-            f'project = "{self._project_key()}" AND (summary ~ {_jql_phrase(marker_words)} '
-            f"OR text ~ {_jql_phrase(request_uuid)}) ORDER BY created ASC"
-        )
-        issues = self._search(
-            jql, "summary,description,labels", MARKER_CANDIDATES, "search for the request marker"
-        )
-        for issue in issues:
-            fields = issue.get("fields") or {}
-            if request_uuid not in _plain_text(fields.get("description")):
-                continue
-            key = str(issue["key"])
-            if uuid_label(request_uuid) not in (fields.get("labels") or []):
-                self._add_labels(key, request_uuid)  # so the next find is one label search
-            return self._ref(key)
-        return None
+        return jira_jsm.find_by_marker(self, request_uuid)
 
     def _state(self, fields: dict[str, Any]) -> str | None:
         cat = (((fields.get("status") or {}).get("statusCategory")) or {}).get("key")
@@ -318,22 +300,32 @@ class JiraBackend(HTTPBackend):
         keys = [r.id for r in refs]
         for start in range(0, len(keys), BATCH):
             chunk = keys[start : start + BATCH]
-            jql = f"key in ({','.join(chunk)})"
-            for issue in self._search(jql, "status,resolution", len(chunk), "read issue statuses"):
+            for issue in jira_api.bulk(self, chunk, ["status", "resolution"], "read statuses"):
                 state = self._state(issue.get("fields") or {})
                 if state:
                     out[str(issue["key"])] = state
         return out
 
     def comment(self, ref: TicketRef, text: str) -> None:
+        """A literal comment: public on JSM (servicedeskapi), ADF on Cloud, wiki on DC."""
+        if self.mode == "servicedesk":
+            path = f"/rest/servicedeskapi/request/{ref.id}/comment"
+            payload: dict[str, Any] = {"body": wiki_literal(text), "public": True}
+        elif self.is_cloud:
+            path, payload = f"/rest/api/3/issue/{ref.id}/comment", {"body": adf_body("", text)}
+        else:
+            path, payload = f"/rest/api/2/issue/{ref.id}/comment", {"body": wiki_literal(text)}
         self.call(
             "POST",
-            f"/rest/api/2/issue/{ref.id}/comment",
-            json={"body": text},
+            path,
+            json=payload,
             action="comment on the issue",
             target=f"issue {ref.id}",
             ok=(201,),
         )
+
+    def messages(self, ref: TicketRef, since: float | None = None) -> list[Message]:
+        return jira_api.messages(self, ref.id, since)
 
     def check(self) -> str:
         resp = self.call("GET", "/rest/api/2/myself", action="check the credentials", ok=(200,))
@@ -354,7 +346,11 @@ class JiraBackend(HTTPBackend):
                 target=self._target,
                 ok=(200,),
             )
-        return f"jira: {self.url} accepted {self.secret_trait()} (as {who}); {self._target} found."
+        kind = "Jira Cloud" if self.is_cloud else "Jira Data Center"
+        return (
+            f"jira: {self.url} ({kind}) accepted {self.secret_trait()} (as {who}); "
+            f"{self._target} found."
+        )
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -363,5 +359,9 @@ class JiraBackend(HTTPBackend):
             "mode": self.mode,
             "project": self.project or None,
             "service_desk_id": self.service_desk_id or None,
-            "auth": "basic" if self.email else ("bearer" if self.token else "none"),
+            "auth": ("scoped-token" if self.scoped_token else "basic")
+            if self.email
+            else ("bearer" if self.token else "none"),
+            "deployment": self.deployment,
+            **self.network_facts(),
         }

@@ -19,6 +19,7 @@ def backend(fake: FakeJira, **kw) -> JiraBackend:
         "api_token": fake.api_token,
         "project": "IT",
         "retries": 0,
+        "deployment": "datacenter",  # Cloud: tests/backends/test_jira_cloud.py
     }
     return JiraBackend(**(opts | kw))
 
@@ -57,7 +58,8 @@ def test_comment(fake_jira: FakeJira):
     be = backend(fake_jira)
     ref = be.create(make_request())
     be.comment(ref, "+1 from bob")
-    assert fake_jira.issues[ref.id]["fields"]["comments"] == ["+1 from bob"]
+    # User text is literal wiki markup on Data Center (no mention, link or image).
+    assert fake_jira.issues[ref.id]["fields"]["comments"] == ["{noformat}\n+1 from bob\n{noformat}"]
     assert fake_jira.last().path == f"/rest/api/2/issue/{ref.id}/comment"
 
 

@@ -30,13 +30,19 @@ def test_create_incident_shape_and_find(fake_servicenow: FakeServiceNow):
     assert sent.headers["authorization"] == f"Basic {basic.decode()}"
     assert sent.json["correlation_id"] == req.uuid
     assert sent.json["short_description"] == req.summary
-    assert sent.json["description"] == req.body
+    marker = f"itbridge-request-id: {req.uuid}"
+    rest = req.body.replace(marker, "").strip()
+    assert sent.json["description"] == f"{marker}\n\n{rest}"  # marker first (size limits)
     assert sent.json["urgency"] == "1"
-    assert sent.json["caller_id"] == "alice"
-    assert sent.json["assignment_group"] == "Data Platform"
+    # Attribution: sys_ids looked up in sys_user / sys_user_group, not raw names.
+    assert sent.json["caller_id"] == fake_servicenow.sys_id_of("sys_user", user_name="alice")
+    assert sent.json["assignment_group"] == fake_servicenow.sys_id_of(
+        "sys_user_group", name="Data Platform"
+    )
     assert ref.url == f"{fake_servicenow.url}/nav_to.do?uri=incident.do?sys_id={ref.id}"
     assert be.find(req.uuid) == ref
     assert fake_servicenow.last("GET").q("sysparm_query") == f"correlation_id={req.uuid}"
+    assert fake_servicenow.last("GET").q("sysparm_fields") == "sys_id,correlation_id"
 
 
 @pytest.mark.parametrize(
@@ -79,7 +85,8 @@ def test_statuses_batched_in_one_call(fake_servicenow: FakeServiceNow):
 def test_sc_request_table_uses_request_state(fake_servicenow: FakeServiceNow):
     be = backend(fake_servicenow, table="sc_request", caller_field="requested_for")
     ref = be.create(make_request())
-    assert fake_servicenow.last("POST").json["requested_for"] == "alice"
+    alice = fake_servicenow.sys_id_of("sys_user", user_name="alice")
+    assert fake_servicenow.last("POST").json["requested_for"] == alice
     for rs, ours in [
         ("requested", "sent"),
         ("in_process", "acknowledged"),
@@ -98,11 +105,15 @@ def test_catalog_order_then_correlation_patch(fake_servicenow: FakeServiceNow):
     ref = be.create(req)
     order = [r for r in fake_servicenow.requests if r.method == "POST"][-1]
     assert order.path == f"/api/sn_sc/servicecatalog/items/{item}/order_now"
-    assert order.json["variables"] == {"short_description": req.summary, "description": req.body}
+    marker = f"itbridge-request-id: {req.uuid}"
+    assert order.json["variables"]["short_description"] == req.summary
+    assert order.json["variables"]["description"].startswith(marker)  # the marker travels
     patch = fake_servicenow.last("PATCH")
     assert patch.path == f"/api/now/table/sc_request/{ref.id}"
     assert patch.json["correlation_id"] == req.uuid
     assert be.find(req.uuid) == ref  # a retry finds the order instead of ordering twice
+    alice = fake_servicenow.sys_id_of("sys_user", user_name="alice")
+    assert order.json["sysparm_requested_for"] == alice
     assert be.describe()["table"] == "sc_request"
 
 
@@ -110,7 +121,7 @@ def test_comment_uses_configured_journal_field(fake_servicenow: FakeServiceNow):
     be = backend(fake_servicenow, comment_field="work_notes")
     ref = be.create(make_request())
     be.comment(ref, "+1 from bob")
-    assert fake_servicenow.records["incident"][ref.id]["_work_notes"] == ["+1 from bob"]
+    assert fake_servicenow.comments_of(ref.id, "work_notes") == ["+1 from bob"]
 
 
 def test_oauth_token_and_bad_password(

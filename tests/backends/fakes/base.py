@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,8 +71,10 @@ class FakeAPI:
         return None
 
     # -- serving -------------------------------------------------------------------------------
-    def start(self) -> FakeAPI:
+    def start(self, ssl_context: ssl.SSLContext | None = None) -> FakeAPI:
+        """Serve on 127.0.0.1 (over TLS with ``ssl_context``: the corporate-network tests)."""
         app = self
+        self._scheme = "https" if ssl_context else "http"
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -113,6 +116,8 @@ class FakeAPI:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
+        if ssl_context:
+            self._server.socket = ssl_context.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), daemon=True
         )
@@ -128,7 +133,7 @@ class FakeAPI:
     @property
     def url(self) -> str:
         assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"{getattr(self, '_scheme', 'http')}://127.0.0.1:{self._server.server_address[1]}"
 
     def dispatch(self, rec: Recorded) -> Reply:
         with self.lock:

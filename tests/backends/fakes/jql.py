@@ -52,7 +52,9 @@ def _text_values(issue: Issue, name: str) -> list[str]:
     out: list[str] = []
     for n in names:
         if n == "comment":
-            out += [str(c) for c in f.get("comments") or []]
+            out += [
+                str(c.get("body") if isinstance(c, dict) else c) for c in f.get("comments") or []
+            ]
         elif f.get(n):
             out.append(str(f[n]))
     return out
