@@ -186,6 +186,10 @@ def network_error(
 ) -> BackendError:
     """A connection failure or timeout: always retryable, names the host, not the path."""
     where = origin(url)
+    # Refused, unresolvable, TLS failed, connect timed out: the request never left.
+    sent = not isinstance(
+        exc, (requests.exceptions.SSLError, requests.exceptions.ConnectTimeout)
+    ) and not _never_connected(exc)
     if isinstance(exc, requests.exceptions.SSLError):
         what = (
             f"The TLS certificate of {where} was not trusted while trying to {action} "
@@ -195,7 +199,23 @@ def network_error(
         what = f"{where} timed out while trying to {action}"
     else:
         what = f"Could not connect to {where} while trying to {action}"
-    return BackendError(f"{what}; will retry", retryable=True)
+    return BackendError(f"{what}; will retry", retryable=True, in_doubt=sent)
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """True when urllib3 says no connection was made (nothing was sent)."""
+    from urllib3.exceptions import NameResolutionError, NewConnectionError
+
+    seen: BaseException | None = exc
+    for _ in range(6):  # requests wraps urllib3's MaxRetryError, which wraps the reason
+        if seen is None:
+            return False
+        if isinstance(seen, (NewConnectionError, NameResolutionError)):
+            return True
+        reason = getattr(seen, "reason", None)
+        inner = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = reason if isinstance(reason, BaseException) else inner
+    return False
 
 
 class HTTPBackend(Backend):
@@ -250,6 +270,10 @@ class HTTPBackend(Backend):
     def basic_auth(self) -> tuple[str, str] | None:
         return None
 
+    def basic_pairs(self) -> list[tuple[str, str]]:
+        auth = self.basic_auth()
+        return [auth] if auth else []
+
     def secret_trait(self) -> str:
         """``Class.trait`` of the credential in use, for 401/403 messages."""
         return f"{type(self).__name__} credentials"
@@ -284,12 +308,19 @@ class HTTPBackend(Backend):
             self.log.warning(
                 "itbridge %s: %s %s failed: %s", self.name, method, origin(url), type(exc).__name__
             )
-            raise network_error(exc, url, action, f"{type(self).__name__}.ca_bundle") from None
+            err = network_error(exc, url, action, f"{type(self).__name__}.ca_bundle")
+            raise self.masked(err) from None
         if resp.status_code not in set(ok):
-            err = self.response_error(resp, action=action, target=target)
+            err = self.masked(self.response_error(resp, action=action, target=target))
             self.log.warning("itbridge %s: %s", self.name, err.admin_message)
             raise err
         return resp
+
+    def masked(self, err: BackendError) -> BackendError:
+        """The error with every configured secret masked: an error body may echo one."""
+        err.admin_message = self.mask(err.admin_message)
+        err.args = (err.admin_message,)
+        return err
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "url": self.url}

@@ -1,0 +1,175 @@
+"""GitHub status sync and conversation reads that stay inside the rate limit.
+
+Why: a hub of user servers, each syncing every few minutes, would exhaust a token's 5,000
+calls an hour if every sync listed every issue. GitHub documents that "making a conditional
+request and receiving a 304 response does not count against your primary rate limit"
+(https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#use-conditional-requests-if-appropriate).
+So each sync asks one question, "issues updated since the last change?", with the last
+answer's ``ETag`` in ``If-None-Match``: while nothing changed it costs nothing. Issues never
+seen by this process are read once each (also conditionally).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from . import markup
+from .base import Message, TicketRef
+from .http import json_body
+
+if TYPE_CHECKING:
+    from .github import GitHubBackend
+
+#: Hidden tag on every comment we post: how ``messages`` tells ours from IT's.
+OUR_TAG = "<!-- jupyter-itbridge -->"
+_PLAIN = re.compile(r"[\w\s.,;'?()-]*")
+
+
+@dataclass
+class SyncCache:
+    """What this process learned from GitHub: states and ETags of issues, and the last
+    "updated since" question with its ETag."""
+
+    states: dict[str, str] = field(default_factory=dict)
+    etags: dict[str, str] = field(default_factory=dict)
+    since: str | None = None
+    list_etag: str | None = None
+    free_answers: int = 0  # 304s: answers that cost no rate limit
+
+
+def iso_time(value: str | None) -> float:
+    """GitHub's ``2026-12-01T12:00:00Z`` as epoch seconds (0 when absent)."""
+    if not value:
+        return 0.0
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _read_issue(be: GitHubBackend, num: str) -> None:
+    from .github import issue_state
+
+    cache = be.sync_cache
+    headers = {"If-None-Match": cache.etags[num]} if num in cache.etags else {}
+    resp = be.call(
+        "GET",
+        f"{be._repo_path}/issues/{num}",
+        action="read the issue",
+        target=f"repository {be.repo}",
+        ok=(200, 304),
+        headers=headers,
+    )
+    if resp.status_code == 304:
+        cache.free_answers += 1
+        return
+    issue = json_body(resp, "read the issue")
+    cache.states[num] = issue_state(issue)
+    if resp.headers.get("ETag"):
+        cache.etags[num] = resp.headers["ETag"]
+    newest = issue.get("updated_at")
+    if newest and (cache.since is None or newest > cache.since):
+        cache.since = newest
+
+
+def _updated_since(be: GitHubBackend) -> None:
+    """One conditional "updated since" list (more pages only when much changed)."""
+    from .github import MAX_PAGES, issue_state
+
+    cache = be.sync_cache
+    query = {"state": "all", "sort": "updated", "direction": "asc", "per_page": "100"}
+    query["since"] = cache.since or iso(0)
+    headers = {"If-None-Match": cache.list_etag} if cache.list_etag else {}
+    resp = be.call(
+        "GET",
+        f"{be._repo_path}/issues",
+        action="read issue states",
+        target=f"repository {be.repo}",
+        ok=(200, 304),
+        params=query,
+        headers=headers,
+    )
+    if resp.status_code == 304:
+        cache.free_answers += 1
+        return
+    issues = list(json_body(resp, "read issue states") or [])
+    if resp.headers.get("Link"):  # more than a page changed: read the rest, then move on
+        from .github import _NEXT
+
+        match = _NEXT.search(resp.headers["Link"])
+        if match:
+            issues += list(be.pages(match.group(1), None, "read issue states", MAX_PAGES - 1))
+    newest = max((i.get("updated_at") or "" for i in issues), default="")
+    for issue in issues:
+        num = str(issue.get("number"))
+        if num in cache.states:
+            cache.states[num] = issue_state(issue)
+    if newest and newest != cache.since:
+        cache.since, cache.list_etag = newest, None  # a new question: no ETag for it yet
+    else:
+        cache.list_etag = resp.headers.get("ETag")
+
+
+def statuses(be: GitHubBackend, refs: list[TicketRef]) -> dict[str, str]:
+    """States of ``refs``: unseen issues read once, then one conditional list per sync."""
+    cache = be.sync_cache
+    wanted = [r.id for r in refs if str(r.id).isdigit()]
+    if not wanted:
+        return {}
+    known = [n for n in wanted if n in cache.states]
+    for num in wanted:
+        if num not in cache.states:
+            _read_issue(be, num)
+    if known:
+        _updated_since(be)
+    return {n: cache.states[n] for n in wanted if n in cache.states}
+
+
+def comment_body(text: str, limit: int) -> str:
+    """Our comment: the hidden tag, then the text (literal unless it is plain prose)."""
+    if _PLAIN.fullmatch(text) and "\n" not in text.strip():
+        body = f"{text.strip()}\n\n{OUR_TAG}"
+        if len(body) <= limit:
+            return body
+    return markup.fit(OUR_TAG, text, limit)[0]
+
+
+def our_text(body: str) -> str:
+    """The text of a comment we posted, without our tag and fence."""
+    text = body.replace(OUR_TAG, "").strip()
+    match = re.fullmatch(r"(?s)(`{3,})text\n(.*)\n\1", text.split("\n\n", 1)[-1])
+    if text.startswith("[jupyter-itbridge: text cut"):
+        return text
+    return match.group(2) if match else text
+
+
+def messages(be: GitHubBackend, ref: TicketRef, since: float | None) -> list[Message]:
+    """Issue comments created after ``since``, oldest first; ours come back as the user's."""
+    query = {"per_page": "100"}
+    if since is not None:
+        query["since"] = iso(since)  # filters on updated_at: created_at is checked below
+    out: list[Message] = []
+    path = f"{be._repo_path}/issues/{ref.id}/comments"
+    for item in be.pages(path, query, "read the issue's comments", 10):
+        created = iso_time(item.get("created_at"))
+        if since is not None and created <= since:
+            continue
+        body = str(item.get("body") or "")
+        ours = OUR_TAG in body
+        out.append(
+            Message(
+                id=str(item.get("id")),
+                role="user" if ours else "it",
+                author=str((item.get("user") or {}).get("login") or ""),
+                text=our_text(body) if ours else body,
+                created_at=created,
+                public=True,  # GitHub issue comments have no internal kind
+            )
+        )
+    out.sort(key=lambda m: m.created_at)
+    return out
+
