@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 #: Hidden tag on every comment we post: how ``messages`` tells ours from IT's.
 OUR_TAG = "<!-- jupyter-itbridge -->"
-_PLAIN = re.compile(r"[\w\s.,;'?()-]*")
+_PLAIN = re.compile(r"[\w\s.,;'?()+-]*")
 
 
 @dataclass
