@@ -71,7 +71,7 @@ class InstallationTokens:
         self.token = ""
         self.expires_at = 0.0
         self.bought = 0
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a refused exchange calls forget() inside current()
 
     def current(self) -> str:
         with self._lock:

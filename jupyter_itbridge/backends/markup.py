@@ -71,15 +71,13 @@ def fit(
     if len(body) <= limit:
         return body, False
     total = len(text)
-    keep = total
-    for _ in range(8):  # the wrapper's fence length can change with the cut: converge
+    keep = max(0, limit - len(f"{head}\n\n{truncation_notice(total, total, where)}\n\n"))
+    for _ in range(8):  # the fence and the notice can change length with the cut: converge
         notice = truncation_notice(keep, total, where)
-        overhead = len(f"{head}\n\n{notice}\n\n") + len(wrapper(""))
-        keep = max(0, min(keep, limit - overhead))
         body = f"{head}\n\n{notice}\n\n{wrapper(text[:keep])}"
         if len(body) <= limit:
             return body, True
-        keep -= len(body) - limit
+        keep = max(0, keep - (len(body) - limit))
     return body[:limit], True
 
 

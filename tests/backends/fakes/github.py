@@ -56,7 +56,7 @@ class FakeGitHub(FakeAPI):
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.push_access = True  # False: labels on new issues are silently dropped
         self.search_lag = 0.0  # seconds before search sees a new issue
-        self.reply_delay = 0.0  # seconds between committing a create and answering it
+        self.reply_delays: list[float] = []  # per create: seconds between commit and answer
         self.on_create: Callable[[dict[str, Any]], None] | None = None  # after the commit
         self.rate_remaining = 5000
         self.free_answers = 0  # 304s
@@ -100,8 +100,8 @@ class FakeGitHub(FakeAPI):
                     self.requests.append(rec)
                 return Reply(403, dict(SECONDARY))
             reply = super().dispatch(rec)
-            if reply.status == 201 and rec.path.endswith("/issues") and self.reply_delay:
-                time.sleep(self.reply_delay)  # committed, but the answer comes late
+            if reply.status == 201 and rec.path.endswith("/issues") and self.reply_delays:
+                time.sleep(self.reply_delays.pop(0))  # committed, but the answer comes late
             return reply
         finally:
             with self._writes:
