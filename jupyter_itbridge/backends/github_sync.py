@@ -172,4 +172,3 @@ def messages(be: GitHubBackend, ref: TicketRef, since: float | None) -> list[Mes
         )
     out.sort(key=lambda m: m.created_at)
     return out
-

@@ -26,7 +26,6 @@ from ..backends.base import (
     CANCEL_COMMENT,
     Backend,
     BackendError,
-    OutgoingRequest,
     TicketRef,
     TicketStatus,
 )
@@ -34,7 +33,7 @@ from ..contract import RequestState
 from ..jsontypes import DueComment, StoredRequest
 from ..redact import redact
 from . import indoubt
-from .outgoing import backoff_delay, outgoing  # re-exported: tests and tools import them here
+from .outgoing import backoff_delay, outgoing  # noqa: F401 (re-exported: tests import them)
 from .store import DELIVERED, UNSUPPORTED, Store, TransitionError
 from .store_leases import lease_owner_id
 

@@ -38,7 +38,8 @@ def queued(store: Store) -> dict[str, Any]:
 
 
 def ours(fake: FakeGitHub, request_uuid: str) -> list[int]:
-    return [n for n, i in fake.issues.items() if f"itbridge-request-id: {request_uuid}" in i["body"]]
+    marker = f"itbridge-request-id: {request_uuid}"
+    return [n for n, i in fake.issues.items() if marker in i["body"]]
 
 
 def busy_repository(fake: FakeGitHub, lag: float) -> None:
@@ -126,4 +127,5 @@ async def test_crash_between_create_and_store_makes_one_issue(
     await outbox.drain(timeout=30)
     assert len(ours(fake_github, row["uuid"])) == 1, "the crash made a second issue"
     stored = store.get_request(row["uuid"])
-    assert (stored["state"], stored["ticket_id"]) == ("sent", str(ours(fake_github, row["uuid"])[0]))
+    (number,) = ours(fake_github, row["uuid"])
+    assert (stored["state"], stored["ticket_id"]) == ("sent", str(number))

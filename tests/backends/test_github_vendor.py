@@ -108,7 +108,9 @@ async def test_outbox_creates_serially_a_second_apart(fake_github: FakeGitHub, t
     outbox = Outbox(store, backend(fake_github), concurrency=4, sync_interval=0)
     await outbox.drain(timeout=30)
     assert fake_github.max_concurrent_writes == 1
-    gaps = [b - a for a, b in zip(fake_github.write_times, fake_github.write_times[1:])]
+    gaps = [
+        b - a for a, b in zip(fake_github.write_times, fake_github.write_times[1:], strict=False)
+    ]
     assert len(fake_github.write_times) == 3 and min(gaps) >= 0.95
     assert {store.get_request(r["uuid"])["state"] for r in rows} == {"sent"}
 

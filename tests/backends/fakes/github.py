@@ -272,7 +272,9 @@ class FakeGitHub(FakeAPI):
         if denied := self._repo_ok(owner, name):
             return denied
         since = req.q("since")
-        found = [c for c in self.comments.get(int(num), []) if not since or c["updated_at"] >= since]
+        found = [
+            c for c in self.comments.get(int(num), []) if not since or c["updated_at"] >= since
+        ]
         return self._page(req, found)
 
     def search(self, req: Recorded) -> Reply:
