@@ -273,7 +273,7 @@ class GitHubBackend(HTTPBackend):
         self.call(
             "POST",
             f"{self._repo_path}/issues/{ref.id}/comments",
-            json={"body": github_sync.comment_body(text, BODY_LIMIT)},
+            json={"body": markup.comment_body(text, BODY_LIMIT)},
             action="comment on the issue",
             target=f"repository {self.repo}",
             ok=(201,),

@@ -11,21 +11,16 @@ seen by this process are read once each (also conditionally).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from . import markup
 from .base import Message, TicketRef
 from .http import json_body
+from .markup import OUR_TAG, our_text
 
 if TYPE_CHECKING:
     from .github import GitHubBackend
-
-#: Hidden tag on every comment we post: how ``messages`` tells ours from IT's.
-OUR_TAG = "<!-- jupyter-itbridge -->"
-_PLAIN = re.compile(r"[\w\s.,;'?()+-]*")
 
 
 @dataclass
@@ -129,26 +124,10 @@ def statuses(be: GitHubBackend, refs: list[TicketRef]) -> dict[str, str]:
     return {n: cache.states[n] for n in wanted if n in cache.states}
 
 
-def comment_body(text: str, limit: int) -> str:
-    """Our comment: the hidden tag, then the text (literal unless it is plain prose)."""
-    if _PLAIN.fullmatch(text) and "\n" not in text.strip():
-        body = f"{text.strip()}\n\n{OUR_TAG}"
-        if len(body) <= limit:
-            return body
-    return markup.fit(OUR_TAG, text, limit)[0]
-
-
-def our_text(body: str) -> str:
-    """The text of a comment we posted, without our tag and fence."""
-    text = body.replace(OUR_TAG, "").strip()
-    match = re.fullmatch(r"(?s)(`{3,})text\n(.*)\n\1", text.split("\n\n", 1)[-1])
-    if text.startswith("[jupyter-itbridge: text cut"):
-        return text
-    return match.group(2) if match else text
-
-
 def messages(be: GitHubBackend, ref: TicketRef, since: float | None) -> list[Message]:
-    """Issue comments created after ``since``, oldest first; ours come back as the user's."""
+    """Issue comments created at or after ``since``, oldest first; ours come back as the
+    user's. GitHub's times have whole seconds: a comment in ``since``'s own second comes back
+    again rather than being lost (the store drops it by its id)."""
     query = {"per_page": "100"}
     if since is not None:
         query["since"] = iso(since)  # filters on updated_at: created_at is checked below
@@ -156,7 +135,7 @@ def messages(be: GitHubBackend, ref: TicketRef, since: float | None) -> list[Mes
     path = f"{be._repo_path}/issues/{ref.id}/comments"
     for item in be.pages(path, query, "read the issue's comments", 10):
         created = iso_time(item.get("created_at"))
-        if since is not None and created <= since:
+        if since is not None and created < since:
             continue
         body = str(item.get("body") or "")
         ours = OUR_TAG in body

@@ -21,6 +21,10 @@ import re
 _BACKTICK_RUN = re.compile(r"`+")
 _TILDE_RUN = re.compile(r"~+")
 _NOFORMAT = re.compile(r"\{noformat\}", re.IGNORECASE)
+_PLAIN = re.compile(r"[\w\s.,;'?()+-]*")
+#: Hidden tag (an HTML comment, not rendered) on every comment or note we post to GitHub or
+#: GitLab: how reading the conversation back tells ours from IT's.
+OUR_TAG = "<!-- jupyter-itbridge -->"
 
 
 def markdown_literal(text: str) -> str:
@@ -84,3 +88,19 @@ def fit(
 def strip_marker(text: str, marker: str) -> str:
     """``text`` without our marker line (it goes above the literal block instead)."""
     return "\n".join(line for line in text.split("\n") if line.strip() != marker).strip("\n")
+
+
+def comment_body(text: str, limit: int) -> str:
+    """Our comment: the hidden tag, then the text (literal unless it is plain prose)."""
+    if _PLAIN.fullmatch(text) and "\n" not in text.strip():
+        body = f"{text.strip()}\n\n{OUR_TAG}"
+        if len(body) <= limit:
+            return body
+    return fit(OUR_TAG, text, limit)[0]
+
+
+def our_text(body: str) -> str:
+    """The text of a comment we posted, without our tag and fence."""
+    text = body.replace(OUR_TAG, "").strip()
+    match = re.fullmatch(r"(?s)(`{3,})text\n(.*)\n\1", text)
+    return match.group(2) if match else text
