@@ -19,13 +19,13 @@ from traitlets import Bool, Float, Integer, List, Unicode
 from .base import Backend, BackendError, OutgoingRequest, TicketRef, env_default, short_marker
 
 
-
 def stable_message_id(request_uuid: str, from_addr: str) -> str:
     """The same ``Message-ID`` on every try of one request: SMTP is at-least-once (a send
     whose answer was lost is sent again), and desks and mail systems drop a message whose
     ``Message-ID`` they already have (RFC 5322 section 3.6.4: unique per message)."""
     domain = from_addr.rpartition("@")[2] or "jupyter-itbridge.invalid"
     return f"<itbridge.{request_uuid}@{domain}>"
+
 
 class EmailBackend(Backend):
     """Sends each request as one plain-text UTF-8 mail to the help desk address."""
