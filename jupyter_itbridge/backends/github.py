@@ -158,7 +158,7 @@ class GitHubBackend(HTTPBackend):
         """The token for this call: the App's installation token, or ``token``."""
         return self.app_tokens.current() if self.app_id else self.token
 
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:  # type: ignore[override]
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """Every call with the current bearer; writes one at a time, a second apart."""
         token = self.bearer()
         headers = dict(kwargs.pop("headers", None) or {})

@@ -17,6 +17,7 @@ Pure: imports nothing from the server, kernel or other backends (the Jira backen
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _BACKTICK_RUN = re.compile(r"`+")
 _TILDE_RUN = re.compile(r"~+")
@@ -70,7 +71,12 @@ def fit(
 ) -> tuple[str, bool]:
     """``head`` (the marker line), a blank line, then ``text`` wrapped as literal markup, cut
     so that the whole stays within ``limit`` characters. Returns ``(body, was_cut)``."""
-    wrapper = {"markdown": markdown_literal, "wiki": wiki_literal, "plain": str.rstrip}[wrap]
+    wrappers: dict[str, Callable[[str], str]] = {
+        "markdown": markdown_literal,
+        "wiki": wiki_literal,
+        "plain": str.rstrip,
+    }
+    wrapper = wrappers[wrap]
     body = f"{head}\n\n{wrapper(text)}"
     if len(body) <= limit:
         return body, False
