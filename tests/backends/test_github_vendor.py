@@ -180,3 +180,32 @@ def test_messages_are_it_comments_and_ours(fake_github: FakeGitHub):
     assert all(m.public for m in got) and got[0].created_at <= got[1].created_at
     again = be.messages(ref, since=got[-1].created_at)  # only its own second again
     assert again and all(m.created_at == got[-1].created_at for m in again)
+
+
+def test_requests_follow_githubs_openapi_description(fake_github: FakeGitHub):
+    """The fixture checks every request; here: the checker itself refuses what GitHub's
+    description does not allow, and the backend's usual calls are all checked."""
+    from backends.fakes.base import Recorded
+    from backends.fakes.openapi_check import OpenAPICheck
+
+    check = OpenAPICheck("github-rest-api-subset.yaml")
+    path = "/repos/corp/it-requests/issues"
+    assert check(Recorded("GET", path, {"state": ["all"], "per_page": ["100"]}, {}, b"")) is None
+    bad_query = Recorded("GET", path, {"labels_any": ["x"]}, {}, b"")
+    assert "'labels_any' is not in the API" in (check(bad_query) or "")
+    bad_state = Recorded("GET", path, {"state": ["everything"]}, {}, b"")
+    assert "state='everything'" in (check(bad_state) or "")
+    bad_body = Recorded("POST", path, {}, {}, b'{"title": "t", "labels": "itbridge"}')
+    assert "request body" in (check(bad_body) or "")
+    assert "request body" in (check(Recorded("POST", path, {}, {}, b'{"body": "x"}')) or "")
+
+    be = backend(fake_github)
+    ref = be.create(make_request())
+    be.find("no-such-uuid")
+    be.statuses([ref])
+    be.comment(ref, "thanks")
+    be.messages(ref, since=1.0)
+    checker = fake_github.validator
+    assert isinstance(checker, OpenAPICheck) and checker.checked == 4  # create, list, comments
+    assert "GET /search/issues" in checker.unchecked  # outside the vendored subset
+    assert fake_github.invalid == []
