@@ -19,6 +19,7 @@ from ..secretmask import SecretMask
 
 #: Words in a trait name that make its value a secret to mask in admin messages.
 SECRET_TRAIT_WORDS = ("token", "password", "secret", "private_key", "api_key")
+NOT_SECRET_SUFFIXES = ("_url", "_path", "_file", "_endpoint", "_header", "_env")
 
 #: The system comment that tells a ticket its requester cancelled (the ``hub`` backend turns it
 #: into a cancel at the relay instead of a comment).
@@ -179,6 +180,8 @@ class Backend(LoggingConfigurable):
         """Every configured secret (traits named like a token, password or key), for masking."""
         out = []
         for name in self.trait_names():
+            if name.endswith(NOT_SECRET_SUFFIXES):
+                continue  # token_url, private_key_file: where a secret is, not the secret
             if any(word in name for word in SECRET_TRAIT_WORDS):
                 value = getattr(self, name, "")
                 if isinstance(value, str) and value:
