@@ -134,7 +134,7 @@ def test_sync_without_changes_costs_no_rate_limit(fake_github: FakeGitHub):
 def test_github_app_installation_tokens_are_bought_and_renewed(fake_github: FakeGitHub):
     private, public = new_app_key()
     fake_github.app = {"app_id": "Iv1.abc123", "installation_id": 77, "public_key": public}
-    fake_github.token_ttl = 302.0  # expires 2 s after the renewal margin starts
+    fake_github.token_ttl = 305.0  # the renewal margin (300 s) starts 5 s after buying
     be = backend(
         fake_github,
         token="",
@@ -148,7 +148,7 @@ def test_github_app_installation_tokens_are_bought_and_renewed(fake_github: Fake
     assert used.startswith("Bearer ghs_installation")
     be.find("x")  # still valid: no second token
     assert fake_github.count("POST", r"/app/installations/77/access_tokens") == 1
-    time.sleep(2.2)
+    time.sleep(5.2)
     be.status(first)
     assert fake_github.count("POST", r"/app/installations/77/access_tokens") == 2
     assert be.describe()["auth"] == "app"
