@@ -18,23 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from backends.fakes.github import FakeGitHub
+from backends.helpers import queued
 
 from jupyter_itbridge.backends.github import GitHubBackend
 from jupyter_itbridge.server.outbox import Outbox
 from jupyter_itbridge.server.store import Store
-
-
-def queued(store: Store) -> dict[str, Any]:
-    return store.insert_request(
-        user="alice",
-        summary="Please install pyspark",
-        body="",
-        draft={},
-        backend="github",
-        kind="missing_package",
-        subject="pyspark",
-        body_factory=lambda u: f"No module named 'pyspark'\n\nitbridge-request-id: {u}",
-    )
 
 
 def ours(fake: FakeGitHub, request_uuid: str) -> list[int]:
@@ -56,7 +44,7 @@ def backend(fake: FakeGitHub, **kw: Any) -> GitHubBackend:
 
 async def test_timed_out_create_is_found_not_repeated(fake_github: FakeGitHub, tmp_path: Path):
     store = Store(str(tmp_path / "s.sqlite3"))
-    row = queued(store)
+    row = queued(store, "github", body="No module named 'pyspark'")
     busy_repository(fake_github, lag=2.0)
     fake_github.reply_delays = [1.5]  # committed, answered after our 0.5 s timeout
     be = backend(fake_github, timeout=0.5, consistency_window=3.0)
@@ -74,7 +62,7 @@ async def test_timed_out_create_is_found_not_repeated(fake_github: FakeGitHub, t
 async def test_refused_create_is_not_in_doubt(fake_github: FakeGitHub, tmp_path: Path):
     """A clear refusal (422) cannot have landed: no waiting window before the next try."""
     store = Store(str(tmp_path / "s.sqlite3"))
-    row = queued(store)
+    row = queued(store, "github", body="No module named 'pyspark'")
     fake_github.fail_next(422, {"message": "Validation Failed"})
     be = backend(fake_github, consistency_window=3600.0)
     await Outbox(store, be, sync_interval=0).deliver(row)
@@ -102,7 +90,7 @@ async def test_crash_between_create_and_store_makes_one_issue(
 ):
     path = str(tmp_path / "s.sqlite3")
     store = Store(path)
-    row = queued(store)
+    row = queued(store, "github", body="No module named 'pyspark'")
     busy_repository(fake_github, lag=2.0)
     seed_others = fake_github.on_create
     server: list[subprocess.Popen[bytes]] = []

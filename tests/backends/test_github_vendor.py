@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from backends.fakes.github import BODY_LIMIT, FakeGitHub
 from backends.fakes.github_jwt import new_app_key
-from backends.helpers import make_request
+from backends.helpers import make_request, queued
 
 from jupyter_itbridge.backends.base import BackendError, TicketRef
 from jupyter_itbridge.backends.github import GitHubBackend
@@ -25,19 +25,6 @@ from jupyter_itbridge.server.store import Store
 def backend(fake: FakeGitHub, **kw) -> GitHubBackend:
     return GitHubBackend(
         **({"url": fake.url, "token": fake.token, "repo": fake.repo, "retries": 0} | kw)
-    )
-
-
-def queued(store: Store, summary: str = "Please install pyspark", body: str = "") -> dict:
-    return store.insert_request(
-        user="alice",
-        summary=summary,
-        body="",
-        draft={},
-        backend="github",
-        kind="missing_package",
-        subject="pyspark",
-        body_factory=lambda u: f"{body or summary}\n\nitbridge-request-id: {u}",
     )
 
 
@@ -104,7 +91,7 @@ def test_secondary_limit_without_retry_after_waits_a_minute(fake_github: FakeGit
 
 async def test_outbox_creates_serially_a_second_apart(fake_github: FakeGitHub, tmp_path: Path):
     store = Store(str(tmp_path / "s.sqlite3"))
-    rows = [queued(store, f"request {i}") for i in range(3)]
+    rows = [queued(store, "github", f"request {i}") for i in range(3)]
     outbox = Outbox(store, backend(fake_github), concurrency=4, sync_interval=0)
     await outbox.drain(timeout=30)
     assert fake_github.max_concurrent_writes == 1

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from backends.fakes.gitlab import FakeGitLab
 from backends.fakes.jira import FakeJira
+from backends.helpers import queued
 
 from jupyter_itbridge.backends.gitlab import GitLabBackend
 from jupyter_itbridge.backends.jira import JiraBackend
@@ -42,17 +43,6 @@ def test_mask_covers_raw_quoted_base64_and_pem_lines():
     assert mask(None) == "" and not SecretMask()
 
 
-def _filed(store: Store) -> dict:
-    return store.insert_request(
-        user="alice",
-        summary="Please install pyspark",
-        body="",
-        draft={},
-        backend="x",
-        body_factory=lambda u: f"body\n\nitbridge-request-id: {u}",
-    )
-
-
 async def test_echoed_token_is_masked_everywhere(
     fake_gitlab: FakeGitLab, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ):
@@ -61,7 +51,7 @@ async def test_echoed_token_is_masked_everywhere(
     store = Store(str(tmp_path / "s.sqlite3"))
     outbox = Outbox(store, be, sync_interval=0)
     service = RequestService(store, be, outbox)
-    row = _filed(store)
+    row = queued(store, "x")
     echo = {"message": f"403 Forbidden - token {PLAIN_TOKEN} lacks the api scope"}
     fake_gitlab.fail_next(403, echo, times=2)
     with caplog.at_level(logging.DEBUG):
@@ -95,7 +85,7 @@ async def test_echoed_basic_form_is_masked_in_comment_errors(fake_jira: FakeJira
     )
     basic = base64.b64encode(f"{fake_jira.email}:{fake_jira.api_token}".encode()).decode()
     store = Store(str(tmp_path / "s.sqlite3"))
-    row = _filed(store)
+    row = queued(store, "x")
     store.update_fields(row["uuid"], ticket_id="IT-1")
     store.transition(row["uuid"], "sent", ticket_id="IT-1")
     store.add_comment(row["uuid"], "alice", "user", "+1")
