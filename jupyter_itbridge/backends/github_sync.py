@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .base import Message, TicketRef
 from .http import json_body
@@ -33,6 +33,10 @@ class SyncCache:
     since: str | None = None
     list_etag: str | None = None
     free_answers: int = 0  # 304s: answers that cost no rate limit
+    #: (issue, since) -> (ETag, comments) of the last comments answer
+    comment_answers: dict[tuple[str, str], tuple[str, list[dict[str, Any]]]] = field(
+        default_factory=dict
+    )
 
 
 def iso_time(value: str | None) -> float:
@@ -124,16 +128,46 @@ def statuses(be: GitHubBackend, refs: list[TicketRef]) -> dict[str, str]:
     return {n: cache.states[n] for n in wanted if n in cache.states}
 
 
+def _comments(be: GitHubBackend, num: str, query: dict[str, str]) -> list[dict[str, Any]]:
+    """The issue's comments for ``query``; the same question again while nothing changed is a
+    free 304 (its answer is kept with its ETag)."""
+    from .github import _NEXT
+
+    cache = be.sync_cache
+    key = (num, query.get("since", ""))
+    known = cache.comment_answers.get(key)
+    path = f"{be._repo_path}/issues/{num}/comments"
+    resp = be.call(
+        "GET",
+        path,
+        action="read the issue's comments",
+        target=f"repository {be.repo}",
+        ok=(200, 304),
+        params=query,
+        headers={"If-None-Match": known[0]} if known else {},
+    )
+    if resp.status_code == 304 and known:
+        cache.free_answers += 1
+        return known[1]
+    items = list(json_body(resp, "read the issue's comments") or [])
+    match = _NEXT.search(resp.headers.get("Link", ""))
+    if match:  # more than a page: read the rest, keep nothing (a rare, long thread)
+        items += list(be.pages(match.group(1), None, "read the issue's comments", 9))
+    elif resp.headers.get("ETag"):
+        cache.comment_answers[key] = (resp.headers["ETag"], items)
+    return items
+
+
 def messages(be: GitHubBackend, ref: TicketRef, since: float | None) -> list[Message]:
     """Issue comments created at or after ``since``, oldest first; ours come back as the
     user's. GitHub's times have whole seconds: a comment in ``since``'s own second comes back
-    again rather than being lost (the store drops it by its id)."""
+    again rather than being lost (the store drops it by its id). Asked conditionally: an
+    unchanged thread costs no rate limit."""
     query = {"per_page": "100"}
     if since is not None:
         query["since"] = iso(since)  # filters on updated_at: created_at is checked below
     out: list[Message] = []
-    path = f"{be._repo_path}/issues/{ref.id}/comments"
-    for item in be.pages(path, query, "read the issue's comments", 10):
+    for item in _comments(be, str(ref.id), query):
         created = iso_time(item.get("created_at"))
         if since is not None and created < since:
             continue

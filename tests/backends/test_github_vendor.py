@@ -167,6 +167,11 @@ def test_messages_are_it_comments_and_ours(fake_github: FakeGitHub):
     assert all(m.public for m in got) and got[0].created_at <= got[1].created_at
     again = be.messages(ref, since=got[-1].created_at)  # only its own second again
     assert again and all(m.created_at == got[-1].created_at for m in again)
+    spent = fake_github.rate_remaining
+    assert be.messages(ref, since=got[-1].created_at) == again  # unchanged: a free 304
+    assert fake_github.rate_remaining == spent
+    fake_github.it_comment(1, "Done, restart your kernel.")
+    assert be.messages(ref, since=got[-1].created_at)[-1].text == "Done, restart your kernel."
 
 
 def test_requests_follow_githubs_openapi_description(fake_github: FakeGitHub):
