@@ -20,6 +20,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from .base import BackendError
+
 #: Renew this many seconds before the installation token expires (a call may be slow).
 RENEW_MARGIN = 300.0
 #: JWT lifetime: GitHub refuses more than 10 minutes; stay under it.
@@ -32,8 +34,15 @@ def _b64url(data: bytes) -> str:
 
 def app_jwt(app_id: str, private_key_pem: str, now: float | None = None) -> str:
     """The App's JWT, signed RS256 with its private key."""
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    try:
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    except ImportError:
+        raise BackendError(
+            "GitHubBackend.app_id needs the Python package 'cryptography' to sign the App's "
+            "JWT: pip install 'jupyter-itbridge[github-app]'.",
+            retryable=False,
+        ) from None
 
     now = int(time.time() if now is None else now)
     header = {"alg": "RS256", "typ": "JWT"}
@@ -41,9 +50,16 @@ def app_jwt(app_id: str, private_key_pem: str, now: float | None = None) -> str:
     signing_input = ".".join(
         _b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (header, payload)
     )
-    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+    try:
+        key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+    except (ValueError, TypeError):
+        key = None
     if not isinstance(key, rsa.RSAPrivateKey):
-        raise ValueError("the GitHub App private key is not an RSA key")
+        raise BackendError(
+            "GitHubBackend.app_private_key is not an unencrypted RSA private key in PEM "
+            "(download a new one from the App's settings).",
+            retryable=False,
+        )
     signature = key.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
     return f"{signing_input}.{_b64url(signature)}"
 

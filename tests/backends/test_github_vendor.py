@@ -152,6 +152,11 @@ def test_github_app_refused_key_is_a_config_error(fake_github: FakeGitHub):
         be.create(make_request())
     assert not err.value.retryable and "GitHubBackend.app_private_key" in err.value.admin_message
     assert other.splitlines()[1] not in err.value.admin_message
+    be.app_private_key = "not a key"
+    be._app = None
+    with pytest.raises(BackendError, match="not an unencrypted RSA private key") as err:
+        be.find("x")
+    assert not err.value.retryable
 
 
 def test_messages_are_it_comments_and_ours(fake_github: FakeGitHub):
