@@ -95,7 +95,7 @@ def check_backend(backend: Any) -> tuple[bool, str]:
     except BackendError as err:
         return False, mask(err.admin_message.rstrip(".") + ".")
     except Exception as err:  # a backend bug: say which, never a traceback with secrets
-        reason = mask(redact(" ".join(str(err).split())))[:200]
+        reason = redact(mask(" ".join(str(err).split())))[:200]
         return False, f"{type(backend).__name__}.check() failed ({type(err).__name__}: {reason})."
     return True, mask(str(message))
 

@@ -286,7 +286,7 @@ class Outbox:
             )
 
     def _record_failure(self, row: StoredRequest, attempts: int, err: BackendError) -> None:
-        message = self.backend.mask(redact(err.admin_message))[:2000]
+        message = redact(self.backend.mask(err.admin_message))[:2000]
         # An HTTP answer below 500 means the system is up (it rejected us); else unreachable.
         self.reachable = err.status is not None and err.status < 500
         self.last_error = message
@@ -340,7 +340,7 @@ class Outbox:
             backend_error = err if isinstance(err, BackendError) else None
             retry_after = backend_error.retry_after if backend_error else None
             detail = backend_error.admin_message if backend_error else ""
-            message = self.backend.mask(redact(detail or f"{type(err).__name__}: {err}"))
+            message = redact(self.backend.mask(detail or f"{type(err).__name__}: {err}"))
             delay = backoff_delay(attempts, self.base_delay, self.max_delay, self.rng, retry_after)
             if backend_error is not None and not backend_error.retryable:
                 delay = max(delay, self.config_error_delay)
@@ -367,8 +367,8 @@ class Outbox:
             except asyncio.CancelledError:
                 raise
             except Exception as err:
-                text = redact(f"status sync: {type(err).__name__}: {err}")
-                self.last_error = self.backend.mask(text)[:2000]
+                text = self.backend.mask(f"status sync: {type(err).__name__}: {err}")
+                self.last_error = redact(text)[:2000]
                 log.warning("jupyter-itbridge: %s", self.last_error)
             await asyncio.sleep(self.sync_interval)
 
