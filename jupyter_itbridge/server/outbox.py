@@ -241,6 +241,7 @@ class Outbox:
         waited = indoubt.wait_in_doubt(self.store, self.backend, row, self.lease_owner)
         if waited is not None and waited[1] is not None:
             self.last_error = waited[1]["last_error"]
+            log.warning("jupyter-itbridge: %s", self.last_error)
             self._changed(waited[1], waited[0])
         return waited is not None
 
