@@ -11,10 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from traitlets import default
+from traitlets import Float, default
 from traitlets.config import LoggingConfigurable
 
 from ..contract import MARKER_PREFIX, MessageRole
+from ..secretmask import SecretMask
+
+#: Words in a trait name that make its value a secret to mask in admin messages.
+SECRET_TRAIT_WORDS = ("token", "password", "secret", "private_key", "api_key")
+NOT_SECRET_SUFFIXES = ("_url", "_path", "_file", "_endpoint", "_header", "_env")
 
 #: The system comment that tells a ticket its requester cancelled (the ``hub`` backend turns it
 #: into a cancel at the relay instead of a comment).
@@ -112,6 +117,9 @@ class BackendError(Exception):
 
     ``retryable``: try again later (5xx, 429, network). ``retry_after``: seconds the server asked
     us to wait. ``admin_message``: one precise sentence for the admin (never contains a secret).
+    ``in_doubt``: the call may have taken effect although we got no answer (a read timeout or
+    a dropped connection after the request was sent, a 5xx): a create that fails so is "in
+    doubt" and is not simply sent again (see ``Outbox``). None: decided from ``status``.
     """
 
     def __init__(
@@ -121,12 +129,16 @@ class BackendError(Exception):
         retryable: bool = True,
         retry_after: float | None = None,
         status: int | None = None,
+        in_doubt: bool | None = None,
     ) -> None:
         super().__init__(admin_message)
         self.admin_message = admin_message
         self.retryable = retryable
         self.retry_after = retry_after
         self.status = status
+        if in_doubt is None:  # an answer below 500 is a refusal: nothing was created
+            in_doubt = status is not None and (status >= 500 or status == 408)
+        self.in_doubt = in_doubt
 
 
 class Backend(LoggingConfigurable):
@@ -149,6 +161,41 @@ class Backend(LoggingConfigurable):
 
     #: True when ``messages`` reads the ticket's conversation (IT's replies come back).
     can_message: ClassVar[bool] = False
+    #: Default of ``consistency_window``: seconds after a create until ``find`` is sure to
+    #: see it (0: ``find`` reads what it wrote at once).
+    default_consistency_window: ClassVar[float] = 0.0
+
+    consistency_window = Float(
+        help="""Seconds after a create until ``find`` is sure to see the new ticket. When a
+        create's answer is lost (timeout, crash), the outbox keeps looking with ``find`` for
+        this long before it creates again, so an eventually consistent search never makes a
+        duplicate. Default: per backend (see docs/backends.md).""",
+    ).tag(config=True)
+
+    @default("consistency_window")
+    def _default_consistency_window(self) -> float:
+        return self.default_consistency_window
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret (traits named like a token, password or key), for masking."""
+        out = []
+        for name in self.trait_names():
+            if name.endswith(NOT_SECRET_SUFFIXES):
+                continue  # token_url, private_key_file: where a secret is, not the secret
+            if any(word in name for word in SECRET_TRAIT_WORDS):
+                value = getattr(self, name, "")
+                if isinstance(value, str) and value:
+                    out.append(value)
+        return out
+
+    def basic_pairs(self) -> list[tuple[str, str]]:
+        """``(user, password)`` pairs sent as HTTP Basic (masked in their base64 form too)."""
+        return []
+
+    @property
+    def mask(self) -> SecretMask:
+        """Masks this backend's configured secrets in a message meant for admins."""
+        return SecretMask(self.secret_values(), self.basic_pairs())
 
     def create(self, request: OutgoingRequest) -> TicketRef:
         raise NotImplementedError

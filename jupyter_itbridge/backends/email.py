@@ -11,12 +11,20 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid
+from email.utils import formataddr, formatdate
 from typing import Any
 
 from traitlets import Bool, Float, Integer, List, Unicode
 
 from .base import Backend, BackendError, OutgoingRequest, TicketRef, env_default, short_marker
+
+
+def stable_message_id(request_uuid: str, from_addr: str) -> str:
+    """The same ``Message-ID`` on every try of one request: SMTP is at-least-once (a send
+    whose answer was lost is sent again), and desks and mail systems drop a message whose
+    ``Message-ID`` they already have (RFC 5322 section 3.6.4: unique per message)."""
+    domain = from_addr.rpartition("@")[2] or "jupyter-itbridge.invalid"
+    return f"<itbridge.{request_uuid}@{domain}>"
 
 
 class EmailBackend(Backend):
@@ -95,8 +103,7 @@ class EmailBackend(Backend):
                 "EmailBackend.from_addr and EmailBackend.to_addrs must be set.", retryable=False
             )
         msg = EmailMessage()
-        domain = self.from_addr.rpartition("@")[2] or None
-        msg["Message-ID"] = make_msgid(idstring=request.uuid[:8], domain=domain)
+        msg["Message-ID"] = stable_message_id(request.uuid, self.from_addr)
         msg["Date"] = formatdate(localtime=True)
         msg["From"] = formataddr((self.from_name, self.from_addr))
         msg["To"] = ", ".join(self.to_addrs)

@@ -1,19 +1,32 @@
 """GitLab issues (gitlab.com or self-managed), found by the description marker line.
 
-Contract-tested against a loopback fake of the documented endpoints, not against live GitLab.
+Follows https://docs.gitlab.com/api/issues/ (create, list with ``search``/``in``/``iids[]``),
+https://docs.gitlab.com/api/notes/ (issue notes, ``system`` and ``internal`` ones),
+https://docs.gitlab.com/api/project_markdown_uploads/ (the full text of a cut description),
+https://docs.gitlab.com/development/issuable-like-models/ (title 255 characters, description
+1 MB) and https://docs.gitlab.com/administration/settings/rate_limit_on_issues_creation/
+(a 429 may carry neither ``Retry-After`` nor ``RateLimit-Reset``: "available after one
+minute"). Contract-tested against a loopback fake, not against live GitLab.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import quote
 
 from traitlets import List, Unicode, default
 
-from .base import BackendError, OutgoingRequest, TicketRef, body_marker, env_default
-from .http import HTTPBackend, json_body
+from . import markup
+from .base import BackendError, Message, OutgoingRequest, TicketRef, body_marker, env_default
+from .http import HTTPBackend, json_body, origin, parse_retry_after
 
 BATCH = 100
+#: GitLab's description and note limit (``MAX_TEXT_SIZE_LIMIT``, 1,000,000 characters).
+BODY_LIMIT = 1_000_000
+TITLE_LIMIT = 255
+#: A 429 without any header: the endpoint is "available after one minute".
+RATE_LIMIT_WAIT = 60.0
 
 
 class GitLabBackend(HTTPBackend):
@@ -22,6 +35,9 @@ class GitLabBackend(HTTPBackend):
     name = "gitlab"
     can_find = True
     can_sync = True
+    can_message = True
+    #: Issue list search reads the database: a new issue is found at once.
+    default_consistency_window = 0.0
 
     @default("url")
     def _default_url(self) -> str:
@@ -66,6 +82,22 @@ class GitLabBackend(HTTPBackend):
     def _target(self) -> str:
         return f"project {self.project!r}"
 
+    def response_error(self, resp: Any, *, action: str, target: str) -> BackendError:
+        """A 429 waits for ``Retry-After``, else ``RateLimit-Reset``, else a minute."""
+        if resp.status_code != 429:
+            return super().response_error(resp, action=action, target=target)
+        wait = parse_retry_after(resp.headers.get("Retry-After"))
+        reset = resp.headers.get("RateLimit-Reset", "")
+        if wait is None:
+            wait = max(0.0, int(reset) - time.time()) if reset.isdigit() else RATE_LIMIT_WAIT
+        return BackendError(
+            f"{origin(self.url)} is rate limiting jupyter-itbridge (HTTP 429) while trying to "
+            f"{action}; retrying in {wait:.0f}s",
+            retryable=True,
+            retry_after=wait,
+            status=429,
+        )
+
     def _ref(self, issue: dict[str, Any]) -> TicketRef:
         return TicketRef(id=str(issue["iid"]), url=issue.get("web_url"))
 
@@ -77,6 +109,28 @@ class GitLabBackend(HTTPBackend):
         return "acknowledged" if issue.get("assignees") or issue.get("assignee") else "sent"
 
     # -- interface ---------------------------------------------------------------------------
+    def description(self, request: OutgoingRequest) -> str:
+        """Marker first, then the text as a literal code block; a text over the limit is cut
+        with a visible notice linking to the whole text, uploaded to the project."""
+        text = markup.strip_marker(request.body, request.marker)
+        body, cut = markup.fit(request.marker, text, BODY_LIMIT)
+        if cut:
+            link = self.upload(f"itbridge-{request.uuid}.txt", text)
+            body = markup.fit(request.marker, text, BODY_LIMIT, where=f"the full text: {link}")[0]
+        return body
+
+    def upload(self, filename: str, text: str) -> str:
+        """Upload ``text`` to the project; returns GitLab's Markdown link to it."""
+        resp = self.call(
+            "POST",
+            f"{self._proj}/uploads",
+            action="upload the full request text",
+            target=self._target,
+            ok=(201,),
+            files={"file": (filename, text.encode(), "text/plain")},
+        )
+        return str((json_body(resp, "upload the full request text") or {}).get("markdown") or "")
+
     def create(self, request: OutgoingRequest) -> TicketRef:
         resp = self.call(
             "POST",
@@ -85,8 +139,8 @@ class GitLabBackend(HTTPBackend):
             target=self._target,
             ok=(201,),
             json={
-                "title": request.summary[:250],
-                "description": request.body_with_marker,
+                "title": request.summary[:TITLE_LIMIT],
+                "description": self.description(request),
                 "labels": ",".join([self.label, *self.extra_labels]),
             },
         )
@@ -141,11 +195,47 @@ class GitLabBackend(HTTPBackend):
         self.call(
             "POST",
             f"{self._proj}/issues/{ref.id}/notes",
-            json={"body": text},
+            json={"body": markup.comment_body(text, BODY_LIMIT)},
             action="comment on the issue",
             target=self._target,
             ok=(201,),
         )
+
+    def messages(self, ref: TicketRef, since: float | None = None) -> list[Message]:
+        """Notes at or after ``since``, oldest first, without system notes ("changed the
+        label"); internal notes come back non-public, ours as the user's. Same-second notes
+        come back again rather than being lost (the store drops them by id)."""
+        from .github_sync import iso_time
+
+        out: list[Message] = []
+        path: str | None = f"{self._proj}/issues/{ref.id}/notes"
+        query: dict[str, str] | None = {"sort": "asc", "order_by": "created_at", "per_page": "100"}
+        for _ in range(20):
+            if not path:
+                break
+            resp = self.call(
+                "GET", path, params=query, action="read the issue's notes", target=self._target
+            )
+            for note in json_body(resp, "read the issue's notes") or []:
+                created = iso_time(note.get("created_at"))
+                if note.get("system") or (since is not None and created < since):
+                    continue
+                body = str(note.get("body") or "")
+                ours = markup.OUR_TAG in body
+                out.append(
+                    Message(
+                        id=str(note.get("id")),
+                        role="user" if ours else "it",
+                        author=str((note.get("author") or {}).get("username") or ""),
+                        text=markup.our_text(body) if ours else body,
+                        created_at=created,
+                        public=not (note.get("internal") or note.get("confidential")),
+                    )
+                )
+            page = resp.headers.get("X-Next-Page", "")
+            path = path if page.isdigit() else None
+            query = {**(query or {}), "page": page}
+        return out
 
     def check(self) -> str:
         resp = self.call(
@@ -165,4 +255,5 @@ class GitLabBackend(HTTPBackend):
             "project": self.project,
             "label": self.label,
             "auth": "token" if self.token else "none",
+            "consistency_window": self.consistency_window,
         }

@@ -186,6 +186,16 @@ def network_error(
 ) -> BackendError:
     """A connection failure or timeout: always retryable, names the host, not the path."""
     where = origin(url)
+    # Refused, unresolvable, TLS failed, connect timed out, the proxy refused: the request
+    # never reached the ticket system.
+    sent = not isinstance(
+        exc,
+        (
+            requests.exceptions.SSLError,
+            requests.exceptions.ConnectTimeout,
+            requests.exceptions.ProxyError,
+        ),
+    ) and not _never_connected(exc)
     if isinstance(exc, requests.exceptions.ProxyError):
         reason = "refused the credentials" if "407" in str(exc) else "could not be reached"
         what = (
@@ -201,7 +211,24 @@ def network_error(
         what = f"{where} timed out while trying to {action}"
     else:
         what = f"Could not connect to {where} while trying to {action}"
-    return BackendError(f"{what}; will retry", retryable=True)
+    return BackendError(f"{what}; will retry", retryable=True, in_doubt=sent)
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """True when urllib3 says no connection was made (nothing was sent)."""
+    # urllib3 2's NameResolutionError is a NewConnectionError (1.26 has only the latter)
+    from urllib3.exceptions import NewConnectionError
+
+    seen: BaseException | None = exc
+    for _ in range(6):  # requests wraps urllib3's MaxRetryError, which wraps the reason
+        if seen is None:
+            return False
+        if isinstance(seen, NewConnectionError):
+            return True
+        reason = getattr(seen, "reason", None)
+        inner = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = reason if isinstance(reason, BaseException) else inner
+    return False
 
 
 class HTTPBackend(Backend):
@@ -352,7 +379,7 @@ class HTTPBackend(Backend):
         if resp.status_code == 401 and extra:  # a revoked or early-expired short-lived token
             resp = self._send(method, url, action, self.dynamic_auth(refresh=True), kwargs)
         if resp.status_code not in set(ok):
-            err = self.response_error(resp, action=action, target=target)
+            err = self.masked(self.response_error(resp, action=action, target=target))
             self.log.warning("itbridge %s: %s", self.name, err.admin_message)
             raise err
         return resp
@@ -368,7 +395,8 @@ class HTTPBackend(Backend):
             self.log.warning(
                 "itbridge %s: %s %s failed: %s", self.name, method, origin(url), type(exc).__name__
             )
-            raise network_error(exc, url, action, f"{type(self).__name__}.ca_bundle") from None
+            err = network_error(exc, url, action, f"{type(self).__name__}.ca_bundle")
+            raise self.masked(err) from None
 
     def basic_pairs(self) -> list[tuple[str, str]]:
         """``(user, password)`` pairs this backend sends as HTTP Basic (its own credentials,
@@ -389,6 +417,12 @@ class HTTPBackend(Backend):
             "ca_bundle": self.ca_bundle or None,
             "client_cert": bool(self.client_cert),
         }
+
+    def masked(self, err: BackendError) -> BackendError:
+        """The error with every configured secret masked: an error body may echo one."""
+        err.admin_message = self.mask(err.admin_message)
+        err.args = (err.admin_message,)
+        return err
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "url": self.url}

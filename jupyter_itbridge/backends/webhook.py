@@ -20,6 +20,8 @@ from .base import BackendError, OutgoingRequest, TicketRef, env_default
 from .http import HTTPBackend, origin
 
 SIGNATURE_HEADER = "X-ITBridge-Signature"
+#: The delivery id header: one value per request, on every try (see docs/backends.md).
+DELIVERY_HEADER = "X-ITBridge-Delivery-ID"
 
 
 class _RedactSecretPaths(logging.Filter):
@@ -58,6 +60,7 @@ def generic_payload(request: OutgoingRequest) -> dict[str, Any]:
     return {
         "event": "itbridge.request.created",
         "request_id": request.uuid,
+        "delivery_id": request.uuid,  # the same on every try: receivers drop repeats by it
         "summary": request.summary,
         "body": request.body,
         "user": request.user,
@@ -166,6 +169,7 @@ class WebhookBackend(HTTPBackend):
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "Idempotency-Key": request.uuid,
+            DELIVERY_HEADER: request.uuid,  # stable across retries (delivery is at-least-once)
         }
         if self.flavor == "generic":
             headers["X-ITBridge-Request-ID"] = request.uuid

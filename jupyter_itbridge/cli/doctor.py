@@ -89,14 +89,15 @@ def check_backend(backend: Any) -> tuple[bool, str]:
     """Connectivity and credentials via ``backend.check()`` (one sentence either way)."""
     from ..backends.base import BackendError
 
+    mask = getattr(backend, "mask", str)  # masks configured secrets an error may echo
     try:
         message = backend.check()
     except BackendError as err:
-        return False, err.admin_message.rstrip(".") + "."
+        return False, mask(err.admin_message.rstrip(".") + ".")
     except Exception as err:  # a backend bug: say which, never a traceback with secrets
-        reason = redact(" ".join(str(err).split()))[:200]
+        reason = redact(mask(" ".join(str(err).split())))[:200]
         return False, f"{type(backend).__name__}.check() failed ({type(err).__name__}: {reason})."
-    return True, str(message)
+    return True, mask(str(message))
 
 
 def _existing_ancestor(path: str) -> str:

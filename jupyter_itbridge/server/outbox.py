@@ -26,13 +26,14 @@ from ..backends.base import (
     CANCEL_COMMENT,
     Backend,
     BackendError,
-    OutgoingRequest,
     TicketRef,
     TicketStatus,
 )
 from ..contract import RequestState
 from ..jsontypes import DueComment, StoredRequest
 from ..redact import redact
+from . import indoubt
+from .outgoing import backoff_delay, outgoing  # noqa: F401 (re-exported: tests import them)
 from .store import DELIVERED, UNSUPPORTED, Store, TransitionError
 from .store_leases import lease_owner_id
 
@@ -47,38 +48,6 @@ OnChange = Callable[[StoredRequest, str], Any]
 DEFAULT_LEASE = 60.0
 #: Lease columns cleared when a delivery try ends, whatever its outcome.
 RELEASED = {"lease_owner": None, "lease_expires_at": None}
-
-
-def backoff_delay(
-    attempts: int, base: float, cap: float, rng: random.Random, retry_after: float | None = None
-) -> float:
-    """Exponential backoff with "equal jitter"; never sooner than the server's Retry-After."""
-    exp = min(cap, base * (2 ** max(0, attempts - 1)))
-    delay = exp / 2 + rng.uniform(0, exp / 2)
-    if retry_after is not None:
-        delay = max(delay, float(retry_after))
-    return delay
-
-
-def outgoing(row: StoredRequest) -> OutgoingRequest:
-    """The stored row as a backend sees it (already redacted when stored)."""
-    draft = row.get("draft") or {}
-    return OutgoingRequest(
-        uuid=row["uuid"],
-        summary=row["summary"],
-        body=row["body"],
-        user=row["user"],
-        kind=row.get("kind"),
-        subject=row.get("subject"),
-        fingerprint=row.get("fingerprint"),
-        urgency=row["urgency"],
-        extra={
-            "request_id": row["id"],
-            "notebook_path": draft.get("notebook_path"),
-            "environment": draft.get("environment") or {},
-            "draft": draft,  # the whole filed draft (the hub backend forwards it as is)
-        },
-    )
 
 
 class Outbox:
@@ -252,20 +221,35 @@ class Outbox:
                     log.info("jupyter-itbridge: request #%s: lease lost, not created", row["id"])
                     return
             if ref is None:
-                ref = await self._call(self.backend.create, outgoing(row))
+                if self._wait_in_doubt(row):
+                    return
+                ref = await self._create(row)
         except BackendError as err:
             self._record_failure(row, attempts, err)
             return
         except Exception as err:  # a backend bug: keep retrying, tell the admin precisely
-            wrapped = BackendError(f"{type(err).__name__}: {err}", retryable=True)
+            wrapped = BackendError(f"{type(err).__name__}: {err}", retryable=True, in_doubt=True)
             self._record_failure(row, attempts, wrapped)
             return
         self._record_success(row, attempts, ref)
 
+    async def _create(self, row: StoredRequest) -> TicketRef:
+        return await indoubt.create_marked(self.store, self.backend, row, self._call)
+
+    def _wait_in_doubt(self, row: StoredRequest) -> bool:
+        """True (next find scheduled) while an in-doubt create may still show up."""
+        waited = indoubt.wait_in_doubt(self.store, self.backend, row, self.lease_owner)
+        if waited is not None and waited[1] is not None:
+            self.last_error = waited[1]["last_error"]
+            log.warning("jupyter-itbridge: %s", self.last_error)
+            self._changed(waited[1], waited[0])
+        return waited is not None
+
     def _record_success(self, row: StoredRequest, attempts: int, ref: TicketRef) -> None:
         self.reachable, self.last_success_at = True, time.time()
         self.deliveries += 1
-        extra: dict[str, Any] = {} if ref.meta is None else {"meta": ref.meta}
+        meta = indoubt.without_doubt(row.get("meta")) if ref.meta is None else ref.meta
+        extra: dict[str, Any] = {"meta": meta}
         try:
             old, new = self.store.transition(
                 row["uuid"],
@@ -303,7 +287,7 @@ class Outbox:
             )
 
     def _record_failure(self, row: StoredRequest, attempts: int, err: BackendError) -> None:
-        message = redact(err.admin_message)[:2000]
+        message = redact(self.backend.mask(err.admin_message))[:2000]
         # An HTTP answer below 500 means the system is up (it rejected us); else unreachable.
         self.reachable = err.status is not None and err.status < 500
         self.last_error = message
@@ -323,6 +307,7 @@ class Outbox:
                 attempts=attempts,
                 next_attempt_at=time.time() + delay,
                 last_error=message,
+                meta=row.get("meta"),  # keeps or clears the in-doubt mark (see _create)
                 **RELEASED,
             )
         except TransitionError:
@@ -356,7 +341,7 @@ class Outbox:
             backend_error = err if isinstance(err, BackendError) else None
             retry_after = backend_error.retry_after if backend_error else None
             detail = backend_error.admin_message if backend_error else ""
-            message = redact(detail or f"{type(err).__name__}: {err}")
+            message = redact(self.backend.mask(detail or f"{type(err).__name__}: {err}"))
             delay = backoff_delay(attempts, self.base_delay, self.max_delay, self.rng, retry_after)
             if backend_error is not None and not backend_error.retryable:
                 delay = max(delay, self.config_error_delay)
@@ -383,7 +368,8 @@ class Outbox:
             except asyncio.CancelledError:
                 raise
             except Exception as err:
-                self.last_error = redact(f"status sync: {type(err).__name__}: {err}")[:2000]
+                text = self.backend.mask(f"status sync: {type(err).__name__}: {err}")
+                self.last_error = redact(text)[:2000]
                 log.warning("jupyter-itbridge: %s", self.last_error)
             await asyncio.sleep(self.sync_interval)
 

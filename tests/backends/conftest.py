@@ -13,6 +13,7 @@ from backends.fakes.base import FakeAPI
 from backends.fakes.github import FakeGitHub
 from backends.fakes.gitlab import FakeGitLab
 from backends.fakes.jira import FakeJira
+from backends.fakes.openapi_check import OpenAPICheck
 from backends.fakes.servicenow import FakeServiceNow
 
 FakeT = TypeVar("FakeT", bound=FakeAPI)
@@ -67,7 +68,12 @@ def fake_jira() -> Iterator[FakeJira]:
 
 @pytest.fixture
 def fake_github() -> Iterator[FakeGitHub]:
-    yield from _served(FakeGitHub())
+    """GitHub's fake; every request is checked against the vendored rest-api-description
+    subset, and a request the description forbids fails the test."""
+    fake = FakeGitHub()
+    fake.validator = OpenAPICheck("github-rest-api-subset.yaml")
+    yield from _served(fake)
+    assert not fake.invalid, f"requests outside GitHub's OpenAPI description: {fake.invalid}"
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from jupyter_itbridge.backends.base import OutgoingRequest
 
@@ -23,3 +24,19 @@ def make_request(summary: str = "Please install pyspark", **kw: object) -> Outgo
         subject="pyspark",
         **kw,
     )  # type: ignore[arg-type]
+
+
+def queued(
+    store: Any, backend: str, summary: str = "Please install pyspark", body: str = ""
+) -> Any:
+    """A request row as the service stores it (body ending with the UUID marker line)."""
+    return store.insert_request(
+        user="alice",
+        summary=summary,
+        body="",
+        draft={},
+        backend=backend,
+        kind="missing_package",
+        subject="pyspark",
+        body_factory=lambda u: f"{body or summary}\n\nitbridge-request-id: {u}",
+    )

@@ -124,6 +124,9 @@ def test_headers_body_utf8_and_unique_ids(smtp_plain):
     msg2 = email.message_from_bytes(inbox.messages[1][2], policy=email.policy.default)
     assert msg["Message-ID"] != msg2["Message-ID"]
     assert ref1.id == msg["Message-ID"].strip("<>") and ref1.id != ref2.id
+    be.create(req)  # a resend (the first answer was lost) carries the same Message-ID
+    msg3 = email.message_from_bytes(inbox.messages[2][2], policy=email.policy.default)
+    assert msg3["Message-ID"] == msg["Message-ID"] == f"<itbridge.{req.uuid}@corp.example>"
     assert msg.get_content_charset() == "utf-8"
     body = msg.get_content()
     assert "No module named 'pyspark'" in body and f"itbridge-request-id: {req.uuid}" in body

@@ -24,14 +24,14 @@ def test_create_shape_find_and_comment(fake_gitlab: FakeGitLab):
     assert sent.path == "/api/v4/projects/it%2Frequests/issues"
     assert sent.headers["private-token"] == fake_gitlab.token
     assert sent.json["labels"] == "itbridge,data-science"
-    assert f"itbridge-request-id: {req.uuid}" in sent.json["description"]
+    assert sent.json["description"].startswith(f"itbridge-request-id: {req.uuid}\n")
     assert ref.id == "1" and ref.url.endswith("/it/requests/-/issues/1")
     assert be.find(req.uuid) == ref
     look = fake_gitlab.last("GET")
     assert look.q("search") == req.uuid and look.q("in") == "description"
     assert be.find(make_request().uuid) is None
     be.comment(ref, "+1 from bob")
-    assert fake_gitlab.notes[1] == ["+1 from bob"]
+    assert fake_gitlab.notes[1][0]["body"].startswith("+1 from bob\n\n<!--")
 
 
 def test_statuses_with_iids_in_one_call(fake_gitlab: FakeGitLab):

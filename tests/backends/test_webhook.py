@@ -124,3 +124,17 @@ def test_url_and_secret_from_env(monkeypatch, receiver: Receiver):
     monkeypatch.setenv("ITBRIDGE_WEBHOOK_SECRET", SECRET)
     WebhookBackend(retries=0).create(make_request())
     assert receiver.verified == [True]
+
+
+def test_retry_carries_the_same_delivery_id(receiver: Receiver):
+    """At-least-once: a try whose answer was lost is posted again with the same id."""
+    be = WebhookBackend(url=receiver.url + HOOK, secret=SECRET, retries=0)
+    req = make_request()
+    receiver.fail_next(502)
+    with pytest.raises(BackendError):
+        be.create(req)
+    be.create(req)
+    first, second = [r for r in receiver.requests if r.method == "POST"]
+    assert first.headers["x-itbridge-delivery-id"] == second.headers["x-itbridge-delivery-id"]
+    assert second.headers["x-itbridge-delivery-id"] == req.uuid
+    assert json.loads(second.body)["delivery_id"] == req.uuid

@@ -1,0 +1,53 @@
+"""The pure markup module: user text stays literal in Markdown and Jira wiki markup, and a body
+cut to a limit keeps the marker and says so."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from jupyter_itbridge.backends import markup
+
+MARKER = "itbridge-request-id: 0b7c1c9e-3a51-4c47-9d62-3f0c9a7f2b11"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["plain", "```", "a ```` b", "`" * 12, "x\n```\n@here\n```\n", "![i](http://e/x.png) <b>"],
+)
+def test_markdown_fence_is_longer_than_any_run_inside(text: str):
+    block = markup.markdown_literal(text)
+    fence = re.match(r"`+", block).group(0)  # type: ignore[union-attr]
+    longest = max((len(r) for r in re.findall(r"`+", text)), default=0)
+    assert len(fence) >= 3 and len(fence) > longest
+    assert block == f"{fence}text\n{text.rstrip()}\n{fence}"
+
+
+def test_inline_code_and_wiki_literal():
+    assert markup.markdown_inline("ping @all `now`") == "`` ping @all `now` ``"
+    assert markup.markdown_inline("") == ""
+    wiki = markup.wiki_literal("[~admin] {noformat} !img.png! {NOFORMAT}")
+    assert wiki.startswith("{noformat}\n") and wiki.endswith("\n{noformat}")
+    assert wiki.count("{noformat}") == 2  # the ones inside are broken, not closing
+
+
+@pytest.mark.parametrize("wrap", ["markdown", "wiki", "plain"])
+@pytest.mark.parametrize("limit", [200, 1000, 32767, 65536])
+def test_fit_respects_the_limit_and_keeps_the_marker(wrap: str, limit: int):
+    text = "Traceback line with ``` and {noformat}\n" * 5000
+    body, cut = markup.fit(MARKER, text, limit, wrap=wrap)
+    assert cut and len(body) <= limit
+    assert body.startswith(MARKER + "\n\n[jupyter-itbridge: text cut to ")
+    assert f"of {len(text):,} characters" in body
+    small, was_cut = markup.fit(MARKER, "short", limit, wrap=wrap)
+    assert not was_cut and small.startswith(MARKER) and "short" in small
+
+
+def test_comment_body_and_our_text_round_trip():
+    for text in ["+1 from bob", "line one\n\nline two @x", "```nested```"]:
+        body = markup.comment_body(text, 65536)
+        assert markup.OUR_TAG in body
+        assert markup.our_text(body) == text
+    assert markup.comment_body("+1 from bob", 65536).startswith("+1 from bob\n")
+    assert "```text\n@octocat" in markup.comment_body("@octocat", 65536)
