@@ -108,6 +108,7 @@ class ITBridgeExtension(ExtensionApp):
         self._import_offline_drafts(service, config.owner)  # not announced: nobody listens yet
         events = server_events(serverapp.event_logger, _server_loop(serverapp))
         service.add_listener(events.emit_request_state)  # state changes on the event bus
+        service.add_message_listener(events.emit_messages)  # IT's replies too
         self.context = ITBridgeContext(
             config=config,
             policy=policy,
