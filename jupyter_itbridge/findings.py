@@ -142,6 +142,37 @@ class RequestDraft:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+#: Evidence keys shown under another label in the body. ``signature`` is the catalog entry
+#: that matched: "signature: <id>" reads as a secret pair to the text redactor, which then
+#: changed the stored body after the preview was shown.
+EVIDENCE_LABELS = {"signature": "signature id"}
+
+
+def _catalog_ids() -> frozenset[str]:
+    from .detect.catalog import R_SIGNATURES, SIGNATURES  # lazy: only when filing/previewing
+
+    return frozenset(str(s["id"]) for s in (*SIGNATURES, *R_SIGNATURES))
+
+
+def redact_draft(fields: dict[str, Any]) -> dict[str, Any]:
+    """``redact_obj`` of a draft's fields, keeping the finding's catalog signature id.
+
+    Why: the id (``blocked.import_guard``) is public - it ships in the catalog - but sits
+    under the key ``signature``, which the key-name rule redacts. Only a value that IS a
+    built-in catalog id is kept; anything else under that key is redacted as before.
+    Kernel preview and server filing both call this, so both see the same text.
+    """
+    from .redact import redact_obj
+
+    out: dict[str, Any] = redact_obj(fields)
+    finding = fields.get("finding")
+    evidence = finding.get("evidence") if isinstance(finding, dict) else None
+    signature = evidence.get("signature") if isinstance(evidence, dict) else None
+    if isinstance(signature, str) and signature in _catalog_ids():
+        out["finding"]["evidence"]["signature"] = signature
+    return out
+
+
 def render_body(draft: RequestDraft, request_uuid: str | None = None) -> str:
     """The plain-text ticket body: the preview shows this string and backends send it."""
     lines = [draft.summary, ""]
@@ -156,7 +187,7 @@ def render_body(draft: RequestDraft, request_uuid: str | None = None) -> str:
         for key, value in evidence.items():
             if isinstance(value, list):
                 value = "\n    ".join(str(v) for v in value)
-            lines.append(f"{key}: {value}")
+            lines.append(f"{EVIDENCE_LABELS.get(key, key)}: {value}")
         lines.append("")
     lines += facts_section(draft.package_facts)
     lines += ["Justification", "-------------", draft.justification or "(not given)", ""]

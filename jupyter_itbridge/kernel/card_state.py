@@ -141,7 +141,9 @@ class CardState:
 
     def redacted_draft(self) -> RequestDraft:
         """The draft exactly as it will be sent: every field through ``redact``."""
-        return RequestDraft.from_dict(_redact_obj(self.draft.to_dict()))
+        from ..findings import redact_draft
+
+        return RequestDraft.from_dict(redact_draft(self.draft.to_dict()))
 
     def preview(self) -> str:
         return render_body(self.redacted_draft(), self.request_uuid)

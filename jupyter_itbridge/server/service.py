@@ -18,7 +18,7 @@ from typing import Any
 from ..backends.base import CANCEL_COMMENT, Backend
 from ..contract import OPEN_STATES, RequestState
 from ..drafts import ImportReport, import_drafts
-from ..findings import RequestDraft, render_body
+from ..findings import RequestDraft, redact_draft, render_body
 from ..jsontypes import (
     IncidentJSON,
     MessageJSON,
@@ -138,7 +138,7 @@ class RequestService:
         checked, notices = validate_draft(draft)
         if request_uuid is not None:
             check_request_uuid(str(request_uuid))
-        redacted = redact_obj(draft_fields(checked))  # new containers: no deep copy needed
+        redacted = redact_draft(draft_fields(checked))  # new containers: no deep copy needed
         clean = RequestDraft(**redacted)
         chosen = str(request_uuid) if request_uuid is not None else str(uuidlib.uuid4())
         body = redact(render_body(clean, chosen))
