@@ -418,7 +418,16 @@ class RequestService:
         if not detail:
             if unread is None:
                 unread = self.store.unseen_count(row["uuid"])
-            return views.request_json(row, wording, notices=notices, unread=unread)
+            record = views.request_json(row, wording, notices=notices, unread=unread)
+            if row["state"] == "resolved":  # the card says when and what IT answered
+                shown = [
+                    m
+                    for m in self.store.messages(row["uuid"], public_only=True)
+                    if m["role"] == "it"
+                ]
+                history = self.store.history(row["uuid"])
+                record["resolution"] = views.resolution_json(row, history, shown)
+            return record
         return views.request_json(
             row,
             wording,

@@ -3,7 +3,8 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { IPackageFacts, safeUrl } from './api';
 import { URGENCIES, Urgency } from './contract';
 import { ICardFields, IFindingPayload, SentRequest } from './finding';
-import { stateLabel, urgencyLabels } from './format';
+import { formatDay, stateLabel, urgencyLabels } from './format';
+import { displayText } from './text';
 
 /**
  * The DOM of the frontend card, built once per card: the same parts, classes and words as
@@ -204,9 +205,14 @@ export class CardView {
     const state = request.state ?? 'queued';
     const detail =
       request.state_detail && request.state_detail !== state
-        ? ` (${request.state_detail})`
+        ? ` (${displayText(request.state_detail)})`
         : '';
-    const text =
+    const resolution = request.resolution;
+    const restart =
+      state === 'resolved' &&
+      !!request.kind &&
+      ['missing_package', 'missing_driver'].includes(request.kind);
+    let text =
       deduped ??
       trans.__(
         'Request #%1 filed - state: %2%3.',
@@ -214,6 +220,15 @@ export class CardView {
         stateLabel(state, trans),
         detail
       );
+    if (state === 'resolved' && !deduped) {
+      const day = formatDay(resolution?.at ?? request.updated_at);
+      text = restart
+        ? trans.__('Resolved by IT on %1: restart the kernel to use it.', day)
+        : trans.__('Resolved by IT on %1.', day);
+      if (resolution?.message) {
+        text += ' ' + trans.__("IT: '%1'", displayText(resolution.message));
+      }
+    }
     this.status.replaceChildren(text);
     const url = safeUrl(request.ticket_url);
     if (url) {

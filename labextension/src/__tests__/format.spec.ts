@@ -16,6 +16,7 @@ import {
   stateLabel,
   urgencyLabels
 } from '../format';
+import { displayText } from '../text';
 
 const trans = nullTranslator.load('jupyter_itbridge');
 const GIB = 1024 ** 3;
@@ -161,5 +162,26 @@ describe('incidents', () => {
   it('shortens the notebook path to its name', () => {
     expect(notebookName('work/analysis.ipynb')).toBe('analysis.ipynb');
     expect(notebookName(null)).toBe('');
+  });
+});
+
+describe('user data never indexes a plain object', () => {
+  it('labels a kind named like an Object.prototype member as text', () => {
+    for (const kind of [
+      'constructor',
+      'toString',
+      '__proto__',
+      'hasOwnProperty'
+    ]) {
+      expect(kindLabel(kind, trans)).toBe(kind.replace(/_/g, ' '));
+      expect(stateLabel(kind, trans)).toBe(kind);
+    }
+  });
+
+  it('neutralises bidi control characters in displayed text', () => {
+    expect(displayText('Install \u202eexe.txt\u2066x\u2069')).toBe(
+      'Install \ufffdexe.txt\ufffdx\ufffd'
+    );
+    expect(displayText(null)).toBe('');
   });
 });
