@@ -236,15 +236,19 @@ export class RequestsPanel extends SidePanel {
   /** The unread badge on the sidebar icon (`data-unread` on the tab, drawn by CSS). */
   private _showUnread(trans: TranslationBundle): void {
     const unread = this._model.unread;
-    const dataset: Record<string, string> =
-      unread > 0 ? { unread: String(unread) } : {};
-    if ((this.title.dataset.unread ?? '') !== (dataset.unread ?? '')) {
-      this.title.dataset = dataset;
-      this.title.caption =
-        unread > 0
-          ? trans.__('IT requests (%1 unread)', unread)
-          : trans.__('IT requests');
+    const shown = this.title.dataset.unread ?? '';
+    if (shown === (unread > 0 ? String(unread) : '')) {
+      return;
     }
+    // keep the shell's own entries (data-id), change only ours
+    const rest = { ...this.title.dataset };
+    delete rest.unread;
+    this.title.dataset =
+      unread > 0 ? { ...rest, unread: String(unread) } : rest;
+    this.title.caption =
+      unread > 0
+        ? trans.__('IT requests (%1 unread)', unread)
+        : trans.__('IT requests');
   }
 
   /** Open the detail view of a request (from a toast or a command); `reply` focuses
