@@ -174,6 +174,18 @@ class Card:
             self.send_button.disabled = False
         self._show_status()
         self.update_display()
+        if self.state.status == "filed":
+            self.follow()
+
+    def follow(self) -> None:
+        """Follow the filed request's state live (``card_follow``), redrawing the status."""
+        from .card_follow import follow
+
+        def redraw() -> None:
+            self._show_status()
+            self.update_display()
+
+        follow(self.state, self.client or _default_client(), redraw)
 
     def _show_status(self) -> None:
         text = self.state.status_text()
@@ -255,3 +267,14 @@ class StaticCard:
         self.state.send(self.client)
         if self.handle is not None:
             self.handle.update(self.state.bundle(), raw=True)
+
+
+def _default_client() -> Any:
+    """The kernel's client to its own server (None when the server is not known)."""
+    try:
+        from .client import ServerClient
+
+        client = ServerClient()
+        return client if client.configured else None
+    except Exception:
+        return None
