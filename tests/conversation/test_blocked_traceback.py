@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kernel"))
 
-from kernel_harness import Kernel, kernel_env  # type: ignore[import-not-found]  # noqa: E402
+from kernel_harness import Kernel, kernel_env  # type: ignore[import-not-found]
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
