@@ -173,6 +173,57 @@ def redact_draft(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: Readable labels for the environment keys the kernel collects (``kernel/environment.py``).
+ENVIRONMENT_LABELS = {
+    "python": "Python",
+    "python_executable": "Python environment",
+    "os": "Operating system",
+    "host": "Host",
+    "kernel": "Kernel",
+    "jupyterhub_user": "JupyterHub user",
+    "image": "Image",
+    "limit memory_limit": "Memory limit",
+    "limit memory_limit_source": "Memory limit set by",
+    "limit memory_usage": "Memory in use",
+    "limit memory_peak": "Peak memory use",
+    "limit oom_kill_count": "Kernels killed for memory so far",
+    "limit RLIMIT_AS": "Address-space limit (RLIMIT_AS)",
+    "limit RLIMIT_DATA": "Data-size limit (RLIMIT_DATA)",
+}
+#: Values that say nothing ("none found"): the line is left out.
+UNKNOWN_VALUES = frozenset({"", "none", "none found", "unknown", "n/a", "?"})
+LIMIT_SOURCES = {"cgroup1": "cgroup v1", "cgroup2": "cgroup v2", "cgroup v1": "cgroup v1"}
+
+
+def _environment_name(executable: str) -> str:
+    """``/opt/conda/envs/ds/bin/python`` -> ``ds``: the environment, not a server path."""
+    parts = [p for p in executable.replace("\\", "/").split("/") if p]
+    if len(parts) >= 3 and parts[-2] in ("bin", "Scripts"):
+        return parts[-3]
+    return parts[-1] if parts else executable
+
+
+def environment_lines(environment: dict[str, Any] | None) -> list[str]:
+    """The environment block: readable labels, no unknowns, no absolute server paths."""
+    env = dict(environment or {})
+    if str(env.get("limit memory_limit", "")).strip().lower() in UNKNOWN_VALUES:
+        env.pop("limit memory_limit_source", None)  # the source of no limit says nothing
+    lines = []
+    for key, value in env.items():
+        text = "" if value is None else str(value).strip()
+        if text.lower() in UNKNOWN_VALUES:
+            continue
+        if key == "python_executable":
+            text = _environment_name(text)
+        elif key == "limit memory_limit_source":
+            text = LIMIT_SOURCES.get(text, text)
+        label = ENVIRONMENT_LABELS.get(key)
+        if label is None:
+            label = f"Package {key[8:]}" if key.startswith("package ") else key
+        lines.append(f"{label}: {text}")
+    return lines
+
+
 def render_body(draft: RequestDraft, request_uuid: str | None = None) -> str:
     """The plain-text ticket body: the preview shows this string and backends send it."""
     lines = [draft.summary, ""]
@@ -194,10 +245,9 @@ def render_body(draft: RequestDraft, request_uuid: str | None = None) -> str:
     lines.append(f"Urgency: {draft.urgency}")
     if draft.notebook_path:
         lines.append(f"Notebook: {draft.notebook_path}")
-    if draft.environment:
-        lines += ["", "Environment", "-----------"]
-        for key, value in draft.environment.items():
-            lines.append(f"{key}: {value}")
+    shown = environment_lines(draft.environment)
+    if shown:
+        lines += ["", "Environment", "-----------", *shown]
     if request_uuid:
         lines += ["", f"{MARKER_PREFIX} {request_uuid}"]
     return "\n".join(lines)
