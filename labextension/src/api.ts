@@ -109,6 +109,8 @@ export interface IRequest {
   ticket_id?: string | null;
   ticket_url?: string | null;
   attempts: number;
+  /** ISO 8601, for a `failed` request: when the outbox tries again. */
+  next_attempt_at?: string | null;
   last_error?: string | null;
   created_at: string;
   updated_at: string;

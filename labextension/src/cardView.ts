@@ -3,7 +3,12 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { IPackageFacts, safeUrl } from './api';
 import { URGENCIES, Urgency } from './contract';
 import { ICardFields, IFindingPayload, SentRequest } from './finding';
-import { formatDay, stateLabel, urgencyLabels } from './format';
+import {
+  formatDay,
+  stateDetailText,
+  stateLabel,
+  urgencyLabels
+} from './format';
 import { displayText } from './text';
 
 /**
@@ -205,7 +210,7 @@ export class CardView {
     const state = request.state ?? 'queued';
     const detail =
       request.state_detail && request.state_detail !== state
-        ? ` (${displayText(request.state_detail)})`
+        ? ` (${stateDetailText(request)})`
         : '';
     const resolution = request.resolution;
     const restart =

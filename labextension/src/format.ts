@@ -257,3 +257,24 @@ export function incidentActionLabel(
     ? trans.__('Request more memory')
     : trans.__('Ask IT about this');
 }
+
+/** The server's "; next try 2026-12-01 07:19 UTC" (its CLI wording). */
+const SERVER_NEXT_TRY = /; next try \d{4}-\d\d-\d\d \d\d:\d\d UTC$/;
+
+/**
+ * A request's state in the server's words, with the next try in the one date format of the
+ * page (not the server's UTC wording) and bidi controls neutralised. Never cut: a toast or
+ * a card shows it whole.
+ */
+export function stateDetailText(request: {
+  state?: string;
+  state_detail?: string;
+  next_attempt_at?: string | null;
+}): string {
+  const detail = displayText(request.state_detail ?? '');
+  const next = request.state === 'failed' ? request.next_attempt_at : null;
+  if (!next || !SERVER_NEXT_TRY.test(detail)) {
+    return detail;
+  }
+  return `${detail.replace(SERVER_NEXT_TRY, '')}; next try ${formatWhen(next)}`;
+}

@@ -7,7 +7,8 @@ import {
   describeCause,
   incidentActionLabel,
   isPressure,
-  notebookName
+  notebookName,
+  stateDetailText
 } from './format';
 import { IStateChange } from './model';
 import { displayText } from './text';
@@ -90,7 +91,7 @@ export class Notifier {
           'IT request #%1 (%2): %3',
           request.id,
           shortText(request.summary),
-          displayText(request.state_detail)
+          stateDetailText(request)
         );
     const actions: Notification.IAction[] = [];
     if (restart) {

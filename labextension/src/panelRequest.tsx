@@ -1,7 +1,12 @@
 import * as React from 'react';
 
 import { IMessage, IRequestDetail } from './api';
-import { formatWhen, stateLabel, urgencyLabels } from './format';
+import {
+  formatWhen,
+  stateDetailText,
+  stateLabel,
+  urgencyLabels
+} from './format';
 import { displayText, lookup } from './text';
 import {
   BackButton,
@@ -85,7 +90,7 @@ export function RequestDetailView(props: {
         </h3>
         <p className="jp-ITBridge-stateLine">
           <Badge state={detail.state} trans={trans} />
-          <span>{' ' + displayText(detail.state_detail)}</span>
+          <span>{' ' + stateDetailText(detail)}</span>
         </p>
         <TicketLink request={detail} trans={trans} />
         <Facts

@@ -13,6 +13,7 @@ import {
   kindLabel,
   memoryFacts,
   notebookName,
+  stateDetailText,
   stateLabel,
   urgencyLabels
 } from '../format';
@@ -183,5 +184,21 @@ describe('user data never indexes a plain object', () => {
       'Install \ufffdexe.txt\ufffdx\ufffd'
     );
     expect(displayText(null)).toBe('');
+  });
+});
+
+describe('one date format', () => {
+  it("shows the next try in the page's format, whole, not the server's UTC words", () => {
+    const next = '2026-12-01T07:19:40+00:00';
+    const text = stateDetailText({
+      state: 'failed',
+      state_detail:
+        'not delivered yet - retrying automatically; next try 2026-12-01 07:19 UTC',
+      next_attempt_at: next
+    });
+    expect(text).toBe(
+      `not delivered yet - retrying automatically; next try ${formatWhen(next)}`
+    );
+    expect(text).not.toContain('UTC');
   });
 });
