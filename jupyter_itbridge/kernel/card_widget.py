@@ -114,6 +114,11 @@ class Card:
             ask.selected_index = None
             ask.add_class("jp-ITBridge-ask")
             children.append(ask)
+            # the fix is the main path: Send shows (as the main button) once the request is
+            # open, so it never asks for a justification the user cannot see
+            self.send_button.button_style = ""
+            self.send_button.layout.display = "none"
+            ask.observe(self._on_ask_toggled, names="selected_index")
         else:
             children.append(request)
         children += [actions, self.copy_area, self.status]
@@ -131,6 +136,13 @@ class Card:
         self._refresh_preview()
 
     # ------------------------------------------------------------------ events
+    def _on_ask_toggled(self, change: Any) -> None:
+        if self.state.status in ("filed", "saved_offline"):
+            return
+        shown = change.get("new") == 0
+        self.send_button.layout.display = "" if shown else "none"
+        self.send_button.button_style = "primary" if shown else ""
+
     def _sync(self) -> None:
         d = self.state.draft
         d.summary = self.summary.value

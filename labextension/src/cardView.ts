@@ -134,6 +134,7 @@ export class CardView {
       const ask = el('details', 'jp-ITBridge-ask');
       ask.append(el('summary', '', trans.__('Or ask IT instead')), request);
       root.append(ask);
+      this._ask = ask;
     } else {
       root.append(request);
     }
@@ -151,6 +152,19 @@ export class CardView {
     );
     this.inSidebar.hidden = true;
     actions.append(this.send, this.copy, this.dismiss, this.inSidebar);
+    if (this._ask) {
+      // the fix is the main path: "Send to IT" shows (as the main button) only once the
+      // request is open, so it never asks for a justification the user cannot see
+      const ask = this._ask;
+      const follow = () => {
+        if (this.inSidebar.hidden) {
+          this.send.hidden = !ask.open;
+          this.send.classList.toggle('jp-mod-accept', ask.open);
+        }
+      };
+      ask.addEventListener('toggle', follow);
+      follow();
+    }
     this.status = el('div', 'jp-ITBridge-status');
     this.status.setAttribute('role', 'status');
     root.append(actions, this.status);
@@ -288,4 +302,6 @@ export class CardView {
   readonly dismiss: HTMLButtonElement;
   readonly inSidebar: HTMLButtonElement;
   readonly status: HTMLElement;
+  /** The collapsed request of a self-service card (null: the request is the card). */
+  private _ask: HTMLDetailsElement | null = null;
 }
