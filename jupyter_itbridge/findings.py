@@ -121,7 +121,7 @@ class RequestDraft:
     ) -> RequestDraft:
         return cls(
             summary=finding.title,
-            description=finding.explanation,
+            description="",  # the card shows the explanation; the body carries it (render_body)
             kind=finding.kind,
             subject=finding.subject,
             fingerprint=finding.fingerprint,
@@ -227,8 +227,14 @@ def environment_lines(environment: dict[str, Any] | None) -> list[str]:
 def render_body(draft: RequestDraft, request_uuid: str | None = None) -> str:
     """The plain-text ticket body: the preview shows this string and backends send it."""
     lines = [draft.summary, ""]
-    if draft.description:
-        lines += ["What failed", "-----------", draft.description, ""]
+    # The finding's explanation, then what the user added (the card no longer copies the
+    # explanation into Details, where it was shown twice).
+    explanation = str((draft.finding or {}).get("explanation") or "").strip()
+    what = [explanation] if explanation else []
+    if draft.description.strip() and draft.description.strip() != explanation:
+        what.append(draft.description)
+    if what:
+        lines += ["What failed", "-----------", *what, ""]
     evidence = (draft.finding or {}).get("evidence") or {}
     install = what_to_install(draft.kind, draft.subject, evidence, draft.environment)
     if install:

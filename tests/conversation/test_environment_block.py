@@ -35,3 +35,22 @@ def test_a_real_kernel_environment_has_no_server_path() -> None:
     block = body.split("Environment\n-----------\n", 1)[1]
     assert "/" not in block.split("Python environment: ", 1)[1].splitlines()[0]
     assert "limit " not in block and "none found" not in block
+
+
+def test_card_fields_do_not_repeat_the_explanation_and_the_body_keeps_it() -> None:
+    from jupyter_itbridge.findings import Finding
+
+    finding = Finding(
+        kind="missing_package",
+        subject="pyspark",
+        title="The package 'pyspark' is not installed here.",
+        explanation="IT installs packages on this server.",
+        confidence="high",
+    )
+    draft = RequestDraft.from_finding(finding, {})
+    assert draft.description == ""  # shown above the fields already
+    body = render_body(draft)
+    assert body.count("IT installs packages on this server.") == 1
+    draft.description = "Needed by Friday for the board report."
+    body = render_body(draft)
+    assert "IT installs packages on this server.\nNeeded by Friday" in body
