@@ -22,6 +22,7 @@ import pytest
 import requests
 from backends.conftest import rt, rt_admin, rt_up  # type: ignore[import-not-found]  # noqa: F401
 from backends.rt_server import RTServer  # type: ignore[import-not-found]
+from conversation.waiting import wait_for  # type: ignore[import-not-found]
 
 from jupyter_itbridge.contract import MIME_TYPE
 from jupyter_itbridge.detect import diagnose_text
@@ -95,18 +96,8 @@ def rt_lab(rt: RTServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[L
     stop_lab(server)
 
 
-def _wait(predicate: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _ticket(server: LabServer, request_id: int) -> str:
-    return _wait(
+    return wait_for(
         lambda: api(server, f"itbridge/api/requests/{request_id}").get("ticket_id"),
         60,
         "the RT ticket",
@@ -186,7 +177,7 @@ def test_it_replies_then_toast_thread_reply_and_the_reply_in_rt(
     reply_box.fill(answer)
     page.locator("button.jp-ITBridge-reply").click()
     thread.locator(".jp-ITBridge-message[data-role='user']", has_text=answer).wait_for()
-    posted = _wait(
+    posted = wait_for(
         lambda: [t for t in _rt_texts(rt_admin, rt_up, ticket) if answer in t],
         60,
         "the reply in RT",
@@ -212,7 +203,7 @@ def test_resolved_offers_restart_and_the_card_says_resolved(
     card = page.locator(".jp-ITBridge-card")
     card.wait_for(state="visible")
     status = card.locator(".jp-ITBridge-status")
-    _wait(lambda: "Request #" in status.inner_text(), 30, "the card to show its request")
+    wait_for(lambda: "Request #" in status.inner_text(), 30, "the card to show its request")
 
     _correspond(rt_admin, rt_up, ticket, "Installed pyspark 3.5 in the shared environment.")
     res = rt_admin.put(f"{rt_up.url}/REST/2.0/ticket/{ticket}", json={"Status": "resolved"})

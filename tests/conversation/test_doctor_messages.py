@@ -129,7 +129,7 @@ def test_server_start_warns_about_an_unusable_backend(tmp_path: Path) -> None:
     from hub.server_proc import ServerProcess  # type: ignore[import-not-found]
 
     server = ServerProcess(tmp_path, {"backend": "rt", "store_path": str(tmp_path / "s.db")})
-    server.start()
+    server.start(timeout=120)  # a loaded machine starts servers slowly
     try:
         log = (tmp_path / "server.log").read_text()
     finally:

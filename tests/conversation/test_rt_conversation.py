@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 import requests
 from backends.rt_server import RTServer  # type: ignore[import-not-found]
+from backends.test_rt_live import backend as rt_backend  # type: ignore[import-not-found]
+from conversation.waiting import wait_for  # type: ignore[import-not-found]
 from hub.server_proc import ServerProcess  # type: ignore[import-not-found]
 
 from jupyter_itbridge.backends.base import BackendError
@@ -30,19 +32,6 @@ from jupyter_itbridge.server.store import Store
 pytestmark = [pytest.mark.system, pytest.mark.slow]
 
 OWNER = "alice"
-
-
-def rt_backend(rt: RTServer, **kw: Any) -> RTBackend:
-    opts: dict[str, Any] = {
-        "url": rt.url,
-        "user": rt.user,
-        "password": rt.password,
-        "queue": "General",
-        "retries": 0,
-        "timeout": 10.0,
-    }
-    opts.update(kw)
-    return RTBackend(**opts)
 
 
 def history(admin: requests.Session, rt: RTServer, ticket_id: str) -> list[dict[str, Any]]:
@@ -150,16 +139,6 @@ def test_rt_outage_during_message_read_is_reported_not_raised(
         be.messages(TicketRef(id="1"))
 
 
-def _wait(predicate: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_reply_is_posted_exactly_once_across_a_sigkill(
     rt_up: RTServer, rt_admin: requests.Session, tmp_path: Path
 ) -> None:
@@ -181,12 +160,12 @@ def test_reply_is_posted_exactly_once_across_a_sigkill(
         {**settings, "backend": "conversation.killing_rt:KillAfterCommentRT"},
         rt_config.replace("RTBackend", "KillAfterCommentRT"),
     )
-    killing.start()
+    killing.start(timeout=120)
     try:
         filed = killing.request(
             "POST", "requests", {"summary": "Need oracle client", "justification": "ETL"}
         )
-        ticket = _wait(
+        ticket = wait_for(
             lambda: killing.get(f"requests/{filed['id']}").get("ticket_id"), 30, "the ticket"
         )
         marker_text = f"Answer for IT {time.time_ns()}"
@@ -198,9 +177,9 @@ def test_reply_is_posted_exactly_once_across_a_sigkill(
     assert len(posted) == 1  # RT took it; the store still says "pending"
 
     restarted = ServerProcess(tmp_path / "second", {**settings, "backend": "rt"}, rt_config)
-    restarted.start()
+    restarted.start(timeout=120)
     try:
-        _wait(lambda: restarted.get("health")["comments_pending"] == 0, 60, "the comment")
+        wait_for(lambda: restarted.get("health")["comments_pending"] == 0, 60, "the comment")
         detail = restarted.get(f"requests/{filed['id']}")
         replies = [m for m in detail["messages"] if m["role"] == "user"]
         assert [(m["text"], m["delivery"]) for m in replies] == [(marker_text, "delivered")]
