@@ -60,9 +60,12 @@ ENV_DISABLE = "JUPYTER_ITBRIDGE_DISABLE"
 TOKEN_HEADER = "X-ITBridge-Token"
 #: Idempotency marker line written into ticket bodies (backends search for it).
 MARKER_PREFIX = "itbridge-request-id:"
+#: Marker line the outbox appends to a comment it posts (exactly once; read back as ours).
+COMMENT_MARKER_PREFIX = "itbridge-comment-id:"
 
 # -- events (jupyter_events) ------------------------------------------------------------------
 
 EVENT_SCHEMA_BASE = "https://events.jupyter.org/jupyter_itbridge"
 EVENT_REQUEST_STATE = f"{EVENT_SCHEMA_BASE}/request_state/v1"
 EVENT_INCIDENT = f"{EVENT_SCHEMA_BASE}/incident/v1"
+EVENT_MESSAGE = f"{EVENT_SCHEMA_BASE}/message/v1"

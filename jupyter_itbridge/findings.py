@@ -121,7 +121,7 @@ class RequestDraft:
     ) -> RequestDraft:
         return cls(
             summary=finding.title,
-            description=finding.explanation,
+            description="",  # the card shows the explanation; the body carries it (render_body)
             kind=finding.kind,
             subject=finding.subject,
             fingerprint=finding.fingerprint,
@@ -142,11 +142,99 @@ class RequestDraft:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+#: Evidence keys shown under another label in the body. ``signature`` is the catalog entry
+#: that matched: "signature: <id>" reads as a secret pair to the text redactor, which then
+#: changed the stored body after the preview was shown.
+EVIDENCE_LABELS = {"signature": "signature id"}
+
+
+def _catalog_ids() -> frozenset[str]:
+    from .detect.catalog import R_SIGNATURES, SIGNATURES  # lazy: only when filing/previewing
+
+    return frozenset(str(s["id"]) for s in (*SIGNATURES, *R_SIGNATURES))
+
+
+def redact_draft(fields: dict[str, Any]) -> dict[str, Any]:
+    """``redact_obj`` of a draft's fields, keeping the finding's catalog signature id.
+
+    Why: the id (``blocked.import_guard``) is public - it ships in the catalog - but sits
+    under the key ``signature``, which the key-name rule redacts. Only a value that IS a
+    built-in catalog id is kept; anything else under that key is redacted as before.
+    Kernel preview and server filing both call this, so both see the same text.
+    """
+    from .redact import redact_obj
+
+    out: dict[str, Any] = redact_obj(fields)
+    finding = fields.get("finding")
+    evidence = finding.get("evidence") if isinstance(finding, dict) else None
+    signature = evidence.get("signature") if isinstance(evidence, dict) else None
+    if isinstance(signature, str) and signature in _catalog_ids():
+        out["finding"]["evidence"]["signature"] = signature
+    return out
+
+
+#: Readable labels for the environment keys the kernel collects (``kernel/environment.py``).
+ENVIRONMENT_LABELS = {
+    "python": "Python",
+    "python_executable": "Python environment",
+    "os": "Operating system",
+    "host": "Host",
+    "kernel": "Kernel",
+    "jupyterhub_user": "JupyterHub user",
+    "image": "Image",
+    "limit memory_limit": "Memory limit",
+    "limit memory_limit_source": "Memory limit set by",
+    "limit memory_usage": "Memory in use",
+    "limit memory_peak": "Peak memory use",
+    "limit oom_kill_count": "Kernels killed for memory so far",
+    "limit RLIMIT_AS": "Address-space limit (RLIMIT_AS)",
+    "limit RLIMIT_DATA": "Data-size limit (RLIMIT_DATA)",
+}
+#: Values that say nothing ("none found"): the line is left out.
+UNKNOWN_VALUES = frozenset({"", "none", "none found", "unknown", "n/a", "?"})
+LIMIT_SOURCES = {"cgroup1": "cgroup v1", "cgroup2": "cgroup v2", "cgroup v1": "cgroup v1"}
+
+
+def _environment_name(executable: str) -> str:
+    """``/opt/conda/envs/ds/bin/python`` -> ``ds``: the environment, not a server path."""
+    parts = [p for p in executable.replace("\\", "/").split("/") if p]
+    if len(parts) >= 3 and parts[-2] in ("bin", "Scripts"):
+        return parts[-3]
+    return parts[-1] if parts else executable
+
+
+def environment_lines(environment: dict[str, Any] | None) -> list[str]:
+    """The environment block: readable labels, no unknowns, no absolute server paths."""
+    env = dict(environment or {})
+    if str(env.get("limit memory_limit", "")).strip().lower() in UNKNOWN_VALUES:
+        env.pop("limit memory_limit_source", None)  # the source of no limit says nothing
+    lines = []
+    for key, value in env.items():
+        text = "" if value is None else str(value).strip()
+        if text.lower() in UNKNOWN_VALUES:
+            continue
+        if key == "python_executable":
+            text = _environment_name(text)
+        elif key == "limit memory_limit_source":
+            text = LIMIT_SOURCES.get(text, text)
+        label = ENVIRONMENT_LABELS.get(key)
+        if label is None:
+            label = f"Package {key[8:]}" if key.startswith("package ") else key
+        lines.append(f"{label}: {text}")
+    return lines
+
+
 def render_body(draft: RequestDraft, request_uuid: str | None = None) -> str:
     """The plain-text ticket body: the preview shows this string and backends send it."""
     lines = [draft.summary, ""]
-    if draft.description:
-        lines += ["What failed", "-----------", draft.description, ""]
+    # The finding's explanation, then what the user added (the card no longer copies the
+    # explanation into Details, where it was shown twice).
+    explanation = str((draft.finding or {}).get("explanation") or "").strip()
+    what = [explanation] if explanation else []
+    if draft.description.strip() and draft.description.strip() != explanation:
+        what.append(draft.description)
+    if what:
+        lines += ["What failed", "-----------", *what, ""]
     evidence = (draft.finding or {}).get("evidence") or {}
     install = what_to_install(draft.kind, draft.subject, evidence, draft.environment)
     if install:
@@ -156,17 +244,16 @@ def render_body(draft: RequestDraft, request_uuid: str | None = None) -> str:
         for key, value in evidence.items():
             if isinstance(value, list):
                 value = "\n    ".join(str(v) for v in value)
-            lines.append(f"{key}: {value}")
+            lines.append(f"{EVIDENCE_LABELS.get(key, key)}: {value}")
         lines.append("")
     lines += facts_section(draft.package_facts)
     lines += ["Justification", "-------------", draft.justification or "(not given)", ""]
     lines.append(f"Urgency: {draft.urgency}")
     if draft.notebook_path:
         lines.append(f"Notebook: {draft.notebook_path}")
-    if draft.environment:
-        lines += ["", "Environment", "-----------"]
-        for key, value in draft.environment.items():
-            lines.append(f"{key}: {value}")
+    shown = environment_lines(draft.environment)
+    if shown:
+        lines += ["", "Environment", "-----------", *shown]
     if request_uuid:
         lines += ["", f"{MARKER_PREFIX} {request_uuid}"]
     return "\n".join(lines)

@@ -174,14 +174,39 @@ class _RequestJSON(_RequestCore):
     already_requested: AlreadyRequestedJSON | None
 
 
+class MessageJSON(TypedDict):
+    """One entry of a request's thread: IT's public reply (``role`` ``it``, read from the
+    ticket) or the user's own reply (``role`` ``user``, with its ``delivery``)."""
+
+    id: str  # "m<n>" for a message read from the ticket, "c<n>" for the user's reply
+    role: str
+    author: str | None
+    text: str
+    created_at: str | None
+    seen: bool
+    delivery: str | None
+
+
+class ResolutionJSON(TypedDict):
+    """When IT resolved the request, and IT's last public message (the card's words)."""
+
+    at: str | None
+    message: str | None
+
+
 class RequestJSON(_RequestJSON, total=False):
     """A request as the REST API, the CLI's JSON export and the events carry it.
 
-    ``comments`` and ``history`` are present in the detail form only (``GET requests/{id}``).
+    ``comments``, ``history`` and ``messages`` are present in the detail form only
+    (``GET requests/{id}``); ``unread`` and ``messages_hint`` in both.
     """
 
     comments: list[CommentJSON]
     history: list[HistoryJSON]
+    messages: list[MessageJSON]
+    unread: int
+    messages_hint: str | None
+    resolution: ResolutionJSON | None
 
 
 class LinkedRequestJSON(TypedDict):

@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from traitlets import Float, default
+from traitlets import Float, Integer, default
 from traitlets.config import LoggingConfigurable
 
-from ..contract import MARKER_PREFIX, MessageRole
+from ..contract import COMMENT_MARKER_PREFIX, MARKER_PREFIX, MessageRole
 from ..secretmask import SecretMask
 
 #: Words in a trait name that make its value a secret to mask in admin messages.
@@ -35,6 +35,22 @@ def short_marker(request_uuid: str) -> str:
     """``[itbridge:xxxxxxxx]`` for subjects and summaries: readable in a mail client or a
     queue view, searchable, and confirmed by the full UUID in the body."""
     return f"[itbridge:{request_uuid[:8]}]"
+
+
+def comment_marker(key: str) -> str:
+    """The line ``itbridge-comment-id: <key>`` the outbox appends to a comment it posts, so a
+    backend that can read comments back finds it again (exactly once across a crash) and
+    knows the comment was ours (``role="user"``)."""
+    return f"{COMMENT_MARKER_PREFIX} {key}"
+
+
+def split_comment_marker(text: str) -> tuple[str, str | None]:
+    """``(text without our comment marker line, the marker's key or None)``."""
+    lines = text.rstrip().splitlines()
+    if lines and lines[-1].strip().startswith(COMMENT_MARKER_PREFIX):
+        key = lines[-1].strip()[len(COMMENT_MARKER_PREFIX) :].strip()
+        return "\n".join(lines[:-1]).rstrip(), key or None
+    return text, None
 
 
 def env_default(trait: str, variable: str) -> Any:
@@ -197,6 +213,20 @@ class Backend(LoggingConfigurable):
         """Masks this backend's configured secrets in a message meant for admins."""
         return SecretMask(self.secret_values(), self.basic_pairs())
 
+    #: True when ``comment_posted`` can tell whether a comment (by its marker key) is already
+    #: on the ticket: the outbox then appends the marker and asks before posting again.
+    can_find_comment: ClassVar[bool] = False
+    #: Shown to users in the request's thread when replies do not come back here (``email``:
+    #: "IT's replies arrive by mail."). None: nothing to say.
+    messages_hint: ClassVar[str | None] = None
+
+    message_reads_per_sync = Integer(
+        0,
+        help="""Most tickets whose messages one status sync reads (each read costs the ticket
+        system one or more API calls; the rest are read on the next syncs, oldest first).
+        0: no limit.""",
+    ).tag(config=True)
+
     def create(self, request: OutgoingRequest) -> TicketRef:
         raise NotImplementedError
 
@@ -208,6 +238,11 @@ class Backend(LoggingConfigurable):
         posted ourselves come back with ``role="user"``.
         """
         return []
+
+    def comment_posted(self, ref: TicketRef, key: str) -> bool:
+        """Whether a comment carrying ``comment_marker(key)`` is already on the ticket (a
+        delivery cut short by a crash after the post); only asked when ``can_find_comment``."""
+        return False
 
     def find(self, request_uuid: str) -> TicketRef | None:
         """Look a request up by its UUID before creating (idempotency). None: not there."""

@@ -31,6 +31,8 @@ class EmailBackend(Backend):
     """Sends each request as one plain-text UTF-8 mail to the help desk address."""
 
     name = "email"
+    #: IT answers the mail; its replies go to the requester's inbox, not back to us.
+    messages_hint = "IT's replies arrive by mail."
     can_find = False
     can_sync = False
 

@@ -119,8 +119,26 @@ def server_message(resp: requests.Response, limit: int = 200) -> str:
                 break
     elif data is None:
         text = resp.text or ""
+        if _looks_like_html(resp, text):
+            return _html_summary(text)[:limit]
     text = " ".join(text.split())
     return text[:limit]
+
+
+def _looks_like_html(resp: requests.Response, text: str) -> bool:
+    kind = str(resp.headers.get("Content-Type", "")).lower()
+    return "html" in kind or text.lstrip()[:15].lower().startswith(("<!doctype", "<html"))
+
+
+def _html_summary(text: str) -> str:
+    """An HTML page instead of the API's JSON (a login page, a proxy, the wrong URL): name its
+    title, never paste the markup."""
+    import re
+
+    found = re.search(r"<title[^>]{0,100}>([^<]{0,200})</title>", text, re.IGNORECASE)
+    title = " ".join(found.group(1).split()) if found else ""
+    named = f" titled {title!r}" if title else ""
+    return f"an HTML page{named}, not the API's JSON (is the URL the ticket system's base URL?)"
 
 
 def error_from_response(
@@ -209,6 +227,14 @@ def network_error(
         )
     elif isinstance(exc, requests.Timeout):
         what = f"{where} timed out while trying to {action}"
+    elif _dns_failure(exc):
+        host = urlsplit(url).hostname or where
+        what = f"The host name {host!r} of {where} does not resolve (DNS) while trying to {action}"
+    elif _refused(exc):
+        what = (
+            f"Could not connect to {where} while trying to {action}: connection refused "
+            "(nothing listens there)"
+        )
     else:
         what = f"Could not connect to {where} while trying to {action}"
     return BackendError(f"{what}; will retry", retryable=True, in_doubt=sent)
@@ -229,6 +255,36 @@ def _never_connected(exc: requests.RequestException) -> bool:
         inner = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
         seen = reason if isinstance(reason, BaseException) else inner
     return False
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(out) < 10:
+        out.append(seen)
+        nxt = seen.__cause__ or seen.__context__
+        if nxt is None and seen.args and isinstance(seen.args[0], BaseException):
+            nxt = seen.args[0]  # requests wraps urllib3's error as its first argument
+        reason = getattr(seen, "reason", None)
+        if nxt is None and isinstance(reason, BaseException):
+            nxt = reason
+        seen = nxt if nxt not in out else None
+    return out
+
+
+def _dns_failure(exc: BaseException) -> bool:
+    import socket
+
+    return any(
+        isinstance(e, socket.gaierror) or type(e).__name__ == "NameResolutionError"
+        for e in _causes(exc)
+    )
+
+
+def _refused(exc: BaseException) -> bool:
+    return any(isinstance(e, ConnectionRefusedError) for e in _causes(exc)) or (
+        "Connection refused" in str(exc)
+    )
 
 
 class HTTPBackend(Backend):

@@ -27,6 +27,7 @@ from ..contract import ENV_RELAY_URL
 from .base import (
     CANCEL_COMMENT,
     BackendError,
+    Message,
     OutgoingRequest,
     TicketRef,
     TicketStatus,
@@ -52,6 +53,34 @@ SCOPE_HINT = (
 )
 
 
+def _messages(raw: Any) -> list[Message]:
+    """The relay's public messages of one request (bad entries skipped, never trusted)."""
+    from datetime import datetime, timezone
+
+    out: list[Message] = []
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            continue
+        try:
+            text = str(item.get("created_at") or "")
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+        except ValueError:
+            continue
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        out.append(
+            Message(
+                id=f"relay:{item.get('id')}",
+                role="it",
+                author=str(item.get("author") or "IT"),
+                text=item["text"],
+                created_at=moment.timestamp(),
+                public=True,
+            )
+        )
+    return out
+
+
 def _pending_id(request_uuid: str) -> str:
     """The ticket id of a forwarded request until the relay knows the real one (unique)."""
     return f"relay:{request_uuid}"
@@ -63,6 +92,8 @@ class HubBackend(HTTPBackend):
     name = "hub"
     can_find = False  # ``create`` is idempotent on the UUID: a retried forward returns the first
     can_sync = True
+    #: IT's messages come with the relay's sync answer (no further call).
+    can_message = True
     admin_hint: ClassVar[str | None] = None
 
     url = Unicode(
@@ -216,13 +247,25 @@ class HubBackend(HTTPBackend):
         )
         found = json_body(resp, "read request states").get("requests") or {}
         out: dict[str, str | TicketStatus] = {}
+        synced: dict[str, list[Message]] = self.__dict__.setdefault("_synced_messages", {})
         for request_uuid, ref in by_uuid.items():
             view = found.get(request_uuid)
             if not isinstance(view, dict):
                 continue
+            synced[request_uuid] = _messages(view.get("messages"))
             state = RELAY_STATES.get(str(view.get("state")), "sent")
             out[ref.id] = TicketStatus(state=state, ticket=self._ref(request_uuid, view))
         return out
+
+    def messages(self, ref: TicketRef, since: float | None = None) -> list[Message]:
+        """IT's messages as the last sync answer carried them (the outbox reads messages
+        right after ``statuses``); a request not in that answer is asked about alone."""
+        request_uuid = ref.request_uuid or ref.id.removeprefix("relay:")
+        synced: dict[str, list[Message]] = self.__dict__.setdefault("_synced_messages", {})
+        if request_uuid not in synced:
+            self.statuses([TicketRef(id=ref.id, url=ref.url, request_uuid=request_uuid)])
+        found = synced.pop(request_uuid, [])
+        return [m for m in found if since is None or m.created_at >= since - 1.0]
 
     def comment(self, ref: TicketRef, text: str) -> None:
         request_uuid = ref.request_uuid or ref.id.removeprefix("relay:")

@@ -24,6 +24,8 @@ class LocalBackend(Backend):
     blocking: ClassVar[bool] = False  # no I/O: the outbox calls it inline
     state_detail: ClassVar[str | None] = STATE_DETAIL
     admin_hint: ClassVar[str | None] = ADMIN_HINT
+    #: Nothing is sent anywhere, so nobody can answer here.
+    messages_hint: ClassVar[str | None] = "No ticket system is connected: nobody can reply here."
 
     def create(self, request: OutgoingRequest) -> TicketRef:
         number = request.extra.get("request_id") or request.uuid[:8]

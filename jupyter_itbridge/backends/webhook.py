@@ -131,6 +131,8 @@ class WebhookBackend(HTTPBackend):
     """Posts each request to a webhook; no find/status (a webhook is fire-and-forget)."""
 
     name = "webhook"
+    #: A webhook is one-way: nothing comes back (``can_message`` stays False).
+    messages_hint = "IT's replies do not come back here; IT will contact you directly."
     can_find = False
     can_sync = False
 

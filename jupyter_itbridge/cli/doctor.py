@@ -86,18 +86,31 @@ def quiet(backend: Any) -> None:
 
 
 def check_backend(backend: Any) -> tuple[bool, str]:
-    """Connectivity and credentials via ``backend.check()`` (one sentence either way)."""
+    """Settings first (no call: a missing token is named as such), then connectivity and
+    credentials via ``backend.check()`` (one sentence either way). Doctor is a one-shot
+    check: the outbox's "will retry" is not said here."""
     from ..backends.base import BackendError
+    from ..backends.config_check import missing_settings
 
     mask = getattr(backend, "mask", str)  # masks configured secrets an error may echo
+    missing = missing_settings(backend)
+    if missing:
+        return False, missing
     try:
         message = backend.check()
     except BackendError as err:
-        return False, mask(err.admin_message.rstrip(".") + ".")
+        text = err.admin_message.rstrip(".")
+        for tail in ("; will retry", ", will retry"):
+            text = text.removesuffix(tail)
+        return False, mask(text + ".")
     except Exception as err:  # a backend bug: say which, never a traceback with secrets
         reason = redact(mask(" ".join(str(err).split())))[:200]
         return False, f"{type(backend).__name__}.check() failed ({type(err).__name__}: {reason})."
     return True, mask(str(message))
+
+
+def _requests(count: int) -> str:
+    return f"{count} request" if count == 1 else f"{count} requests"
 
 
 def _existing_ancestor(path: str) -> str:
@@ -146,7 +159,7 @@ def check_store(path: str) -> tuple[bool, str]:
             db.close()
         total = sum(counts.values())
         detail = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
-        return True, f"{path} is writable ({total} requests{': ' + detail if detail else ''})."
+        return True, f"{path} is writable ({_requests(total)}{': ' + detail if detail else ''})."
     ancestor = _existing_ancestor(path)
     if not os.path.isdir(ancestor):
         return False, (
@@ -190,7 +203,7 @@ def _check_database(url: str) -> tuple[bool, str]:
         return False, f"The request store {where} is not usable ({reason})."
     finally:
         db.close()
-    state = f"{total} requests" if version else "no tables yet; the server will create them"
+    state = _requests(total) if version else "no tables yet; the server will create them"
     return True, f"{where} is writable ({state})."
 
 

@@ -30,11 +30,11 @@ def build_draft(finding: Finding | None, bridge: Any = None, free_text: str = ""
             environment=env,
             notebook_path=path,
         )
-    # The evidence (exception, message, traceback tail) is rendered in its own section.
+    # The evidence (exception, message, traceback tail) is rendered in its own section, and
+    # the explanation - shown on the card - by render_body: Details is the user's own.
     where = f"Where: notebook {path}" if path else "Where: a notebook in this Jupyter session"
-    description = "\n".join(x for x in (finding.explanation, where) if x)
     draft = RequestDraft.from_finding(finding, env)
-    draft.description = description
+    draft.description = where
     draft.notebook_path = path
     return draft
 

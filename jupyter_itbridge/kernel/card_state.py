@@ -79,6 +79,28 @@ def self_service_parts(finding: Finding | None, policy: Any) -> tuple[str, str]:
     return text, command
 
 
+#: Kinds whose fix (an install by IT) is used after a kernel restart.
+RESTART_KINDS = frozenset({"missing_package", "missing_driver"})
+
+
+def resolved_text(response: dict[str, Any]) -> str:
+    """ "Resolved by IT on 01 Dec 2026: restart the kernel to use it. IT: '...'"."""
+    resolution = response.get("resolution") if isinstance(response.get("resolution"), dict) else {}
+    when = str((resolution or {}).get("at") or response.get("updated_at") or "")
+    try:
+        from datetime import datetime
+
+        day = datetime.fromisoformat(when).strftime("%d %b %Y")
+    except ValueError:
+        day = when[:10]
+    text = f"Resolved by IT on {day}"
+    text += ": restart the kernel to use it." if response.get("kind") in RESTART_KINDS else "."
+    message = (resolution or {}).get("message")
+    if message:
+        text += f" IT: '{message}'"
+    return text
+
+
 class CardState:
     """Everything the card shows and sends, independent of the widget toolkit."""
 
@@ -141,7 +163,9 @@ class CardState:
 
     def redacted_draft(self) -> RequestDraft:
         """The draft exactly as it will be sent: every field through ``redact``."""
-        return RequestDraft.from_dict(_redact_obj(self.draft.to_dict()))
+        from ..findings import redact_draft
+
+        return RequestDraft.from_dict(redact_draft(self.draft.to_dict()))
 
     def preview(self) -> str:
         return render_body(self.redacted_draft(), self.request_uuid)
@@ -183,6 +207,8 @@ class CardState:
         if self.status == "filed":
             r = self.response
             rid = r.get("id", "?")
+            if r.get("state") == "resolved" and not r.get("deduped"):
+                return resolved_text(r)
             if r.get("deduped"):
                 when = str(r.get("created_at") or "")[:10] or "an earlier date"
                 text = f"Already requested on {when} (#{rid}); your note was added to it."

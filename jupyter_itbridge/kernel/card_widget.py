@@ -114,6 +114,11 @@ class Card:
             ask.selected_index = None
             ask.add_class("jp-ITBridge-ask")
             children.append(ask)
+            # the fix is the main path: Send shows (as the main button) once the request is
+            # open, so it never asks for a justification the user cannot see
+            self.send_button.button_style = ""
+            self.send_button.layout.display = "none"
+            ask.observe(self._on_ask_toggled, names="selected_index")
         else:
             children.append(request)
         children += [actions, self.copy_area, self.status]
@@ -131,6 +136,13 @@ class Card:
         self._refresh_preview()
 
     # ------------------------------------------------------------------ events
+    def _on_ask_toggled(self, change: Any) -> None:
+        if self.state.status in ("filed", "saved_offline"):
+            return
+        shown = change.get("new") == 0
+        self.send_button.layout.display = "" if shown else "none"
+        self.send_button.button_style = "primary" if shown else ""
+
     def _sync(self) -> None:
         d = self.state.draft
         d.summary = self.summary.value
@@ -174,6 +186,18 @@ class Card:
             self.send_button.disabled = False
         self._show_status()
         self.update_display()
+        if self.state.status == "filed":
+            self.follow()
+
+    def follow(self) -> None:
+        """Follow the filed request's state live (``card_follow``), redrawing the status."""
+        from .card_follow import follow
+
+        def redraw() -> None:
+            self._show_status()
+            self.update_display()
+
+        follow(self.state, self.client or _default_client(), redraw)
 
     def _show_status(self) -> None:
         text = self.state.status_text()
@@ -255,3 +279,14 @@ class StaticCard:
         self.state.send(self.client)
         if self.handle is not None:
             self.handle.update(self.state.bundle(), raw=True)
+
+
+def _default_client() -> Any:
+    """The kernel's client to its own server (None when the server is not known)."""
+    try:
+        from .client import ServerClient
+
+        client = ServerClient()
+        return client if client.configured else None
+    except Exception:
+        return None

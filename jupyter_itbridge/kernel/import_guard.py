@@ -8,6 +8,7 @@ that is not blocked returns ``None`` at once and the normal finders carry on.
 
 from __future__ import annotations
 
+import linecache
 import sys
 from typing import Any
 
@@ -39,6 +40,21 @@ class BlockedImportError(ModuleNotFoundError):
         return cls(module, entry["package"], entry.get("reason", ""), entry.get("alternative", ""))
 
 
+#: The raise shown as the traceback's last frame, with these two lines as its source (kept
+#: in ``linecache``, so IPython can show them): an explanation, not the extension's code.
+_POLICY_FILE = "<your organisation's package policy>"
+_POLICY_SOURCE = (
+    "# This package is blocked by your organisation's policy (the reason is below).\nraise error\n"
+)
+_RAISE = compile(_POLICY_SOURCE, _POLICY_FILE, "exec")
+linecache.cache[_POLICY_FILE] = (
+    len(_POLICY_SOURCE),
+    None,  # no mtime: linecache.checkcache keeps the entry
+    _POLICY_SOURCE.splitlines(keepends=True),
+    _POLICY_FILE,
+)
+
+
 class BlockedImportFinder:
     """Raises :class:`BlockedImportError` for blocked import names; ignores everything else."""
 
@@ -50,13 +66,14 @@ class BlockedImportFinder:
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
         """None for every name but a blocked one (one set lookup: imports stay as fast).
 
-        The raise is one line with a comment above it on purpose: IPython shows this frame
-        under the user's ``import``, so what it shows must read as an explanation.
+        The traceback must not show this module's source (it read as if the extension had
+        crashed): IPython hides a frame with ``__tracebackhide__`` unless it is the last one,
+        so the raise itself happens in a one-line code object named after the policy.
         """
         if fullname not in self._names:
             return None
-        # jupyter-itbridge: your organisation's policy blocks this package (reason below).
-        raise BlockedImportError.for_entry(fullname, self._blocked[fullname])
+        __tracebackhide__ = True
+        exec(_RAISE, {"error": BlockedImportError.for_entry(fullname, self._blocked[fullname])})
 
     def invalidate_caches(self) -> None:  # part of the finder protocol; nothing cached
         return None

@@ -193,13 +193,30 @@ class RelayService:
         return self.view(user, self.own(user, request_uuid))
 
     def sync(self, user: str, uuids: list[str]) -> dict[str, dict[str, Any]]:
-        """The views of the caller's requests among ``uuids`` (others' and unknown: omitted)."""
+        """The views of the caller's requests among ``uuids`` (others' and unknown: omitted),
+        each with IT's public messages on its ticket (so one call per sync carries both)."""
         out: dict[str, dict[str, Any]] = {}
         for request_uuid in dict.fromkeys(uuids):
             row = self.store.get_request(request_uuid)
             if row is not None and row["user"] == user:
-                out[request_uuid] = self.view(user, row)
+                view = self.view(user, row)
+                view["messages"] = self.public_messages(row)
+                out[request_uuid] = view
         return out
+
+    def public_messages(self, row: StoredRequest) -> list[dict[str, Any]]:
+        """IT's public messages on the ticket ``row`` is on (internal ones never leave)."""
+        target = self.shared(row)
+        return [
+            {
+                "id": str(m["id"]),
+                "author": m["author"],
+                "text": m["text"],
+                "created_at": iso(m["created_at"]),
+            }
+            for m in self.store.messages(target["uuid"], public_only=True)
+            if m["role"] == "it"
+        ]
 
     def list_open(self, user: str, limit: int = 500) -> list[dict[str, Any]]:
         rows = self.store.list_requests(user, states=sorted(OPEN_STATES), limit=limit)

@@ -13,8 +13,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..contract import EVENT_INCIDENT, EVENT_REQUEST_STATE
-from ..jsontypes import IncidentJSON, RequestJSON
+from ..contract import EVENT_INCIDENT, EVENT_MESSAGE, EVENT_REQUEST_STATE
+from ..jsontypes import IncidentJSON, MessageJSON, RequestJSON
 
 if TYPE_CHECKING:
     from jupyter_events import EventLogger
@@ -25,6 +25,7 @@ SCHEMA_DIR = Path(__file__).parent / "event_schemas"
 SCHEMA_FILES: dict[str, Path] = {
     EVENT_REQUEST_STATE: SCHEMA_DIR / "request_state" / "v1.yaml",
     EVENT_INCIDENT: SCHEMA_DIR / "incident" / "v1.yaml",
+    EVENT_MESSAGE: SCHEMA_DIR / "message" / "v1.yaml",
 }
 
 SUMMARY_MAX = 300
@@ -64,6 +65,22 @@ def request_state_payload(record: RequestJSON, old_state: str | None) -> dict[st
     }
 
 
+def message_payload(record: RequestJSON, message: MessageJSON) -> dict[str, Any]:
+    """IT's new message on a request -> the ``message`` event data (text cut to 1000)."""
+    return {
+        "id": int(record["id"]),
+        "uuid": str(record["uuid"]),
+        "state": record["state"],
+        "summary": _text(record.get("summary"), SUMMARY_MAX),
+        "kind": _text(record.get("kind"), 64),
+        "message_id": str(message["id"]),
+        "author": _text(message.get("author"), 200),
+        "text": _text(message["text"], MESSAGE_MAX) or "",
+        "created_at": _text(message.get("created_at"), 64),
+        "unread": int(record.get("unread") or 0),
+    }
+
+
 def incident_payload(incident: IncidentJSON) -> dict[str, Any]:
     """An incident record (``RequestService.incidents``) -> the ``incident`` event data."""
     details = incident.get("details") or {}
@@ -87,7 +104,7 @@ def incident_payload(incident: IncidentJSON) -> dict[str, Any]:
 
 
 class ITBridgeEvents:
-    """Emits our two event types; never raises into the caller (a toast is not worth a 500)."""
+    """Emits our event types; never raises into the caller (a toast is not worth a 500)."""
 
     def __init__(
         self, event_logger: EventLogger | None, loop: asyncio.AbstractEventLoop | None = None
@@ -108,6 +125,19 @@ class ITBridgeEvents:
             self.failed += 1
             return None
         return self._emit(EVENT_REQUEST_STATE, data)
+
+    def emit_messages(self, record: RequestJSON, messages: list[MessageJSON]) -> int:
+        """Announce IT's new messages on a request (one event each); returns how many."""
+        sent = 0
+        for message in messages:
+            try:
+                data = message_payload(record, message)
+            except Exception:
+                log.exception("jupyter-itbridge: bad message for an event")
+                self.failed += 1
+                continue
+            sent += self._emit(EVENT_MESSAGE, data) is not None
+        return sent
 
     def emit_incident(self, incident: IncidentJSON) -> dict[str, Any] | None:
         """Announce a new incident (kernel killed, memory pressure)."""
@@ -147,7 +177,7 @@ class ITBridgeEvents:
 
 
 def register_schemas(event_logger: EventLogger) -> None:
-    """Register both schemas once (a second server extension load must not fail)."""
+    """Register our schemas once (a second server extension load must not fail)."""
     for schema_id, path in SCHEMA_FILES.items():
         if schema_id in event_logger.schemas:
             continue

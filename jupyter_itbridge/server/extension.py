@@ -108,6 +108,7 @@ class ITBridgeExtension(ExtensionApp):
         self._import_offline_drafts(service, config.owner)  # not announced: nobody listens yet
         events = server_events(serverapp.event_logger, _server_loop(serverapp))
         service.add_listener(events.emit_request_state)  # state changes on the event bus
+        service.add_message_listener(events.emit_messages)  # IT's replies too
         self.context = ITBridgeContext(
             config=config,
             policy=policy,
@@ -166,6 +167,14 @@ class ITBridgeExtension(ExtensionApp):
                 "jupyter-itbridge: backend %r failed to load: %s", config.backend, err
             )
             backend = UnavailableBackend(config.backend, redact(f"{type(err).__name__}: {err}"))
+        else:
+            from ..backends.config_check import missing_settings
+
+            missing = missing_settings(backend)
+            if missing:  # requests will queue and fail: say why now, not at the first one
+                self._server().log.warning(
+                    "jupyter-itbridge: backend %r cannot deliver yet: %s", config.backend, missing
+                )
         return Store(config.store_path or default_store_path()), backend
 
     def _scrub_secrets(self, serverapp: ServerApp, backend: Backend) -> None:

@@ -33,8 +33,9 @@ from ..contract import RequestState
 from ..jsontypes import DueComment, StoredRequest
 from ..redact import redact
 from . import indoubt
+from .conversation import MessageSync, deliver_comment
 from .outgoing import backoff_delay, outgoing  # noqa: F401 (re-exported: tests import them)
-from .store import DELIVERED, UNSUPPORTED, Store, TransitionError
+from .store import Store, TransitionError
 from .store_leases import lease_owner_id
 
 log = logging.getLogger("jupyter_itbridge.outbox")
@@ -92,6 +93,8 @@ class Outbox:
         self.last_error: str | None = None
         self.last_success_at: float | None = None
         self.deliveries = 0
+        #: IT's replies, read after each status sync (``conversation.py``).
+        self.messages = MessageSync(store, backend, self._call)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -323,41 +326,9 @@ class Outbox:
         self._changed(new, old)
 
     async def deliver_comment(self, comment: DueComment) -> None:
-        ref = TicketRef(
-            id=comment["ticket_id"],
-            url=comment.get("ticket_url"),
-            request_uuid=comment["request_uuid"],
-        )
-        attempts = int(comment.get("attempts") or 0) + 1
-        owner = self.lease_owner
-        try:
-            await self._call(self.backend.comment, ref, comment["text"])
-        except NotImplementedError:
-            self.store.update_comment(
-                comment["id"], owner, delivered=UNSUPPORTED, attempts=attempts, **RELEASED
-            )
-            return
-        except Exception as err:
-            backend_error = err if isinstance(err, BackendError) else None
-            retry_after = backend_error.retry_after if backend_error else None
-            detail = backend_error.admin_message if backend_error else ""
-            message = redact(self.backend.mask(detail or f"{type(err).__name__}: {err}"))
-            delay = backoff_delay(attempts, self.base_delay, self.max_delay, self.rng, retry_after)
-            if backend_error is not None and not backend_error.retryable:
-                delay = max(delay, self.config_error_delay)
-            self.last_error = message[:2000]
-            self.store.update_comment(
-                comment["id"],
-                owner,
-                attempts=attempts,
-                next_attempt_at=time.time() + delay,
-                last_error=message[:2000],
-                **RELEASED,
-            )
-            return
-        self.store.update_comment(
-            comment["id"], delivered=DELIVERED, attempts=attempts, last_error=None, **RELEASED
-        )
+        """One delivery try of a leased comment, every outcome recorded (exactly once where
+        the backend can look: ``conversation.deliver_comment``)."""
+        await deliver_comment(self, comment)
 
     # -- status sync --------------------------------------------------------------------------
 
@@ -407,7 +378,18 @@ class Outbox:
                     continue
                 changed += 1
                 self._changed(new, old)
+        await self.sync_messages(rows)
         return changed
+
+    async def sync_messages(self, rows: list[StoredRequest]) -> int:
+        """The synced tickets' new messages, stored and announced; a failure here never
+        undoes the status sync (``conversation.MessageSync``)."""
+        try:
+            return await self.messages.sync(rows)
+        except Exception as err:
+            self.last_error = redact(f"message sync: {type(err).__name__}: {err}")[:2000]
+            log.warning("jupyter-itbridge: %s", self.last_error)
+            return 0
 
     def _move_ticket(self, row: StoredRequest, status: TicketStatus) -> bool:
         """Store a changed ticket ref or ``meta`` from a status read; True when one changed."""

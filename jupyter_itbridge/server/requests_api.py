@@ -203,6 +203,14 @@ class CommentHandler(_Base):
         self.write_json(self.call(self.service.commit_comment, self.owner, request_id, prepared))
 
 
+class SeenHandler(_Base):
+    """``POST requests/{id}/seen``: the user opened the thread (clears the unread count)."""
+
+    @endpoint()
+    async def post(self, request_id: str) -> None:
+        self.write_json(self.call(self.service.mark_seen, self.owner, request_id))
+
+
 class IncidentsHandler(_Base):
     @endpoint()
     async def get(self) -> None:
@@ -221,5 +229,6 @@ HANDLERS: list[tuple[str, type[ITBridgeHandler]]] = [
     (rf"requests/{_ID}/retry", RetryHandler),
     (rf"requests/{_ID}/comment", CommentHandler),
     (rf"requests/{_ID}/cancel", CancelHandler),
+    (rf"requests/{_ID}/seen", SeenHandler),
     (r"incidents", IncidentsHandler),
 ]

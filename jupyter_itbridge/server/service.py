@@ -18,8 +18,15 @@ from typing import Any
 from ..backends.base import CANCEL_COMMENT, Backend
 from ..contract import OPEN_STATES, RequestState
 from ..drafts import ImportReport, import_drafts
-from ..findings import RequestDraft, render_body
-from ..jsontypes import IncidentJSON, RequestJSON, StoredIncident, StoredRequest
+from ..findings import RequestDraft, redact_draft, render_body
+from ..jsontypes import (
+    IncidentJSON,
+    MessageJSON,
+    RequestJSON,
+    StoredIncident,
+    StoredMessage,
+    StoredRequest,
+)
 from ..redact import redact, redact_obj
 from . import views
 from .outbox import Outbox
@@ -40,6 +47,8 @@ log = logging.getLogger("jupyter_itbridge.service")
 
 #: ``callback(request_json, old_state)`` on every state change (events, toasts).
 Listener = Callable[[RequestJSON, str | None], Any]
+#: ``callback(request_json, new_messages)`` when IT's new public messages were stored.
+MessageListener = Callable[[RequestJSON, list[MessageJSON]], Any]
 
 
 @dataclass(frozen=True)
@@ -65,9 +74,11 @@ class RequestService:
         self.backend = backend
         self.outbox = outbox
         self.listeners: list[Listener] = []
+        self.message_listeners: list[MessageListener] = []
         self._wordings: dict[str, views.BackendWording | None] = {backend.name: backend}
         if outbox is not None:
             outbox.on_change = self._notify
+            outbox.messages.on_messages = self._notify_messages
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -93,6 +104,22 @@ class RequestService:
             except Exception:
                 log.exception("jupyter-itbridge: listener failed")
 
+    def add_message_listener(self, callback: MessageListener) -> None:
+        """``callback(request_json, new_messages)`` when IT replied (events, toasts)."""
+        self.message_listeners.append(callback)
+
+    def _notify_messages(self, row: StoredRequest, new: list[StoredMessage]) -> None:
+        from_it = [m for m in new if m["public"] and m["role"] == "it"]
+        if not from_it or not self.message_listeners:
+            return
+        record = self.to_json(self._fresh(row))
+        entries = views.thread_json(from_it, [])
+        for callback in list(self.message_listeners):
+            try:
+                callback(record, entries)
+            except Exception:
+                log.exception("jupyter-itbridge: message listener failed")
+
     def _wake(self) -> None:
         if self.outbox is not None:
             self.outbox.wake()
@@ -111,7 +138,7 @@ class RequestService:
         checked, notices = validate_draft(draft)
         if request_uuid is not None:
             check_request_uuid(str(request_uuid))
-        redacted = redact_obj(draft_fields(checked))  # new containers: no deep copy needed
+        redacted = redact_draft(draft_fields(checked))  # new containers: no deep copy needed
         clean = RequestDraft(**redacted)
         chosen = str(request_uuid) if request_uuid is not None else str(uuidlib.uuid4())
         body = redact(render_body(clean, chosen))
@@ -225,7 +252,8 @@ class RequestService:
         self, owner: str, *, states: Sequence[RequestState] | None = None, limit: int = 500
     ) -> list[RequestJSON]:
         rows = self.store.list_requests(owner, states=states, limit=limit)
-        return [self.to_json(r) for r in rows]
+        unread = self.store.unseen_counts(r["uuid"] for r in rows)
+        return [self.to_json(r, unread=unread.get(r["uuid"], 0)) for r in rows]
 
     def _row_for(self, owner: str, id_or_uuid: str | int) -> StoredRequest:
         """The owner's request by number or UUID (see ``validation.parse_request_key``)."""
@@ -333,6 +361,12 @@ class RequestService:
         self._wake()
         return self.to_json(self._fresh(row), detail=True, notices=notices)
 
+    def mark_seen(self, owner: str, id_or_uuid: str | int) -> RequestJSON:
+        """The user read the request's thread: its messages no longer count as unread."""
+        row = self._row_for(owner, id_or_uuid)
+        self.store.mark_seen(row["uuid"])
+        return self.to_json(self._fresh(row), detail=True)
+
     def cancel(self, owner: str, id_or_uuid: str | int) -> RequestJSON:
         old, new = self._transition(
             owner,
@@ -372,17 +406,36 @@ class RequestService:
     # -- JSON shape ---------------------------------------------------------------------------
 
     def to_json(
-        self, row: StoredRequest, *, detail: bool = False, notices: list[str] | None = None
+        self,
+        row: StoredRequest,
+        *,
+        detail: bool = False,
+        notices: list[str] | None = None,
+        unread: int | None = None,
     ) -> RequestJSON:
         """The stable request shape of the REST API (``Request`` in openapi.yaml)."""
+        wording = self._wording(row["backend"])
         if not detail:
-            return views.request_json(row, self._wording(row["backend"]), notices=notices)
+            if unread is None:
+                unread = self.store.unseen_count(row["uuid"])
+            record = views.request_json(row, wording, notices=notices, unread=unread)
+            if row["state"] == "resolved":  # the card says when and what IT answered
+                shown = [
+                    m
+                    for m in self.store.messages(row["uuid"], public_only=True)
+                    if m["role"] == "it"
+                ]
+                history = self.store.history(row["uuid"])
+                record["resolution"] = views.resolution_json(row, history, shown)
+            return record
         return views.request_json(
             row,
-            self._wording(row["backend"]),
+            wording,
             notices=notices,
             comments=self.store.comments(row["uuid"]),
             history=self.store.history(row["uuid"]),
+            messages=self.store.messages(row["uuid"], public_only=True),
+            unread=self.store.unseen_count(row["uuid"]),
         )
 
     def _wording(self, backend_name: str) -> views.BackendWording | None:

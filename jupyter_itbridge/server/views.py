@@ -18,10 +18,13 @@ from ..jsontypes import (
     HistoryJSON,
     IncidentJSON,
     LinkedRequestJSON,
+    MessageJSON,
     RequestJSON,
+    ResolutionJSON,
     StoredComment,
     StoredEvent,
     StoredIncident,
+    StoredMessage,
     StoredRequest,
     TicketJSON,
 )
@@ -51,6 +54,9 @@ class BackendWording(Protocol):
 
     @property
     def admin_hint(self) -> str | None: ...
+
+    @property
+    def messages_hint(self) -> str | None: ...
 
 
 def iso(ts: float | None) -> str | None:
@@ -91,6 +97,8 @@ def request_json(
     notices: list[str] | None = None,
     comments: list[StoredComment] | None = None,
     history: list[StoredEvent] | None = None,
+    messages: list[StoredMessage] | None = None,
+    unread: int = 0,
 ) -> RequestJSON:
     """A stored request as the API shows it; with ``comments``/``history``, the detail form.
 
@@ -132,11 +140,70 @@ def request_json(
         "replayed": False,
         "already_requested": None,
     }
+    record["unread"] = unread
+    record["messages_hint"] = getattr(wording, "messages_hint", None)
     if comments is not None:
         record["comments"] = [comment_json(c) for c in comments]
     if history is not None:
         record["history"] = [history_json(e) for e in history]
+    if messages is not None:
+        shown = [m for m in messages if m["public"] and m["role"] == "it"]
+        record["messages"] = thread_json(shown, comments or [])
+        record["resolution"] = resolution_json(row, history or [], shown)
     return record
+
+
+def thread_json(from_it: list[StoredMessage], comments: list[StoredComment]) -> list[MessageJSON]:
+    """The thread: IT's public messages and the user's own replies, oldest first.
+
+    The user's replies come from the outbox's comments (with their delivery state), not from
+    the ticket: read back from the ticket (``role="user"``) they would show twice.
+    """
+    entries: list[tuple[float, MessageJSON]] = []
+    for msg in from_it:
+        entry: MessageJSON = {
+            "id": f"m{msg['id']}",
+            "role": "it",
+            "author": msg["author"],
+            "text": msg["text"],
+            "created_at": iso(msg["created_at"]),
+            "seen": msg.get("seen_at") is not None,
+            "delivery": None,
+        }
+        entries.append((msg["created_at"], entry))
+    for comment in comments:
+        if comment["kind"] != "comment":
+            continue  # +1s and system notes are for IT, not the user's thread
+        entries.append(
+            (
+                comment["created_at"],
+                {
+                    "id": f"c{comment['id']}",
+                    "role": "user",
+                    "author": comment["user"],
+                    "text": comment["text"],
+                    "created_at": iso(comment["created_at"]),
+                    "seen": True,
+                    "delivery": COMMENT_STATES.get(comment["delivered"], "pending"),
+                },
+            )
+        )
+    entries.sort(key=lambda pair: pair[0])
+    return [entry for _, entry in entries]
+
+
+def resolution_json(
+    row: StoredRequest, history: list[StoredEvent], shown: list[StoredMessage]
+) -> ResolutionJSON | None:
+    """For a resolved request: when (the last move to resolved) and IT's last message."""
+    if row["state"] != "resolved":
+        return None
+    moves = [e["at"] for e in history if e["to_state"] == "resolved"]
+    from_it = [m for m in shown if m["role"] == "it"]
+    return {
+        "at": iso(moves[-1] if moves else row["updated_at"]),
+        "message": from_it[-1]["text"] if from_it else None,
+    }
 
 
 def comment_json(comment: StoredComment) -> CommentJSON:

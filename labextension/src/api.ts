@@ -109,6 +109,8 @@ export interface IRequest {
   ticket_id?: string | null;
   ticket_url?: string | null;
   attempts: number;
+  /** ISO 8601, for a `failed` request: when the outbox tries again. */
+  next_attempt_at?: string | null;
   last_error?: string | null;
   created_at: string;
   updated_at: string;
@@ -118,6 +120,30 @@ export interface IRequest {
     created_at: string;
     message: string;
   } | null;
+  /** IT's public messages the user has not seen yet. */
+  unread?: number;
+  /** Said in the thread when IT's replies do not come back here (email, webhook). */
+  messages_hint?: string | null;
+  /** For a resolved request: when, and IT's last public message. */
+  resolution?: IResolution | null;
+}
+
+/** When IT resolved a request, and IT's last public message (the card's words). */
+export interface IResolution {
+  at: string | null;
+  message: string | null;
+}
+
+/** One entry of a request's thread (`RequestDetail.messages`): plain text, never HTML. */
+export interface IMessage {
+  id: string;
+  role: 'it' | 'user';
+  author: string | null;
+  text: string;
+  created_at: string | null;
+  seen: boolean;
+  /** The user's replies only: pending, delivered, ... */
+  delivery: string | null;
 }
 
 /** A comment on a request (`RequestDetail.comments`). */
@@ -142,6 +168,7 @@ export interface IHistoryEntry {
 export interface IRequestDetail extends IRequest {
   comments: IComment[];
   history: IHistoryEntry[];
+  messages?: IMessage[];
 }
 
 /** A kernel death or memory-pressure incident (`Incident` in openapi.yaml). */
@@ -238,6 +265,8 @@ export interface IITBridgeAPI {
   retry(id: number): Promise<IRequestDetail>;
   cancel(id: number): Promise<IRequestDetail>;
   comment(id: number, text: string): Promise<IRequestDetail>;
+  /** The user read the thread: IT's messages no longer count as unread. */
+  markSeen(id: number): Promise<IRequestDetail>;
   diagnose(input: IDiagnoseInput): Promise<IFinding[]>;
   preview(input: IRequestInput): Promise<IPreview>;
   /** Null when the server has no facts (404: no such package, or no facts endpoint). */
@@ -271,6 +300,7 @@ export function createAPI(
     cancel: id => post<IRequestDetail>(`requests/${id}/cancel`),
     comment: (id, text) =>
       post<IRequestDetail>(`requests/${id}/comment`, { text }),
+    markSeen: id => post<IRequestDetail>(`requests/${id}/seen`),
     diagnose: async input =>
       (await post<{ findings: IFinding[] }>('diagnose', input)).findings,
     preview: input => post<IPreview>('preview', input),

@@ -3,7 +3,13 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { IPackageFacts, safeUrl } from './api';
 import { URGENCIES, Urgency } from './contract';
 import { ICardFields, IFindingPayload, SentRequest } from './finding';
-import { stateLabel, urgencyLabels } from './format';
+import {
+  formatDay,
+  stateDetailText,
+  stateLabel,
+  urgencyLabels
+} from './format';
+import { displayText } from './text';
 
 /**
  * The DOM of the frontend card, built once per card: the same parts, classes and words as
@@ -128,6 +134,7 @@ export class CardView {
       const ask = el('details', 'jp-ITBridge-ask');
       ask.append(el('summary', '', trans.__('Or ask IT instead')), request);
       root.append(ask);
+      this._ask = ask;
     } else {
       root.append(request);
     }
@@ -145,6 +152,19 @@ export class CardView {
     );
     this.inSidebar.hidden = true;
     actions.append(this.send, this.copy, this.dismiss, this.inSidebar);
+    if (this._ask) {
+      // the fix is the main path: "Send to IT" shows (as the main button) only once the
+      // request is open, so it never asks for a justification the user cannot see
+      const ask = this._ask;
+      const follow = () => {
+        if (this.inSidebar.hidden) {
+          this.send.hidden = !ask.open;
+          this.send.classList.toggle('jp-mod-accept', ask.open);
+        }
+      };
+      ask.addEventListener('toggle', follow);
+      follow();
+    }
     this.status = el('div', 'jp-ITBridge-status');
     this.status.setAttribute('role', 'status');
     root.append(actions, this.status);
@@ -204,9 +224,14 @@ export class CardView {
     const state = request.state ?? 'queued';
     const detail =
       request.state_detail && request.state_detail !== state
-        ? ` (${request.state_detail})`
+        ? ` (${stateDetailText(request)})`
         : '';
-    const text =
+    const resolution = request.resolution;
+    const restart =
+      state === 'resolved' &&
+      !!request.kind &&
+      ['missing_package', 'missing_driver'].includes(request.kind);
+    let text =
       deduped ??
       trans.__(
         'Request #%1 filed - state: %2%3.',
@@ -214,6 +239,15 @@ export class CardView {
         stateLabel(state, trans),
         detail
       );
+    if (state === 'resolved' && !deduped) {
+      const day = formatDay(resolution?.at ?? request.updated_at);
+      text = restart
+        ? trans.__('Resolved by IT on %1: restart the kernel to use it.', day)
+        : trans.__('Resolved by IT on %1.', day);
+      if (resolution?.message) {
+        text += ' ' + trans.__("IT: '%1'", displayText(resolution.message));
+      }
+    }
     this.status.replaceChildren(text);
     const url = safeUrl(request.ticket_url);
     if (url) {
@@ -268,4 +302,6 @@ export class CardView {
   readonly dismiss: HTMLButtonElement;
   readonly inSidebar: HTMLButtonElement;
   readonly status: HTMLElement;
+  /** The collapsed request of a self-service card (null: the request is the card). */
+  private _ask: HTMLDetailsElement | null = null;
 }

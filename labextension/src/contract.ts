@@ -65,3 +65,5 @@ export const EVENT_REQUEST_STATE =
   'https://events.jupyter.org/jupyter_itbridge/request_state/v1';
 export const EVENT_INCIDENT =
   'https://events.jupyter.org/jupyter_itbridge/incident/v1';
+export const EVENT_MESSAGE =
+  'https://events.jupyter.org/jupyter_itbridge/message/v1';

@@ -217,7 +217,8 @@ export function frontendPayload(
     self_service: selfServiceOf(finding),
     draft: {
       summary: finding.title,
-      description: [finding.explanation, where].filter(Boolean).join('\n'),
+      // the card shows the explanation and the body carries it: Details is the user's own
+      description: where,
       justification: '',
       urgency: 'normal',
       kind: finding.kind,

@@ -3,6 +3,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IIncident } from './api';
 import { FindingKind, RequestState, Urgency } from './contract';
+import { displayText, lookup } from './text';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
@@ -22,18 +23,18 @@ export function kindLabel(
   kind: string | null | undefined,
   trans: TranslationBundle
 ): string {
-  const labels: Record<FindingKind | 'memory_pressure', string> = {
-    blocked_package: trans.__('blocked package'),
-    missing_package: trans.__('missing package'),
-    missing_driver: trans.__('missing driver or system library'),
-    resource_limit: trans.__('memory, disk or other resource limit'),
-    network_blocked: trans.__('blocked network access'),
-    access_denied: trans.__('access or permission'),
-    kernel_died: trans.__('kernel stopped'),
-    memory_pressure: trans.__('kernel close to its memory limit')
-  };
+  const labels = new Map<FindingKind | 'memory_pressure', string>([
+    ['blocked_package', trans.__('blocked package')],
+    ['missing_package', trans.__('missing package')],
+    ['missing_driver', trans.__('missing driver or system library')],
+    ['resource_limit', trans.__('memory, disk or other resource limit')],
+    ['network_blocked', trans.__('blocked network access')],
+    ['access_denied', trans.__('access or permission')],
+    ['kernel_died', trans.__('kernel stopped')],
+    ['memory_pressure', trans.__('kernel close to its memory limit')]
+  ]) as ReadonlyMap<string, string>;
   return kind
-    ? (labels[kind as keyof typeof labels] ?? kind.replace(/_/g, ' '))
+    ? lookup(labels, kind, displayText(String(kind)).replace(/_/g, ' '))
     : trans.__('free-form request');
 }
 
@@ -42,16 +43,16 @@ export function stateLabel(
   state: RequestState | string,
   trans: TranslationBundle
 ): string {
-  const labels: Record<RequestState, string> = {
-    queued: trans.__('queued'),
-    sent: trans.__('sent'),
-    acknowledged: trans.__('in progress'),
-    resolved: trans.__('resolved'),
-    rejected: trans.__('declined'),
-    failed: trans.__('retrying'),
-    cancelled: trans.__('cancelled')
-  };
-  return labels[state as RequestState] ?? state;
+  const labels = new Map<RequestState, string>([
+    ['queued', trans.__('queued')],
+    ['sent', trans.__('sent')],
+    ['acknowledged', trans.__('in progress')],
+    ['resolved', trans.__('resolved')],
+    ['rejected', trans.__('declined')],
+    ['failed', trans.__('retrying')],
+    ['cancelled', trans.__('cancelled')]
+  ]) as ReadonlyMap<string, string>;
+  return lookup(labels, state, displayText(String(state)));
 }
 
 /** 4294967296 -> "4 GiB", 4187593113 -> "3.9 GiB" (binary units, as limits are set). */
@@ -79,9 +80,32 @@ export function formatAge(iso: string, now: number = Date.now()): string {
     : Time.formatHuman(new Date(Math.min(then, now)));
 }
 
-/** A server timestamp as a short date and time in the page's language. */
-export function formatWhen(iso: string): string {
-  return Number.isNaN(Date.parse(iso)) ? iso : Time.format(iso);
+/**
+ * A server timestamp as a date and time in the page's language and time zone - the one
+ * date format of the extension (lists, detail, thread, toasts, cards).
+ */
+export function formatWhen(iso: string | null | undefined): string {
+  if (!iso) {
+    return '';
+  }
+  return Number.isNaN(Date.parse(iso)) ? displayText(iso) : Time.format(iso);
+}
+
+/** A server timestamp as a date only ("Resolved by IT on <date>"), in the page's language
+ * like {@link formatWhen} (JupyterLab's `Time.format` reads `<html lang>`). */
+export function formatDay(iso: string | null | undefined): string {
+  const when = iso ? Date.parse(iso) : NaN;
+  if (Number.isNaN(when)) {
+    return '';
+  }
+  const lang = document.documentElement.lang || undefined;
+  try {
+    return new Intl.DateTimeFormat(lang, { dateStyle: 'short' }).format(when);
+  } catch {
+    return new Intl.DateTimeFormat(undefined, { dateStyle: 'short' }).format(
+      when
+    );
+  }
 }
 
 /** The first finite number among the given keys of an incident's details. */
@@ -232,4 +256,25 @@ export function incidentActionLabel(
   return isMemoryIncident(incident)
     ? trans.__('Request more memory')
     : trans.__('Ask IT about this');
+}
+
+/** The server's "; next try 2026-12-01 07:19 UTC" (its CLI wording). */
+const SERVER_NEXT_TRY = /; next try \d{4}-\d\d-\d\d \d\d:\d\d UTC$/;
+
+/**
+ * A request's state in the server's words, with the next try in the one date format of the
+ * page (not the server's UTC wording) and bidi controls neutralised. Never cut: a toast or
+ * a card shows it whole.
+ */
+export function stateDetailText(request: {
+  state?: string;
+  state_detail?: string;
+  next_attempt_at?: string | null;
+}): string {
+  const detail = displayText(request.state_detail ?? '');
+  const next = request.state === 'failed' ? request.next_attempt_at : null;
+  if (!next || !SERVER_NEXT_TRY.test(detail)) {
+    return detail;
+  }
+  return `${detail.replace(SERVER_NEXT_TRY, '')}; next try ${formatWhen(next)}`;
 }

@@ -11,6 +11,13 @@ export interface IStateChange {
   oldState: RequestState;
 }
 
+/** IT wrote on a request since the previous read (its unread count went up). */
+export interface IReply {
+  request: IRequest;
+  /** How many new messages. */
+  count: number;
+}
+
 /** `connecting` until the first read, then whether the last read reached the server. */
 export type Connection = 'connecting' | 'connected' | 'disconnected';
 
@@ -111,6 +118,16 @@ export class RequestsModel implements IDisposable {
     return this._incidentAdded;
   }
 
+  /** IT's new messages on a request (not on the first read: old news is not news). */
+  get replied(): ISignal<this, IReply> {
+    return this._replied;
+  }
+
+  /** Total of IT's unread messages over the user's requests (the sidebar icon's badge). */
+  get unread(): number {
+    return this._requests.reduce((sum, r) => sum + (r.unread ?? 0), 0);
+  }
+
   get isDisposed(): boolean {
     return this._poll.isDisposed;
   }
@@ -164,6 +181,7 @@ export class RequestsModel implements IDisposable {
       this._requests.unshift(request);
     }
     this._states.set(request.id, request.state);
+    this._unread.set(request.id, request.unread ?? 0);
     this._changed.emit();
   }
 
@@ -193,12 +211,19 @@ export class RequestsModel implements IDisposable {
     this._error = '';
     const baseline = !this._loaded;
     const changes: IStateChange[] = [];
+    const replies: IReply[] = [];
     for (const request of requests) {
       const old = this._states.get(request.id);
       if (!baseline && old !== undefined && old !== request.state) {
         changes.push({ request, oldState: old });
       }
       this._states.set(request.id, request.state);
+      const unread = request.unread ?? 0;
+      const before = this._unread.get(request.id) ?? 0;
+      if (!baseline && unread > before) {
+        replies.push({ request, count: unread - before });
+      }
+      this._unread.set(request.id, unread);
     }
     const fresh = baseline
       ? []
@@ -209,6 +234,7 @@ export class RequestsModel implements IDisposable {
     this._loaded = true;
     this._changed.emit();
     changes.forEach(c => this._stateChanged.emit(c));
+    replies.forEach(r => this._replied.emit(r));
     // oldest first, so toasts stack in the order things happened
     fresh.reverse().forEach(i => this._incidentAdded.emit(i));
   }
@@ -223,6 +249,8 @@ export class RequestsModel implements IDisposable {
   private _error = '';
   private _loaded = false;
   private _states = new Map<number, RequestState>();
+  private _unread = new Map<number, number>();
+  private _replied = new Signal<this, IReply>(this);
   private _seenIncidents = new Set<number>();
   private _changed = new Signal<this, void>(this);
   private _stateChanged = new Signal<this, IStateChange>(this);

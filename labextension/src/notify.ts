@@ -1,15 +1,29 @@
 import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import { IIncident, linkedRequest } from './api';
-import { RequestState } from './contract';
+import { IIncident, IRequest, linkedRequest } from './api';
+import { FindingKind, RequestState } from './contract';
 import {
   describeCause,
   incidentActionLabel,
   isPressure,
-  notebookName
+  notebookName,
+  stateDetailText
 } from './format';
 import { IStateChange } from './model';
+import { displayText } from './text';
+
+/** Kinds whose fix (an install by IT) needs a kernel restart before it can be used. */
+const RESTART_KINDS: readonly FindingKind[] = [
+  'missing_package',
+  'missing_driver'
+];
+
+/** `text` on one line, cut to `limit` characters (bidi controls neutralised). */
+export function shortText(text: string, limit = 60): string {
+  const line = displayText(text).replace(/\s+/g, ' ').trim();
+  return line.length > limit ? line.slice(0, limit - 1) + '…' : line;
+}
 
 /** The user's choices from the settings (schema/plugin.json). */
 export interface INotifySettings {
@@ -20,6 +34,10 @@ export interface INotifySettings {
 /** What a toast's buttons do. */
 export interface INotifyActions {
   showRequest(id: number): void;
+  /** Show the request with its reply box focused. */
+  replyTo(id: number): void;
+  /** Restart the kernel of the current notebook (after IT installed something). */
+  restartKernel(): void;
   showIncident(id: number): void;
   requestMemory(incident: IIncident): void;
   /** False when this page does not show the incident's notebook (Notebook 7 pages). */
@@ -59,21 +77,66 @@ export class Notifier {
     ) {
       return null; // just filed: the card or dialog already said so; no second message
     }
-    const message = trans.__(
-      'IT request #%1 (%2): %3',
-      request.id,
-      request.summary.length > 60
-        ? request.summary.slice(0, 59) + '…'
-        : request.summary,
-      request.state_detail
-    );
+    const restart =
+      request.state === 'resolved' &&
+      !!request.kind &&
+      RESTART_KINDS.includes(request.kind);
+    const message = restart
+      ? trans.__(
+          'IT resolved request #%1 (%2): restart the kernel to use it.',
+          request.id,
+          shortText(request.summary)
+        )
+      : trans.__(
+          'IT request #%1 (%2): %3',
+          request.id,
+          shortText(request.summary),
+          stateDetailText(request)
+        );
+    const actions: Notification.IAction[] = [];
+    if (restart) {
+      actions.push({
+        label: trans.__('Restart kernel'),
+        caption: trans.__('Restart the current notebook kernel to use the fix'),
+        displayType: 'accent',
+        callback: () => this._actions.restartKernel()
+      });
+    }
+    actions.push({
+      label: trans.__('Show'),
+      caption: trans.__('Show this request in the IT requests panel'),
+      callback: () => this._actions.showRequest(request.id)
+    });
     return Notification.emit(message, STATE_TYPES[request.state] ?? 'info', {
-      autoClose: 8000,
+      autoClose: restart ? false : 8000,
+      actions
+    });
+  }
+
+  /** "IT replied to request #12: '...'" with Show and Reply. */
+  replied(request: IRequest, text: string): string | null {
+    if (!this.settings.notifications) {
+      return null;
+    }
+    const trans = this._trans;
+    const message = trans.__(
+      "IT replied to request #%1: '%2'",
+      request.id,
+      shortText(text, 80)
+    );
+    return Notification.emit(message, 'info', {
+      autoClose: false,
       actions: [
         {
           label: trans.__('Show'),
-          caption: trans.__('Show this request in the IT requests panel'),
+          caption: trans.__('Show the conversation in the IT requests panel'),
           callback: () => this._actions.showRequest(request.id)
+        },
+        {
+          label: trans.__('Reply'),
+          caption: trans.__('Answer IT in the IT requests panel'),
+          displayType: 'accent',
+          callback: () => this._actions.replyTo(request.id)
         }
       ]
     });

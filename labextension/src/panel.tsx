@@ -81,8 +81,9 @@ class RequestsView extends ReactWidget implements IPanelNavigation {
     this.update();
   }
 
-  showRequest(id: number): void {
+  showRequest(id: number, reply = false): void {
     this._view = { kind: 'request', id };
+    this._focusReply = reply;
     this._detail = null;
     this._detailError = '';
     this.update();
@@ -111,6 +112,7 @@ class RequestsView extends ReactWidget implements IPanelNavigation {
           loadError={this._detailError}
           actions={this._requestActions}
           nav={this}
+          focusReply={this._focusReply}
         />
       );
     } else if (view.kind === 'incident') {
@@ -151,7 +153,13 @@ class RequestsView extends ReactWidget implements IPanelNavigation {
 
   private async _loadDetail(id: number): Promise<void> {
     try {
-      this._detail = await this._api.getRequest(id);
+      let detail = await this._api.getRequest(id);
+      if ((detail.unread ?? 0) > 0) {
+        // shown now: IT's messages are read (the badge and the list's mark go)
+        detail = await this._api.markSeen(id);
+        this._model.upsert(detail);
+      }
+      this._detail = detail;
       this._detailError = '';
     } catch (error) {
       this._detailError = (error as Error).message;
@@ -173,6 +181,7 @@ class RequestsView extends ReactWidget implements IPanelNavigation {
   private _detail: IRequestDetail | null = null;
   private _detailError = '';
   private _reloading = '';
+  private _focusReply = false;
   private _requestActions: IRequestActions;
 }
 
@@ -221,11 +230,31 @@ export class RequestsPanel extends SidePanel {
     );
     this._view = new RequestsView(model, options.api, actions, trans);
     this.addWidget(this._view);
+    model.changed.connect(() => this._showUnread(trans), this);
   }
 
-  /** Open the detail view of a request (from a toast or a command). */
-  showRequest(id: number): void {
-    this._view.showRequest(id);
+  /** The unread badge on the sidebar icon (`data-unread` on the tab, drawn by CSS). */
+  private _showUnread(trans: TranslationBundle): void {
+    const unread = this._model.unread;
+    const shown = this.title.dataset.unread ?? '';
+    if (shown === (unread > 0 ? String(unread) : '')) {
+      return;
+    }
+    // keep the shell's own entries (data-id), change only ours
+    const rest = { ...this.title.dataset };
+    delete rest.unread;
+    this.title.dataset =
+      unread > 0 ? { ...rest, unread: String(unread) } : rest;
+    this.title.caption =
+      unread > 0
+        ? trans.__('IT requests (%1 unread)', unread)
+        : trans.__('IT requests');
+  }
+
+  /** Open the detail view of a request (from a toast or a command); `reply` focuses
+   * the reply box. */
+  showRequest(id: number, reply = false): void {
+    this._view.showRequest(id, reply);
   }
 
   /** Open the detail view of an incident. */

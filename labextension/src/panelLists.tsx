@@ -10,6 +10,7 @@ import {
   stateLabel
 } from './format';
 import { RequestsModel } from './model';
+import { displayText } from './text';
 import {
   Badge,
   IncidentAction,
@@ -69,17 +70,25 @@ function RequestRow(props: {
       className="jp-ITBridge-item"
       icon={kindIcon(request.kind)}
       iconTitle={kindLabel(request.kind, trans)}
-      title={request.summary}
+      title={displayText(request.summary)}
       label={trans.__(
         'Request #%1: %2, %3. Show details',
         request.id,
-        request.summary,
+        displayText(request.summary),
         stateLabel(request.state, trans)
       )}
       meta={
         <>
           <Badge state={request.state} trans={trans} />
           <span className="jp-ITBridge-id">#{request.id}</span>
+          {(request.unread ?? 0) > 0 && (
+            <span
+              className="jp-ITBridge-unread"
+              title={trans.__('%1 new message(s) from IT', request.unread)}
+            >
+              {trans.__('%1 new', request.unread)}
+            </span>
+          )}
           <span className="jp-ITBridge-age">
             {formatAge(request.created_at)}
           </span>

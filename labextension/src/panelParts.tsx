@@ -15,6 +15,7 @@ import * as React from 'react';
 import { IIncident, IRequest, linkedRequest, safeUrl } from './api';
 import { FindingKind, RequestState } from './contract';
 import { incidentActionLabel, stateLabel } from './format';
+import { lookup } from './text';
 
 /**
  * Small React pieces of the "IT requests" panel. Everything from a user or a server is a
@@ -32,19 +33,20 @@ export interface IPanelNavigation {
 }
 
 /** Icons JupyterLab 4.0 already ships (`lockIcon` came later: credentials get the user). */
-const KIND_ICONS: Record<FindingKind, LabIcon> = {
-  blocked_package: notTrustedIcon,
-  missing_package: extensionIcon,
-  missing_driver: buildIcon,
-  resource_limit: kernelIcon,
-  network_blocked: linkIcon,
-  access_denied: userIcon,
-  kernel_died: stopIcon
-};
+const KIND_ICONS: ReadonlyMap<string, LabIcon> = new Map<FindingKind, LabIcon>([
+  ['blocked_package', notTrustedIcon],
+  ['missing_package', extensionIcon],
+  ['missing_driver', buildIcon],
+  ['resource_limit', kernelIcon],
+  ['network_blocked', linkIcon],
+  ['access_denied', userIcon],
+  ['kernel_died', stopIcon]
+]);
 
-/** The icon of a request's kind (free-form requests: an info icon). */
-export function kindIcon(kind: FindingKind | null | undefined): LabIcon {
-  return (kind && KIND_ICONS[kind]) || infoIcon;
+/** The icon of a request's kind (free-form or unknown kinds: an info icon). A Map, so a
+ * kind such as `constructor` finds nothing instead of `Object.prototype.constructor`. */
+export function kindIcon(kind: string | null | undefined): LabIcon {
+  return lookup(KIND_ICONS, kind, infoIcon);
 }
 
 /** A JupyterLab-styled button (`type="button"`, so it never submits a form). */

@@ -1,7 +1,13 @@
 import * as React from 'react';
 
-import { IRequestDetail } from './api';
-import { formatWhen, stateLabel, urgencyLabels } from './format';
+import { IMessage, IRequestDetail } from './api';
+import {
+  formatWhen,
+  stateDetailText,
+  stateLabel,
+  urgencyLabels
+} from './format';
+import { displayText, lookup } from './text';
 import {
   BackButton,
   Badge,
@@ -28,8 +34,16 @@ export function RequestDetailView(props: {
   loadError: string;
   actions: IRequestActions;
   nav: IPanelNavigation;
+  /** Put the keyboard focus in the reply box (the toast's Reply button). */
+  focusReply?: boolean;
 }): JSX.Element {
   const { id, detail, loadError, nav } = props;
+  const replyBox = React.useRef<HTMLTextAreaElement>(null);
+  React.useEffect(() => {
+    if (props.focusReply && detail) {
+      replyBox.current?.focus();
+    }
+  }, [props.focusReply, detail !== null]);
   const trans = nav.trans;
   // the comment typed and the last action's error live as long as this request is shown
   const [draft, setDraft] = React.useState('');
@@ -64,17 +78,19 @@ export function RequestDetailView(props: {
     }
   };
   const textareaId = `jp-ITBridge-comment-${id}`;
+  // the user's replies are in the thread; +1s and system notes are listed apart
+  const notes = detail.comments.filter(c => c.kind !== 'comment');
   return (
     <>
       <BackButton nav={nav} />
       <article className="jp-ITBridge-detail" data-request-id={id}>
         <h3 className="jp-ITBridge-detailTitle">
           <span className="jp-ITBridge-id">{`#${detail.id} `}</span>
-          <span>{detail.summary}</span>
+          <span>{displayText(detail.summary)}</span>
         </h3>
         <p className="jp-ITBridge-stateLine">
           <Badge state={detail.state} trans={trans} />
-          <span>{' ' + detail.state_detail}</span>
+          <span>{' ' + stateDetailText(detail)}</span>
         </p>
         <TicketLink request={detail} trans={trans} />
         <Facts
@@ -83,9 +99,16 @@ export function RequestDetailView(props: {
             [trans.__('Updated'), formatWhen(detail.updated_at)],
             [
               trans.__('Urgency'),
-              urgencyLabels(trans)[detail.urgency] ?? detail.urgency
+              lookup(
+                new Map(Object.entries(urgencyLabels(trans))),
+                detail.urgency,
+                displayText(detail.urgency)
+              )
             ],
-            [trans.__('Delivered to'), detail.backend],
+            // "Delivered to" only once it was: before that, where it is going
+            detail.ticket_id
+              ? [trans.__('Delivered to'), detail.backend]
+              : [trans.__('Ticket system'), detail.backend],
             [trans.__('Ticket'), detail.ticket_id],
             [trans.__('Attempts'), String(detail.attempts)],
             [trans.__('Last delivery error'), detail.last_error]
@@ -119,23 +142,27 @@ export function RequestDetailView(props: {
             )}
           </div>
         )}
+        <Thread
+          messages={detail.messages ?? []}
+          hint={detail.messages_hint ?? null}
+          nav={nav}
+        />
         {detail.state !== 'cancelled' && (
           <form className="jp-ITBridge-commentForm" onSubmit={onSubmit}>
-            <label htmlFor={textareaId}>
-              {trans.__('Add a comment for IT')}
-            </label>
+            <label htmlFor={textareaId}>{trans.__('Reply to IT')}</label>
             <textarea
               id={textareaId}
-              className="jp-mod-styled"
+              ref={replyBox}
+              className="jp-mod-styled jp-ITBridge-replyText"
               rows={3}
               value={draft}
               onChange={event => setDraft(event.target.value)}
             />
             <button
               type="submit"
-              className="jp-Button jp-mod-styled jp-mod-accept"
+              className="jp-Button jp-mod-styled jp-mod-accept jp-ITBridge-reply"
             >
-              {trans.__('Add comment')}
+              {trans.__('Reply')}
             </button>
           </form>
         )}
@@ -148,16 +175,18 @@ export function RequestDetailView(props: {
           <summary>{trans.__('What was sent')}</summary>
           <pre className="jp-ITBridge-body-text">{detail.body}</pre>
         </details>
-        {detail.comments.length > 0 && (
+        {notes.length > 0 && (
           <section className="jp-ITBridge-comments">
-            <h4>{trans.__('Comments')}</h4>
+            <h4>{trans.__('Notes sent to IT')}</h4>
             <ul className="jp-ITBridge-plainList">
-              {detail.comments.map(c => (
+              {notes.map(c => (
                 <li key={c.id}>
                   <div className="jp-ITBridge-muted">
-                    {`${formatWhen(c.created_at)} · ${c.user} · ${c.delivery}`}
+                    {`${formatWhen(c.created_at)} · ${displayText(c.user)} · ${c.delivery}`}
                   </div>
-                  <div className="jp-ITBridge-commentText">{c.text}</div>
+                  <div className="jp-ITBridge-commentText">
+                    {displayText(c.text)}
+                  </div>
                 </li>
               ))}
             </ul>
@@ -177,5 +206,57 @@ export function RequestDetailView(props: {
         )}
       </article>
     </>
+  );
+}
+
+/**
+ * The conversation with IT: IT's public messages and the user's replies, oldest first, as
+ * plain text (React escapes it; bidi controls are neutralised), with one date format.
+ */
+function Thread(props: {
+  messages: IMessage[];
+  hint: string | null;
+  nav: IPanelNavigation;
+}): JSX.Element {
+  const trans = props.nav.trans;
+  return (
+    <section
+      className="jp-ITBridge-thread"
+      aria-label={trans.__('Conversation')}
+    >
+      <h4>{trans.__('Conversation')}</h4>
+      {props.hint && <p className="jp-ITBridge-hint">{props.hint}</p>}
+      {props.messages.length === 0 ? (
+        <p className="jp-ITBridge-muted">{trans.__('No messages yet.')}</p>
+      ) : (
+        <ol className="jp-ITBridge-plainList jp-ITBridge-messages">
+          {props.messages.map(m => (
+            <li
+              key={m.id}
+              className={`jp-ITBridge-message jp-ITBridge-from-${m.role}`}
+              data-role={m.role}
+              data-message-id={m.id}
+            >
+              <div className="jp-ITBridge-muted">
+                {[
+                  formatWhen(m.created_at),
+                  m.role === 'it'
+                    ? displayText(m.author) || trans.__('IT')
+                    : trans.__('You'),
+                  m.delivery && m.delivery !== 'delivered'
+                    ? trans.__('not sent yet')
+                    : ''
+                ]
+                  .filter(Boolean)
+                  .join(' · ')}
+              </div>
+              <div className="jp-ITBridge-messageText">
+                {displayText(m.text)}
+              </div>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
   );
 }

@@ -146,10 +146,13 @@ def test_blocked_import_card_send_and_sidebar(itbridge_lab, page):
     assert stored["draft"]["justification"] == justification
     screenshot(page, "sidebar-request-detail")
 
-    # follow-up from the sidebar: a comment reaches the server
+    # follow-up from the sidebar: a reply reaches the server and shows in the conversation
     page.locator(".jp-ITBridge-commentForm textarea").fill("Needed by Friday for the demo.")
     page.locator(".jp-ITBridge-commentForm button[type='submit']").click()
-    page.wait_for_selector(".jp-ITBridge-comments >> text=Needed by Friday for the demo.")
+    page.wait_for_selector(
+        ".jp-ITBridge-thread .jp-ITBridge-message[data-role='user']"
+        " >> text=Needed by Friday for the demo."
+    )
     comments = api(server, f"itbridge/api/requests/{request_id}")["comments"]
     assert any(c["text"] == "Needed by Friday for the demo." for c in comments)
     assert console.ours() == [], console.errors()

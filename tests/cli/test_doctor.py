@@ -200,13 +200,13 @@ def test_unreachable_ticket_system(cli) -> None:
         port = sock.getsockname()[1]
     cli.write_config(
         f'c.ITBridge.backend = "rt"\nc.RTBackend.url = "http://127.0.0.1:{port}"\n'
-        "c.RTBackend.retries = 0\n"
+        'c.RTBackend.token = "t"\nc.RTBackend.retries = 0\n'
     )
     res = cli.run("doctor")
     assert res.returncode == 1
     assert _last_error_line(res.stderr) == (
         f"jupyter itbridge doctor: Could not connect to http://127.0.0.1:{port} while trying "
-        "to read the queue; will retry."
+        "to read the queue: connection refused (nothing listens there)."
     )
 
 

@@ -42,6 +42,7 @@ EXPECTED = {
     "EVENT_SCHEMA_BASE": contract.EVENT_SCHEMA_BASE,
     "EVENT_REQUEST_STATE": contract.EVENT_REQUEST_STATE,
     "EVENT_INCIDENT": contract.EVENT_INCIDENT,
+    "EVENT_MESSAGE": contract.EVENT_MESSAGE,
 }
 #: Literal union types and the array each is derived from (`Literal[...]` in contract.py).
 UNION_TYPES = {

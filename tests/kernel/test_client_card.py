@@ -283,6 +283,13 @@ def test_self_service_first_when_policy_allows() -> None:
     card = card_mod.Card(state)
     assert card.command.value == ss["command"]
     assert "Fix it yourself" in state.text_plain()
+    # the request is collapsed: its Send is not the main button and not offered yet
+    assert card.send_button.layout.display == "none"
+    assert card.send_button.button_style == ""
+    ask = next(c for c in card.widget.children if "jp-ITBridge-ask" in c._dom_classes)
+    ask.selected_index = 0
+    assert card.send_button.layout.display == ""
+    assert card.send_button.button_style == "primary"
 
 
 def test_justification_hints_per_kind() -> None:

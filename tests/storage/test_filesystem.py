@@ -208,4 +208,4 @@ def test_doctor_on_a_postgresql_store(tmp_path: Path, pg_url: str) -> None:
     assert "not-a-real-secret" not in res.stdout + res.stderr
     Store(pg_url).insert_request(user="a", summary="s", body="b", draft={}, backend="local")
     res = run_cli(tmp_path, f"c.ITBridge.store_path = {url!r}\n", "doctor")
-    assert "is writable (1 requests)" in res.stdout
+    assert "is writable (1 request)" in res.stdout

@@ -111,6 +111,27 @@ describe('FindingCard', () => {
     card.dispose();
   });
 
+  it('with a self-service fix, Send shows only once the request is opened', async () => {
+    const s = setup();
+    const payload = {
+      ...s.payload,
+      self_service: {
+        text: 'Install it yourself:',
+        command: '%pip install arrow'
+      }
+    };
+    const card = mount(s, payload);
+    const send = q<HTMLButtonElement>(card, '.jp-ITBridge-send');
+    const ask = q<HTMLDetailsElement>(card, 'details.jp-ITBridge-ask');
+    expect(ask.open).toBe(false);
+    expect(send.hidden).toBe(true);
+    expect(send.classList.contains('jp-mod-accept')).toBe(false);
+    ask.open = true;
+    ask.dispatchEvent(new Event('toggle'));
+    expect(send.hidden).toBe(false);
+    expect(send.classList.contains('jp-mod-accept')).toBe(true);
+  });
+
   it('shows the package facts line and the policy note when the server has them', async () => {
     const s = setup();
     s.server.facts['cran:arrow'] = {

@@ -189,6 +189,12 @@ export class FakeServer implements IITBridgeAPI {
     return this.getRequest(id);
   }
 
+  async markSeen(id: number): Promise<IRequestDetail> {
+    const request = this.requests.find(r => r.id === id)!;
+    request.unread = 0;
+    return this.getRequest(id);
+  }
+
   private async _call(name: string, holdable: boolean): Promise<void> {
     this.calls[name] = (this.calls[name] ?? 0) + 1;
     if (this.down) {

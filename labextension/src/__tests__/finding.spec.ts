@@ -113,8 +113,9 @@ describe('frontendPayload', () => {
     );
     expect(readPayload(JSON.parse(JSON.stringify(payload)))).toEqual(payload);
     expect(payload.draft.summary).toBe(FINDING.title);
+    // the explanation is shown on the card and carried by the body, not copied into Details
     expect(payload.draft.description).toBe(
-      'library(arrow) found no package called arrow.\nWhere: notebook models/churn.ipynb'
+      'Where: notebook models/churn.ipynb'
     );
     expect(payload.draft.environment.R).toBe('R version 4.2.2');
     expect(payload.justification_hint).toContain('What is the package for');

@@ -13,9 +13,11 @@ import {
   kindLabel,
   memoryFacts,
   notebookName,
+  stateDetailText,
   stateLabel,
   urgencyLabels
 } from '../format';
+import { displayText } from '../text';
 
 const trans = nullTranslator.load('jupyter_itbridge');
 const GIB = 1024 ** 3;
@@ -161,5 +163,42 @@ describe('incidents', () => {
   it('shortens the notebook path to its name', () => {
     expect(notebookName('work/analysis.ipynb')).toBe('analysis.ipynb');
     expect(notebookName(null)).toBe('');
+  });
+});
+
+describe('user data never indexes a plain object', () => {
+  it('labels a kind named like an Object.prototype member as text', () => {
+    for (const kind of [
+      'constructor',
+      'toString',
+      '__proto__',
+      'hasOwnProperty'
+    ]) {
+      expect(kindLabel(kind, trans)).toBe(kind.replace(/_/g, ' '));
+      expect(stateLabel(kind, trans)).toBe(kind);
+    }
+  });
+
+  it('neutralises bidi control characters in displayed text', () => {
+    expect(displayText('Install \u202eexe.txt\u2066x\u2069')).toBe(
+      'Install \ufffdexe.txt\ufffdx\ufffd'
+    );
+    expect(displayText(null)).toBe('');
+  });
+});
+
+describe('one date format', () => {
+  it("shows the next try in the page's format, whole, not the server's UTC words", () => {
+    const next = '2026-12-01T07:19:40+00:00';
+    const text = stateDetailText({
+      state: 'failed',
+      state_detail:
+        'not delivered yet - retrying automatically; next try 2026-12-01 07:19 UTC',
+      next_attempt_at: next
+    });
+    expect(text).toBe(
+      `not delivered yet - retrying automatically; next try ${formatWhen(next)}`
+    );
+    expect(text).not.toContain('UTC');
   });
 });

@@ -58,6 +58,22 @@ describe('RequestsModel', () => {
     expect(w.changes[0].request.state).toBe('resolved');
   });
 
+  it('announces new messages from IT once, not those of the first read', async () => {
+    const old = server.addRequest('Install pyspark', 'sent', { unread: 1 });
+    const other = server.addRequest('Install libpq', 'sent');
+    model = watch(server).model;
+    const replies: number[] = [];
+    model.replied.connect((_, r) => replies.push(r.request.id));
+    await model.refresh();
+    expect(model.unread).toBe(1);
+    other.unread = 2;
+    await model.refresh();
+    await model.refresh();
+    expect(replies).toEqual([other.id]);
+    expect(model.unread).toBe(3);
+    expect(old.id).not.toBe(other.id);
+  });
+
   it('announces new incidents oldest first', async () => {
     const w = watch(server);
     model = w.model;

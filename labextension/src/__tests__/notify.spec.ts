@@ -49,6 +49,8 @@ function recorder(concerns = true) {
   const calls: string[] = [];
   const actions: INotifyActions = {
     showRequest: id => calls.push(`request ${id}`),
+    replyTo: id => calls.push(`reply ${id}`),
+    restartKernel: () => calls.push('restart'),
     showIncident: id => calls.push(`incident ${id}`),
     requestMemory: incident => calls.push(`memory ${incident.id}`),
     concernsThisPage: () => concerns
@@ -80,6 +82,39 @@ describe('Notifier', () => {
     expect(labels(toast)).toEqual(['Show']);
     toast.options.actions![0].callback(new MouseEvent('click'));
     expect(calls).toEqual(['request 3']);
+  });
+
+  it('offers "Restart kernel" when a missing package is resolved', () => {
+    const { calls, actions } = recorder();
+    const notifier = new Notifier(trans, actions);
+    notifier.stateChanged({
+      request: { ...request('resolved', 3_600_000), kind: 'missing_package' },
+      oldState: 'acknowledged'
+    });
+    const [toast] = toasts();
+    expect(toast.message).toBe(
+      'IT resolved request #3 (Install openai): restart the kernel to use it.'
+    );
+    expect(labels(toast)).toEqual(['Restart kernel', 'Show']);
+    toast.options.actions![0].callback(new MouseEvent('click'));
+    expect(calls).toEqual(['restart']);
+  });
+
+  it('says "IT replied to request #3" with Show and Reply, bidi controls neutralised', () => {
+    const { calls, actions } = recorder();
+    const notifier = new Notifier(trans, actions);
+    notifier.replied(
+      { ...request('acknowledged', 3_600_000), summary: 'x' },
+      'Which licence?\u202e txt.exe'
+    );
+    const [toast] = toasts();
+    expect(toast.message).toBe(
+      "IT replied to request #3: 'Which licence?\ufffd txt.exe'"
+    );
+    expect(labels(toast)).toEqual(['Show', 'Reply']);
+    toast.options.actions![1].callback(new MouseEvent('click'));
+    toast.options.actions![0].callback(new MouseEvent('click'));
+    expect(calls).toEqual(['reply 3', 'request 3']);
   });
 
   it('does not repeat the queued -> sent step of a request just filed', () => {

@@ -10,6 +10,9 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { Notifier } from '../notify';
 import { CommandIDs, IITBridge, SETTINGS_ID } from '../token';
 
+/** The restart command of the notebook in focus (JupyterLab and Notebook 7). */
+const RESTART_COMMANDS = ['notebook:restart-kernel', 'kernelmenu:restart'];
+
 /**
  * `jupyter-itbridge:notifications`: toasts for request state changes, kernel deaths and
  * memory pressure, honouring the user's settings.
@@ -32,12 +35,36 @@ export const notificationsPlugin: JupyterFrontEndPlugin<void> = {
       void app.commands.execute(CommandIDs.showRequests, args);
     const notifier = new Notifier(trans, {
       showRequest: id => show({ request: id }),
+      replyTo: id =>
+        void app.commands.execute(CommandIDs.showRequests, {
+          request: id,
+          reply: true
+        }),
+      restartKernel: () => {
+        const id = RESTART_COMMANDS.find(c => app.commands.hasCommand(c));
+        if (id) {
+          void app.commands.execute(id);
+        }
+      },
       showIncident: id => show({ incident: id }),
       requestMemory: incident => void bridge.requestForIncident(incident),
       concernsThisPage: incident => bridge.page.concernsThisPage(incident)
     });
     const { model } = bridge;
     model.stateChanged.connect((_, change) => notifier.stateChanged(change));
+    model.replied.connect((_, reply) => {
+      // the toast quotes IT's latest message: read the thread once
+      bridge.api
+        .getRequest(reply.request.id)
+        .then(detail => {
+          const fromIT = (detail.messages ?? []).filter(m => m.role === 'it');
+          const last = fromIT[fromIT.length - 1];
+          notifier.replied(detail, last ? last.text : '');
+        })
+        .catch(reason =>
+          console.error('jupyter-itbridge: reply not read', reason)
+        );
+    });
     model.incidentAdded.connect((_, incident) =>
       notifier.incidentAdded(incident)
     );

@@ -52,6 +52,10 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
           type: 'object',
           properties: {
             request: { type: 'number', description: 'A request id to show' },
+            reply: {
+              type: 'boolean',
+              description: 'Focus the reply box of that request'
+            },
             incident: { type: 'number', description: 'An incident id to show' }
           }
         }
@@ -59,7 +63,7 @@ export const panelPlugin: JupyterFrontEndPlugin<void> = {
       execute: args => {
         app.shell.activateById(panel.id);
         if (typeof args.request === 'number') {
-          panel.showRequest(args.request);
+          panel.showRequest(args.request, args.reply === true);
         } else if (typeof args.incident === 'number') {
           panel.showIncident(args.incident);
         } else {
