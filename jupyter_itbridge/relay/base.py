@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from jupyterhub.services.auth import HubOAuthenticated, UserNotAllowed
 from tornado import web
 
-from ..server.base import error_message, printable
+from ..server.base import error_message, parse_json_body, printable
 from ..server.service import ServiceError
 
 if TYPE_CHECKING:
@@ -127,16 +127,10 @@ class RelayHandler(HubOAuthenticated, web.RequestHandler):
 
     def read_json(self) -> Any:
         """The body as JSON: 413 over ``max_body_bytes``, 400 for anything not JSON."""
-        limit = self.context.config.max_body_bytes
-        body = self.request.body or b""
-        if len(body) > limit:
-            raise web.HTTPError(413, f"Request body is {len(body)} bytes; the limit is {limit}.")
-        if not body.strip():
-            raise web.HTTPError(400, "Request body is empty; expected a JSON object.")
-        try:
-            data = json.loads(body)
-            json.dumps(data, ensure_ascii=False).encode("utf-8")  # lone surrogates
-        except (ValueError, UnicodeError, RecursionError) as err:
+        data = parse_json_body(self.request.body or b"", self.context.config.max_body_bytes)
+        try:  # the relay stores what it gets as is: no lone surrogates
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeError as err:
             raise web.HTTPError(400, f"Request body is not valid JSON: {err}") from None
         if not isinstance(data, dict):
             raise web.HTTPError(400, "The request body must be a JSON object.")

@@ -80,19 +80,7 @@ class RelayService:
                     raise ServiceError(409, "This request id is already in use.")
                 return self.view(user, same), False
             target = self._open_target(user, clean.fingerprint)
-            row = self.store.insert_request(
-                user=user,
-                summary=clean.summary,
-                body=prepared.body,
-                draft=prepared.fields,
-                backend=self.service.backend.name,
-                kind=clean.kind,
-                subject=clean.subject,
-                fingerprint=clean.fingerprint,
-                urgency=clean.urgency,
-                notices=prepared.notices,
-                request_uuid=prepared.uuid,
-            )
+            row = self.service.insert_prepared(user, prepared)
             if target is None:
                 self.extra.add_requester(row["uuid"], user, clean.justification)
             else:

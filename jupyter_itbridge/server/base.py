@@ -43,6 +43,19 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
+def parse_json_body(body: bytes, limit: int) -> Any:
+    """A request body as JSON: 413 over ``limit`` bytes, 400 (with the reason) for an empty
+    body or anything not JSON, deep nesting included (the server's and the relay's rule)."""
+    if len(body) > limit:
+        raise web.HTTPError(413, f"Request body is {len(body)} bytes; the limit is {limit}.")
+    if not body.strip():
+        raise web.HTTPError(400, "Request body is empty; expected a JSON object.")
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:
+        raise web.HTTPError(400, f"Request body is not valid JSON: {err}") from None
+
+
 def error_message(err: web.HTTPError) -> str | None:
     """The message an ``HTTPError`` was raised with, exactly (tornado stores it %-escaped)."""
     get_message = getattr(err, "get_message", None)  # tornado >= 6.5
@@ -125,15 +138,7 @@ class ITBridgeHandler(APIHandler):
     def read_json(self, max_bytes: int | None = None) -> Any:
         """Parse the body as JSON with clear 4xx errors (never a 500 for what a user typed)."""
         limit = max_bytes if max_bytes is not None else self.itbridge.config.max_body_bytes
-        body = self.request.body or b""
-        if len(body) > limit:
-            raise web.HTTPError(413, f"Request body is {len(body)} bytes; the limit is {limit}.")
-        if not body.strip():
-            raise web.HTTPError(400, "Request body is empty; expected a JSON object.")
-        try:
-            return json.loads(body)
-        except (ValueError, UnicodeDecodeError, RecursionError) as err:  # deep nesting too
-            raise web.HTTPError(400, f"Request body is not valid JSON: {err}") from None
+        return parse_json_body(self.request.body or b"", limit)
 
     def write_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)

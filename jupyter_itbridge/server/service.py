@@ -181,19 +181,7 @@ class RequestService:
             elif clean.fingerprint and (open_row := self.store.find_open(owner, clean.fingerprint)):
                 record, deduped = self._plus_one(owner, open_row, clean), True
             else:
-                row = self.store.insert_request(
-                    user=owner,
-                    summary=clean.summary,
-                    body=prepared.body,
-                    draft=prepared.fields,
-                    backend=self.backend.name,
-                    kind=clean.kind,
-                    subject=clean.subject,
-                    fingerprint=clean.fingerprint,
-                    urgency=clean.urgency,
-                    notices=prepared.notices,
-                    request_uuid=prepared.uuid,
-                )
+                row = self.insert_prepared(owner, prepared)
                 record = self.to_json(row, notices=prepared.notices)
             if incident is not None:
                 self.store.link_incident(incident["id"], record["uuid"])
@@ -201,6 +189,24 @@ class RequestService:
             self._wake()
             self._notify(row, None)
         return record, deduped
+
+    def insert_prepared(self, owner: str, prepared: PreparedRequest) -> StoredRequest:
+        """The one way a prepared request becomes a row (the server's filing, the relay's
+        forward); the caller holds the store's transaction and did the replay/dedupe checks."""
+        clean = prepared.draft
+        return self.store.insert_request(
+            user=owner,
+            summary=clean.summary,
+            body=prepared.body,
+            draft=prepared.fields,
+            backend=self.backend.name,
+            kind=clean.kind,
+            subject=clean.subject,
+            fingerprint=clean.fingerprint,
+            urgency=clean.urgency,
+            notices=prepared.notices,
+            request_uuid=prepared.uuid,
+        )
 
     def _incident_for(self, owner: str, incident_id: Any) -> StoredIncident:
         """The owner's incident ``incident_id``; checked before filing so a bad id files nothing."""
