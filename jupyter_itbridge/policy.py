@@ -7,13 +7,13 @@ files via :func:`load_jupyter_config`). Pure: no kernel/server imports.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from traitlets import Bool, Dict, Enum, List, Unicode, Union
 from traitlets.config import Config, Configurable
 
 from jupyter_itbridge.pep503 import normalize_name  # also imported from here
+from jupyter_itbridge.policy_files import load_jupyter_config
 
 #: Demo policy used by ``make lab`` and the tests' defaults: small, obvious, safe.
 DEMO_BLOCKED = {
@@ -193,59 +193,6 @@ class ITBridgePolicy(Configurable):
         """Rebuild the policy from ``to_public_dict()`` output (what the kernel receives)."""
         known = set(cls.class_trait_names(config=True))
         return cls(**{k: v for k, v in data.items() if k in known})
-
-
-CONFIG_FILE_BASENAMES = ("jupyter_server_config", "jupyter_itbridge_config")
-
-
-def config_files(
-    paths: list[str] | None = None, basenames: tuple[str, ...] = CONFIG_FILE_BASENAMES
-) -> list[str]:
-    """Existing admin config files on the Jupyter config path, lowest priority first.
-
-    Per directory: ``<base>.d/*.json`` fragments, then ``<base>.py``, then ``<base>.json``
-    (traitlets applications' order: ``.json`` wins). ``jupyter itbridge doctor`` lists these.
-    """
-    from jupyter_core.paths import jupyter_config_path
-
-    found = []
-    for directory in reversed(paths if paths is not None else jupyter_config_path()):
-        for base in basenames:
-            fragments = os.path.join(directory, base + ".d")
-            if os.path.isdir(fragments):
-                found += [
-                    os.path.join(fragments, name)
-                    for name in sorted(os.listdir(fragments))
-                    if name.endswith(".json")
-                ]
-            for ext in (".py", ".json"):
-                path = os.path.join(directory, base + ext)
-                if os.path.isfile(path):
-                    found.append(path)
-    return found
-
-
-def load_config_file(path: str) -> Config:
-    """One ``.py`` or ``.json`` config file, as traitlets loads it."""
-    from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
-
-    directory, name = os.path.split(os.path.abspath(path))
-    loader = PyFileConfigLoader if name.endswith(".py") else JSONFileConfigLoader
-    return loader(name, directory).load_config()
-
-
-def load_jupyter_config(
-    paths: list[str] | None = None, basenames: tuple[str, ...] = CONFIG_FILE_BASENAMES
-) -> Config:
-    """Load admin config the way jupyter-server does, for processes without a server.
-
-    Reads ``jupyter_server_config.{json,py}`` (and ``.d/`` fragments) and
-    ``jupyter_itbridge_config.{json,py}`` from the Jupyter config path, lowest priority first.
-    """
-    config = Config()
-    for path in config_files(paths, basenames):
-        config.merge(load_config_file(path))
-    return config
 
 
 def policy_from_config(config: Config | None = None) -> ITBridgePolicy:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 from traitlets import Container, Dict, TraitError
 from traitlets.config import Config, Configurable
 
-from ..policy import config_files, load_config_file, load_jupyter_config
+from ..policy_files import config_files, load_config_file, load_jupyter_config
 from ..redact import is_secret_name, redact
 
 MASK = "********"

@@ -119,7 +119,7 @@ class KernelBridge:
         try:
             from .policy_source import load_policy
 
-            policy, origin = load_policy()
+            policy, origin = load_policy(lazy=True)
             self.set_policy(policy, origin)
             self.timings["policy"] = time.perf_counter() - t0
             self.timings["policy_cpu"] = time.thread_time() - c0
@@ -132,14 +132,24 @@ class KernelBridge:
             thread = self._policy_thread
             if thread is not None and thread.is_alive():
                 thread.join(POLICY_WAIT)
+            if self._policy is None and self.policy_origin:
+                # The config set nothing: the defaults, built now that a failure needs them.
+                from ..policy import ITBridgePolicy
+
+                self._policy = ITBridgePolicy()
             if self._policy is None:
                 self.reload_policy()
         return self._policy
 
     def set_policy(self, policy: Any, origin: str) -> None:
+        """``policy`` is None when nothing configures it (see ``load_policy(lazy=True)``):
+        the defaults block nothing, so there is no import guard to install."""
         self._policy = policy
         self.policy_origin = origin
-        self._install_guard(policy)
+        if policy is not None:
+            self._install_guard(policy)
+        else:
+            self._uninstall_guard()
 
     def reload_policy(self) -> Any:
         from .policy_source import load_policy

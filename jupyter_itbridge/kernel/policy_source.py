@@ -11,16 +11,22 @@ from __future__ import annotations
 from typing import Any
 
 
-def load_policy(client: Any = None) -> tuple[Any, str]:
-    """Return ``(ITBridgePolicy, origin)``; origin is ``server``, ``config`` or ``default``."""
+def load_policy(client: Any = None, lazy: bool = False) -> tuple[Any, str]:
+    """Return ``(ITBridgePolicy, origin)``; origin is ``server``, ``config`` or ``default``.
+
+    With ``lazy``, config files that set nothing give ``(None, "config")``: the defaults block
+    nothing, so a kernel start need not import the policy class to learn that (about 1.5 ms of
+    the extension's start-up cost, the import guard's module included). The caller builds the
+    default policy when a failure first needs it.
+    """
     import os
 
     from ..contract import ENV_URL
-    from ..policy import ITBridgePolicy
 
     # Read here without importing the client: http.client costs ~3 ms and a kernel that no
     # server started never needs it.
     if client is not None or os.environ.get(ENV_URL):
+        from ..policy import ITBridgePolicy
         from .client import ServerClient
 
         client = client or ServerClient()
@@ -30,8 +36,15 @@ def load_policy(client: Any = None) -> tuple[Any, str]:
             except Exception:  # unreachable or a bad answer: fall back to the config files
                 pass
     try:
-        return ITBridgePolicy(config=policy_config()), "config"
+        config = policy_config()
+        if lazy and not config:
+            return None, "config"
+        from ..policy import ITBridgePolicy
+
+        return ITBridgePolicy(config=config), "config"
     except Exception:
+        from ..policy import ITBridgePolicy
+
         return ITBridgePolicy(), "default"
 
 
@@ -46,15 +59,14 @@ def policy_config() -> Any:
     """
     from traitlets.config import Config
 
-    from ..policy import ITBridgePolicy, config_files, load_config_file
+    from ..policy_files import SECTION_NAMES, config_files, load_config_file
 
-    sections = ITBridgePolicy.section_names()
     config = Config()
     for path in config_files():
         if path.endswith(".json"):
             with open(path, encoding="utf-8", errors="replace") as f:
                 text = f.read()
-            if "\\u" not in text and not any(name in text for name in sections):
+            if "\\u" not in text and not any(name in text for name in SECTION_NAMES):
                 continue
         config.merge(load_config_file(path))
     return config

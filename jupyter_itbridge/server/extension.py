@@ -26,7 +26,8 @@ from ..backends.registry import make_backend
 from ..backends.unavailable import UnavailableBackend
 from ..config import ITBridge
 from ..contract import API_PREFIX, ENV_TOKEN, ENV_URL
-from ..policy import ITBridgePolicy, config_files, load_config_file
+from ..policy import ITBridgePolicy
+from ..policy_files import config_files, load_config_file
 from ..redact import redact
 from .context import ITBridgeContext
 from .env_scrub import KernelEnvScrub, read_backend_secrets, scrub_process_environment

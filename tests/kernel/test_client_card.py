@@ -110,6 +110,42 @@ def test_policy_falls_back_to_config_without_server(
     assert policy.it_contact == "Data Platform, ext. 4242"
 
 
+def test_lazy_policy_when_no_config_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kernel start learns from the files alone that nothing configures the policy: the class
+    is built later, by the first failure that needs it; one that names it is read at once."""
+    from jupyter_itbridge.kernel.hook import KernelBridge
+    from jupyter_itbridge.kernel.policy_source import load_policy
+    from jupyter_itbridge.policy import ITBridgePolicy
+    from jupyter_itbridge.policy_files import SECTION_NAMES
+
+    assert tuple(ITBridgePolicy.section_names()) == SECTION_NAMES
+    monkeypatch.delenv("JUPYTER_ITBRIDGE_URL", raising=False)
+    cfg = tmp_path / "cfg"
+    (cfg / "jupyter_server_config.d").mkdir(parents=True)
+    (cfg / "jupyter_server_config.d" / "other.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {"other": True}}})
+    )
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(cfg))
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", str(cfg))
+    assert load_policy(lazy=True) == (None, "config")
+    assert isinstance(load_policy()[0], ITBridgePolicy)  # the eager call still builds it
+
+    bridge = KernelBridge(ipython=None)
+    bridge.set_policy(None, "config")
+    assert bridge.policy.blocked_packages == {} and bridge.policy_origin == "config"
+
+    (cfg / "jupyter_itbridge_config.json").write_text(
+        json.dumps({"ITBridgePolicy": {"blocked_packages": {"openai": "no"}}})
+    )
+    policy, origin = load_policy(lazy=True)
+    assert origin == "config" and policy.blocked_entry("openai") == {
+        "package": "openai",
+        "reason": "no",
+    }
+
+
 def test_submit_sends_token_and_uuid(server: FakeServer) -> None:
     result = submit({"summary": "x", "justification": "y"}, "uuid-0001-aaaa", server.client)
     assert result.filed and result.response["id"] == 1
