@@ -16,9 +16,9 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from ..contract import ENV_TOKEN, ENV_URL, TOKEN_HEADER
+from .policy_fetch import POLICY_TIMEOUT
 
-#: Seconds; the server is on loopback, anything slower means it is not really there.
-POLICY_TIMEOUT = 1.5
+#: Seconds for a filing call (the policy call has its own, shorter one).
 REQUEST_TIMEOUT = 5.0
 #: The server's own lookup is bounded by ``c.ITBridge.package_facts_timeout`` (3 s by default).
 FACTS_TIMEOUT = 4.0

@@ -21,12 +21,23 @@ def load_policy(client: Any = None, lazy: bool = False) -> tuple[Any, str]:
     """
     import os
 
-    from ..contract import ENV_URL
+    from ..contract import ENV_TOKEN, ENV_URL
 
     # Read here without importing the client: http.client costs ~3 ms and a kernel that no
     # server started never needs it.
-    if client is not None or os.environ.get(ENV_URL):
+    url, token = os.environ.get(ENV_URL, ""), os.environ.get(ENV_TOKEN, "")
+    if client is not None or url:
         from ..policy import ITBridgePolicy
+
+        if client is None and token:
+            from .policy_fetch import POLICY_TIMEOUT, FetchFailed, fetch_policy
+
+            try:
+                return ITBridgePolicy.from_dict(fetch_policy(url, token, POLICY_TIMEOUT)), "server"
+            except FetchFailed:  # an answer the light path does not read: the full client
+                pass
+            except (OSError, ValueError):  # unreachable or not JSON: the client would fail too
+                return _from_files(lazy)
         from .client import ServerClient
 
         client = client or ServerClient()
@@ -35,6 +46,10 @@ def load_policy(client: Any = None, lazy: bool = False) -> tuple[Any, str]:
                 return ITBridgePolicy.from_dict(client.get_policy()), "server"
             except Exception:  # unreachable or a bad answer: fall back to the config files
                 pass
+    return _from_files(lazy)
+
+
+def _from_files(lazy: bool) -> tuple[Any, str]:
     try:
         config = policy_config()
         if lazy and not config:
