@@ -62,8 +62,9 @@ def main() -> None:
     ap.add_argument("--scenario", choices=(*SCENARIOS, "all"), default="all")
     ap.add_argument("--compare", type=Path, metavar="CHECKOUT", help="another checkout as an arm")
     args = ap.parse_args()
-    if not shutil.which("valgrind"):
-        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
+    if not shutil.which("valgrind"):  # ``make bench`` runs the others all the same
+        print("skipped: valgrind is not installed (apt-get install valgrind)")
+        return
     with tempfile.TemporaryDirectory() as d, policy_server("bench-token") as url:
         tmp = Path(d)
         script = tmp / "arm.py"
