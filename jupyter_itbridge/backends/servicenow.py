@@ -8,7 +8,7 @@ search proves nothing. Contract-tested against a loopback fake of the documented
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from traitlets import Dict, Enum, Integer, Unicode
 
@@ -39,6 +39,10 @@ class ServiceNowBackend(HTTPBackend):
     can_find = True
     can_sync = True
     can_message = True
+    #: The Table API reads its own writes, but an insert whose answer we gave up on still
+    #: runs to its end on the instance (business rules; cancelled only by a transaction
+    #: quota), so a lost answer is looked for this long before the record is created again.
+    default_consistency_window: ClassVar[float] = 60.0
 
     table = Unicode(
         "incident",

@@ -79,3 +79,9 @@ def fake_github() -> Iterator[FakeGitHub]:
 @pytest.fixture
 def fake_gitlab() -> Iterator[FakeGitLab]:
     yield from _served(FakeGitLab())
+
+
+@pytest.fixture
+def fake_jira_cloud() -> Iterator[FakeJira]:
+    """Jira Cloud: the old search answers 410, search/jql lags (``search_lag``)."""
+    yield from _served(FakeJira(deployment="Cloud"))

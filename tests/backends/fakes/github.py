@@ -56,8 +56,6 @@ class FakeGitHub(FakeAPI):
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.push_access = True  # False: labels on new issues are silently dropped
         self.search_lag = 0.0  # seconds before search sees a new issue
-        self.reply_delays: list[float] = []  # per create: seconds between commit and answer
-        self.on_create: Callable[[dict[str, Any]], None] | None = None  # after the commit
         self.rate_remaining = 5000
         self.free_answers = 0  # 304s
         self.concurrent_writes = 0
@@ -99,13 +97,13 @@ class FakeGitHub(FakeAPI):
                 with self.lock:
                     self.requests.append(rec)
                 return Reply(403, dict(SECONDARY))
-            reply = super().dispatch(rec)
-            if reply.status == 201 and rec.path.endswith("/issues") and self.reply_delays:
-                time.sleep(self.reply_delays.pop(0))  # committed, but the answer comes late
-            return reply
+            return super().dispatch(rec)
         finally:
             with self._writes:
                 self.concurrent_writes -= 1
+
+    def is_create(self, rec: Recorded) -> bool:
+        return rec.method == "POST" and rec.path.endswith("/issues")
 
     def _conditional(self, rec: Recorded, reply: Reply) -> Reply:
         """ETag on GETs; a matching If-None-Match is a 304 that costs no rate limit."""
@@ -181,8 +179,7 @@ class FakeGitHub(FakeAPI):
         }
         self.issues[num] = issue
         self.created_at[num] = now
-        if self.on_create is not None:
-            self.on_create(issue)
+        self.created(issue)
         return Reply(201, issue)
 
     def seed(self, bodies: list[str], labels: tuple[str, ...] = ("itbridge",)) -> list[int]:
