@@ -15,8 +15,8 @@ from traitlets import Dict, Enum, Integer, Unicode
 from . import servicenow_catalog as catalog
 from . import servicenow_journal as journal
 from .base import BackendError, Message, OutgoingRequest, TicketRef, env_default
-from .bodylimit import FittedBody, fit_body
 from .http import HTTPBackend, json_body
+from .markup import FittedBody, fit_body
 from .servicenow_support import (
     REQUEST_STATES,
     Lookups,

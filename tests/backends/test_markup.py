@@ -1,5 +1,5 @@
-"""The pure markup module: user text stays literal in Markdown and Jira wiki markup, and a body
-cut to a limit keeps the marker and says so."""
+"""The pure markup modules: user text stays literal in Markdown and Jira wiki markup, and a
+body cut to a limit keeps the marker and says so."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from jupyter_itbridge.backends import markup
+from jupyter_itbridge.backends import jira_text, markup
 
 MARKER = "itbridge-request-id: 0b7c1c9e-3a51-4c47-9d62-3f0c9a7f2b11"
 
@@ -27,20 +27,27 @@ def test_markdown_fence_is_longer_than_any_run_inside(text: str):
 def test_inline_code_and_wiki_literal():
     assert markup.markdown_inline("ping @all `now`") == "`` ping @all `now` ``"
     assert markup.markdown_inline("") == ""
-    wiki = markup.wiki_literal("[~admin] {noformat} !img.png! {NOFORMAT}")
+    wiki = jira_text.wiki_literal("[~admin] {noformat} !img.png! {NOFORMAT}")
     assert wiki.startswith("{noformat}\n") and wiki.endswith("\n{noformat}")
     assert wiki.count("{noformat}") == 2  # the ones inside are broken, not closing
 
 
-@pytest.mark.parametrize("wrap", ["markdown", "wiki", "plain"])
+WRAPPERS = {
+    "markdown": markup.markdown_literal,
+    "wiki": jira_text.wiki_literal,
+    "plain": str.rstrip,
+}
+
+
+@pytest.mark.parametrize("wrap", sorted(WRAPPERS))
 @pytest.mark.parametrize("limit", [200, 1000, 32767, 65536])
 def test_fit_respects_the_limit_and_keeps_the_marker(wrap: str, limit: int):
     text = "Traceback line with ``` and {noformat}\n" * 5000
-    body, cut = markup.fit(MARKER, text, limit, wrap=wrap)
+    body, cut = markup.fit(MARKER, text, limit, wrap=WRAPPERS[wrap])
     assert cut and len(body) <= limit
     assert body.startswith(MARKER + "\n\n[jupyter-itbridge: text cut to ")
     assert f"of {len(text):,} characters" in body
-    small, was_cut = markup.fit(MARKER, "short", limit, wrap=wrap)
+    small, was_cut = markup.fit(MARKER, "short", limit, wrap=WRAPPERS[wrap])
     assert not was_cut and small.startswith(MARKER) and "short" in small
 
 
