@@ -58,3 +58,24 @@ def test_comment_body_and_our_text_round_trip():
         assert markup.our_text(body) == text
     assert markup.comment_body("+1 from bob", 65536).startswith("+1 from bob\n")
     assert "```text\n@octocat" in markup.comment_body("@octocat", 65536)
+
+
+@pytest.mark.parametrize("limit", [120, 200, 4000, 32767 - 64])
+def test_fit_body_cuts_marker_first_and_names_the_attachment(limit: int):
+    """Jira and ServiceNow: the notice at the cut counts what is left out; even a limit
+    smaller than marker plus notice is never exceeded (the field would refuse the body)."""
+    request_uuid = MARKER.rpartition(" ")[2]
+    fitted = markup.fit_body(
+        "Traceback\n" + "frame line\n" * 5000 + MARKER, MARKER, limit, request_uuid
+    )
+    assert fitted.truncated and len(fitted.text) <= limit
+    assert fitted.text.startswith(MARKER) and fitted.full.count(MARKER) == 1
+    assert fitted.full.startswith(MARKER + "\n\nTraceback\nframe line\n")
+    assert fitted.attachment_name == f"itbridge-request-{request_uuid[:8]}.txt"
+    if limit > 200:
+        shown, _, notice = fitted.text.rpartition("\n\n[itbridge: truncated here, ")
+        left_out = int(notice.split(" ")[0])
+        assert fitted.full.startswith(shown) and len(fitted.full) - left_out >= len(shown)
+        assert notice.endswith(f"the full text is attached as {fitted.attachment_name}]")
+    small = markup.fit_body(f"short\n{MARKER}", MARKER, limit, request_uuid)
+    assert not small.truncated and small.text == f"{MARKER}\n\nshort"
