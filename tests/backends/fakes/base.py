@@ -68,6 +68,10 @@ class FakeAPI:
         self.commit_delays: list[float] = []
         #: Called with the new record right after a create committed.
         self.on_create: Callable[[Any], None] | None = None
+        #: An OpenAPI check (``openapi_check.OpenAPICheck``): what a request or an answer
+        #: breaks of the described API lands in ``invalid`` (the fixture fails the test).
+        self.validator: Any = None
+        self.invalid: list[str] = []
         self._busy = threading.Condition()
         self._in_flight = 0
         self._server: ThreadingHTTPServer | None = None
@@ -98,9 +102,13 @@ class FakeAPI:
         with self._busy:
             self._in_flight += 1
         try:
+            if self.validator is not None:
+                self._note(self.validator(rec))
             if create and self.commit_delays:
                 time.sleep(self.commit_delays.pop(0))
             reply = self.dispatch(rec)
+            if self.validator is not None:
+                self._note(self.validator.response(rec, reply.status, reply.body, reply.headers))
             if create and reply.status in (200, 201) and self.reply_delays:
                 time.sleep(self.reply_delays.pop(0))
             return reply
@@ -108,6 +116,11 @@ class FakeAPI:
             with self._busy:
                 self._in_flight -= 1
                 self._busy.notify_all()
+
+    def _note(self, problem: str | None) -> None:
+        if problem:
+            with self.lock:
+                self.invalid.append(problem)
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until every request received so far is finished (a create the client gave up

@@ -29,7 +29,6 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -64,8 +63,6 @@ class FakeGitHub(FakeAPI):
         self.app: dict[str, Any] | None = None  # {"app_id", "public_key", "installation_id"}
         self.app_tokens: dict[str, float] = {}  # installation token -> expiry
         self.token_ttl = 3600.0
-        self.validator: Callable[[Recorded], str | None] | None = None
-        self.invalid: list[str] = []
         self._writes = threading.Lock()
         self._seq = 0
         base = r"/repos/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)"
@@ -80,10 +77,6 @@ class FakeGitHub(FakeAPI):
 
     # -- the server loop: writes are not serialised by the fake's lock (concurrency shows) --
     def dispatch(self, rec: Recorded) -> Reply:
-        if self.validator is not None:
-            problem = self.validator(rec)
-            if problem:
-                self.invalid.append(problem)
         if rec.method != "POST" or rec.path.endswith("/access_tokens"):
             return self._conditional(rec, super().dispatch(rec))
         with self._writes:
