@@ -49,7 +49,7 @@ async def test_timed_out_cloud_create_is_found_not_repeated(
     row = queued(store, "jira", body="No module named 'pyspark'")
     fake_jira_cloud.search_lag = LAG
     fake_jira_cloud.reply_delays = [1.5]  # committed, answered after our 0.5 s timeout
-    be = JiraBackend(**options(fake_jira_cloud, timeout=0.5, consistency_window=3.0))
+    be = JiraBackend(**options(fake_jira_cloud, timeout=0.5, consistency_window=4.0))
     await quick_outbox(store, be).drain(timeout=30)
     assert len(ours(fake_jira_cloud, row["uuid"])) == 1, "the timed-out create was repeated"
     assert_one_adopted(fake_jira_cloud, store, row["uuid"])

@@ -56,7 +56,7 @@ async def test_insert_finished_after_our_timeout_is_adopted_not_repeated(
     store = Store(str(tmp_path / "s.sqlite3"))
     row = queued(store, "servicenow", body="No module named 'pyspark'")
     instance.commit_delays = [1.5]  # business rules still running when our 0.5 s timeout fires
-    be = ServiceNowBackend(**options(instance, timeout=0.5, consistency_window=2.0))
+    be = ServiceNowBackend(**options(instance, timeout=0.5, consistency_window=3.0))
     await quick_outbox(store, be).drain(timeout=30)
     instance.settle()  # the slow insert has finished, whenever the outbox was done
     assert len(ours(instance, row["uuid"])) == 1, "the timed-out insert was repeated"
