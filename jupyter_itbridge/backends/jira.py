@@ -363,5 +363,6 @@ class JiraBackend(HTTPBackend):
             if self.email
             else ("bearer" if self.token else "none"),
             "deployment": self.deployment,
+            "consistency_window": self.consistency_window,
             **self.network_facts(),
         }

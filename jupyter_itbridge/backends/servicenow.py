@@ -394,5 +394,6 @@ class ServiceNowBackend(HTTPBackend):
             "table": self.record_table,
             "catalog_item": self.catalog_item or None,
             "auth": self.auth_mode,
+            "consistency_window": self.consistency_window,
             **self.network_facts(),
         }

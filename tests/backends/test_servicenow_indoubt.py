@@ -82,4 +82,4 @@ async def test_crash_between_insert_and_store_adopts_our_record(
 def test_default_window_covers_an_insert_that_outlives_the_timeout():
     """With the default config a lost insert is looked for before it is made again."""
     be = ServiceNowBackend(url="https://corp.service-now.com", user="u", password="p")
-    assert be.consistency_window >= 60
+    assert be.consistency_window >= 60 and be.describe()["consistency_window"] >= 60
