@@ -20,9 +20,9 @@ from traitlets import Bool, Dict, Enum, Integer, List, Unicode
 
 from . import jira_api, jira_jsm
 from .base import BackendError, Message, OutgoingRequest, TicketRef, env_default
-from .bodylimit import FittedBody, fit_body
 from .http import HTTPBackend, json_body
 from .jira_text import adf_body, plain_text, uuid_label, wiki_body, wiki_literal
+from .markup import FittedBody, fit_body
 
 #: ``fields.status.statusCategory.key`` -> our state ("done" may become "rejected").
 CATEGORY_STATES: dict[str, str] = {
@@ -363,5 +363,6 @@ class JiraBackend(HTTPBackend):
             if self.email
             else ("bearer" if self.token else "none"),
             "deployment": self.deployment,
+            "consistency_window": self.consistency_window,
             **self.network_facts(),
         }

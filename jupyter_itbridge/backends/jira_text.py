@@ -6,8 +6,8 @@ and bare URLs become live links, ``!http://../pixel.png!`` an image every viewer
 ``{noformat}`` nothing is interpreted. In ADF (Cloud's v3 API) text nodes are never parsed as
 markup at all; a code block keeps the line breaks and shows no link.
 
-(The vendor-git branch has a shared ``backends/markup.py`` with a wiki helper of the same
-meaning; once both are merged, ``wiki_literal`` can come from there.)
+This is the one module for Jira's markup; what every backend shares (the marker on top, bodies
+fitted to a limit with a visible cut notice) is in :mod:`markup`.
 """
 
 from __future__ import annotations

@@ -8,15 +8,15 @@ search proves nothing. Contract-tested against a loopback fake of the documented
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from traitlets import Dict, Enum, Integer, Unicode
 
 from . import servicenow_catalog as catalog
 from . import servicenow_journal as journal
 from .base import BackendError, Message, OutgoingRequest, TicketRef, env_default
-from .bodylimit import FittedBody, fit_body
 from .http import HTTPBackend, json_body
+from .markup import FittedBody, fit_body
 from .servicenow_support import (
     REQUEST_STATES,
     Lookups,
@@ -39,6 +39,10 @@ class ServiceNowBackend(HTTPBackend):
     can_find = True
     can_sync = True
     can_message = True
+    #: The Table API reads its own writes, but an insert whose answer we gave up on still
+    #: runs to its end on the instance (business rules; cancelled only by a transaction
+    #: quota), so a lost answer is looked for this long before the record is created again.
+    default_consistency_window: ClassVar[float] = 60.0
 
     table = Unicode(
         "incident",
@@ -390,5 +394,6 @@ class ServiceNowBackend(HTTPBackend):
             "table": self.record_table,
             "catalog_item": self.catalog_item or None,
             "auth": self.auth_mode,
+            "consistency_window": self.consistency_window,
             **self.network_facts(),
         }

@@ -78,4 +78,17 @@ def fake_github() -> Iterator[FakeGitHub]:
 
 @pytest.fixture
 def fake_gitlab() -> Iterator[FakeGitLab]:
-    yield from _served(FakeGitLab())
+    """GitLab's fake; every request and every answer is checked against the description
+    written from GitLab's documented REST pages (it publishes no OpenAPI for issues or
+    notes), and anything outside it fails the test."""
+    fake = FakeGitLab()
+    fake.validator = OpenAPICheck("gitlab-rest-from-docs.yaml")
+    yield from _served(fake)
+    assert not fake.invalid, f"requests or answers outside GitLab's documented API: {fake.invalid}"
+    assert not fake.validator.unchecked, f"undescribed calls: {fake.validator.unchecked}"
+
+
+@pytest.fixture
+def fake_jira_cloud() -> Iterator[FakeJira]:
+    """Jira Cloud: the old search answers 410, search/jql lags (``search_lag``)."""
+    yield from _served(FakeJira(deployment="Cloud"))

@@ -8,17 +8,13 @@ the first page of the newest issues before we look again) and a search index tha
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 from typing import Any
 
 from backends.fakes.github import FakeGitHub
 from backends.helpers import queued
+from backends.lost_answer import killed_after_commit, quick_outbox, restart_and_drain
 
 from jupyter_itbridge.backends.github import GitHubBackend
 from jupyter_itbridge.server.outbox import Outbox
@@ -48,8 +44,7 @@ async def test_timed_out_create_is_found_not_repeated(fake_github: FakeGitHub, t
     busy_repository(fake_github, lag=2.0)
     fake_github.reply_delays = [1.5]  # committed, answered after our 0.5 s timeout
     be = backend(fake_github, timeout=0.5, consistency_window=3.0)
-    outbox = Outbox(store, be, base_delay=0.05, max_delay=0.2, sync_interval=0)
-    await outbox.drain(timeout=30)
+    await quick_outbox(store, be).drain(timeout=30)
     assert len(ours(fake_github, row["uuid"])) == 1, "the timed-out create was repeated"
     stored = store.get_request(row["uuid"])
     assert stored["state"] == "sent"
@@ -73,18 +68,6 @@ async def test_refused_create_is_not_in_doubt(fake_github: FakeGitHub, tmp_path:
     assert store.get_request(row["uuid"])["state"] == "sent"
 
 
-SERVER = """
-import asyncio, sys
-from jupyter_itbridge.backends.github import GitHubBackend
-from jupyter_itbridge.server.outbox import Outbox
-from jupyter_itbridge.server.store import Store
-
-url, token, repo, path = sys.argv[1:5]
-be = GitHubBackend(url=url, token=token, repo=repo, retries=0, timeout=2.0)
-asyncio.run(Outbox(Store(path), be, sync_interval=0).drain(timeout=60))
-"""
-
-
 async def test_crash_between_create_and_store_makes_one_issue(
     fake_github: FakeGitHub, tmp_path: Path
 ):
@@ -92,27 +75,12 @@ async def test_crash_between_create_and_store_makes_one_issue(
     store = Store(path)
     row = queued(store, "github", body="No module named 'pyspark'")
     busy_repository(fake_github, lag=2.0)
-    seed_others = fake_github.on_create
-    server: list[subprocess.Popen[bytes]] = []
-
-    def kill_the_server(issue: dict[str, Any]) -> None:
-        assert seed_others is not None
-        seed_others(issue)
-        os.kill(server[0].pid, signal.SIGKILL)  # GitHub committed; we never hear of it
-        server[0].wait(10)
-
-    fake_github.on_create = kill_the_server
-    args = [fake_github.url, fake_github.token, fake_github.repo, path]
-    server.append(subprocess.Popen([sys.executable, "-c", textwrap.dedent(SERVER), *args]))
-    assert server[0].wait(60) == -signal.SIGKILL
+    opts = {"url": fake_github.url, "token": fake_github.token, "repo": fake_github.repo}
+    killed_after_commit(fake_github, GitHubBackend, opts | {"retries": 0, "timeout": 2.0}, path)
     assert len(ours(fake_github, row["uuid"])) == 1
-    fake_github.on_create = None
     assert store.get_request(row["uuid"])["state"] == "queued"  # the store never heard
 
-    restarted = backend(fake_github, timeout=2.0, consistency_window=3.0)
-    store.release_dead_leases()  # what the restarted server's lease loop does first
-    outbox = Outbox(store, restarted, base_delay=0.05, max_delay=0.2, sync_interval=0)
-    await outbox.drain(timeout=30)
+    await restart_and_drain(store, backend(fake_github, timeout=2.0, consistency_window=3.0))
     assert len(ours(fake_github, row["uuid"])) == 1, "the crash made a second issue"
     stored = store.get_request(row["uuid"])
     (number,) = ours(fake_github, row["uuid"])

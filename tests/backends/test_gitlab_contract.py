@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
-from backends.fakes.gitlab import FakeGitLab
+from backends.fakes.base import Recorded
+from backends.fakes.gitlab import BODY_LIMIT, FakeGitLab, user
+from backends.fakes.openapi_check import OpenAPICheck
 from backends.helpers import make_request
 
 from jupyter_itbridge.backends.base import BackendError
@@ -37,7 +42,7 @@ def test_create_shape_find_and_comment(fake_gitlab: FakeGitLab):
 def test_statuses_with_iids_in_one_call(fake_gitlab: FakeGitLab):
     be = backend(fake_gitlab)
     refs = [be.create(make_request(f"r{i}")) for i in range(4)]
-    fake_gitlab.issues[2]["assignees"] = [{"username": "agent"}]
+    fake_gitlab.issues[2]["assignees"] = [user("agent")]
     fake_gitlab.issues[3]["state"] = "closed"
     fake_gitlab.issues[4].update(state="closed", labels=["itbridge", "wontfix"])
     gets = fake_gitlab.count("GET")
@@ -67,3 +72,80 @@ def test_errors(fake_gitlab: FakeGitLab):
         backend(fake_gitlab).find("x")
     assert err.value.retryable
     assert "takes issues" in backend(fake_gitlab).check()
+
+
+# -- against the description written from GitLab's documented REST pages ---------------------
+# (tests/backends/fakes/openapi/gitlab-rest-from-docs.yaml; the fixture checks every request
+# and answer of every GitLab test against it)
+
+ISSUES = "/api/v4/projects/it%2Frequests/issues"
+
+
+def recorded(method: str, path: str, body: Any = None, **query: str) -> Recorded:
+    raw = json.dumps(body).encode() if body is not None else b""
+    return Recorded(method, path, {k: [v] for k, v in query.items()}, {}, raw)
+
+
+def test_the_contract_refuses_what_gitlab_would_drop_or_refuse():
+    """GitLab ignores an attribute it does not know without an error, and refuses texts over
+    its limits: the description must catch both, or it checks nothing."""
+    check = OpenAPICheck("gitlab-rest-from-docs.yaml")
+    ok = {"title": "Please install pyspark", "description": "x", "labels": "itbridge"}
+    assert check(recorded("POST", ISSUES, ok)) is None
+    assert "Additional properties" in str(
+        check(recorded("POST", ISSUES, {"title": "t", "body": "x"}))
+    )
+    assert "'title' is a required property" in str(
+        check(recorded("POST", ISSUES, {"description": "x"}))
+    )
+    too_long = {"title": "t", "description": "x" * (BODY_LIMIT + 1)}
+    assert "is too long" in str(check(recorded("POST", ISSUES, too_long)))
+    note = {"body": "y" * (BODY_LIMIT + 1)}
+    assert "is too long" in str(check(recorded("POST", f"{ISSUES}/1/notes", note)))
+    assert "101 is greater than the maximum" in str(check(recorded("GET", ISSUES, per_page="101")))
+    assert "'open' is not one of" in str(check(recorded("GET", ISSUES, state="open")))
+    assert "not in the API" in str(check(recorded("GET", ISSUES, search_in="description")))
+    listing = recorded("GET", ISSUES)
+    paging = {"X-Page": "1", "X-Per-Page": "20", "X-Next-Page": ""}
+    assert "missing" in str(check.response(listing, 200, [], {}))
+    assert check.response(listing, 200, [], paging) is None
+    issue = {"id": 1, "iid": 1, "title": "t", "state": "opened"}
+    assert "required property" in str(check.response(listing, 200, [issue], paging))
+
+
+def test_every_backend_call_is_a_documented_operation(fake_gitlab: FakeGitLab):
+    be = backend(fake_gitlab)
+    be.check()
+    req = make_request(body="pip log line\n" * 90_000)  # over 1,000,000: cut, full text uploaded
+    ref = be.create(req)
+    assert be.find(req.uuid) == ref and be.statuses([ref]) == {ref.id: "sent"}
+    be.comment(ref, "+1 from bob")
+    for i in range(130):  # more than one page of 100
+        fake_gitlab.note(int(ref.id), f"note {i}")
+    assert len(be.messages(ref)) == 131
+    assert fake_gitlab.validator.seen == {
+        "GET /api/v4/projects/{id}",
+        "POST /api/v4/projects/{id}/uploads",
+        "POST /api/v4/projects/{id}/issues",
+        "GET /api/v4/projects/{id}/issues",
+        "POST /api/v4/projects/{id}/issues/{issue_iid}/notes",
+        "GET /api/v4/projects/{id}/issues/{issue_iid}/notes",
+    }
+    assert len(fake_gitlab.issues[int(ref.id)]["description"]) <= BODY_LIMIT
+    # The fixture then fails the test on any request or answer outside the description.
+
+
+@pytest.mark.parametrize(
+    ("kind", "low", "high"),
+    [("user_and_ip", 60, 60), ("issues_creation", 25, 30), ("bare", 60, 60)],
+)
+def test_documented_429s_are_waited_out(
+    fake_gitlab: FakeGitLab, kind: str, low: float, high: float
+):
+    """Retry-After when sent; else RateLimit-Reset, a Unix time (not a delay); else a minute."""
+    fake_gitlab.throttle_next(kind, wait=30 if kind == "issues_creation" else 60)
+    with pytest.raises(BackendError) as err:
+        backend(fake_gitlab).create(make_request())
+    assert err.value.retryable and err.value.status == 429
+    assert err.value.retry_after is not None and low <= err.value.retry_after <= high
+    assert fake_gitlab.issues == {}

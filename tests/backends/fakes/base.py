@@ -4,6 +4,12 @@ Each fake (ServiceNow, Jira, GitHub, GitLab) subclasses :class:`FakeAPI` and imp
 documented endpoints it needs with ``route``. The server records every request (method, path,
 headers, JSON body) so tests can assert request shapes, and can be told to fail the next calls
 (401/403/404/429/500) to test our error mapping.
+
+A create's answer can be lost (our read timeout, a server killed after the ticket system
+committed): ``reply_delays`` answers a committed create late, ``commit_delays`` commits it late
+(the ticket system still works on it when the client gives up, and finishes anyway), and
+``on_create`` runs right after the commit (a test kills the filing process there). Each fake
+says which requests create (``is_create``) and calls ``created`` after committing.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import json
 import re
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,6 +61,19 @@ class FakeAPI:
         self.requests: list[Recorded] = []
         self.faults: list[Reply] = []
         self.lock = threading.Lock()
+        #: Per create: seconds between the commit and the answer (answered after a timeout).
+        self.reply_delays: list[float] = []
+        #: Per create: seconds of work before the commit (still working when the client
+        #: gives up; the record lands anyway).
+        self.commit_delays: list[float] = []
+        #: Called with the new record right after a create committed.
+        self.on_create: Callable[[Any], None] | None = None
+        #: An OpenAPI check (``openapi_check.OpenAPICheck``): what a request or an answer
+        #: breaks of the described API lands in ``invalid`` (the fixture fails the test).
+        self.validator: Any = None
+        self.invalid: list[str] = []
+        self._busy = threading.Condition()
+        self._in_flight = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -65,6 +85,49 @@ class FakeAPI:
         self, status: int, body: Any = None, headers: dict[str, str] | None = None, times: int = 1
     ) -> None:
         self.faults += [Reply(status, body, headers or {}) for _ in range(times)]
+
+    def is_create(self, rec: Recorded) -> bool:
+        """True for the request that files a ticket (subclasses say which)."""
+        return False
+
+    def created(self, record: Any) -> None:
+        """Subclasses call this right after a create committed (runs ``on_create``)."""
+        if self.on_create is not None:
+            self.on_create(record)
+
+    def serve(self, rec: Recorded) -> Reply:
+        """One request, with the lost-answer delays of a create (outside ``lock``, so other
+        calls, e.g. the retry's search, are answered meanwhile)."""
+        create = self.is_create(rec)
+        with self._busy:
+            self._in_flight += 1
+        try:
+            if self.validator is not None:
+                self._note(self.validator(rec))
+            if create and self.commit_delays:
+                time.sleep(self.commit_delays.pop(0))
+            reply = self.dispatch(rec)
+            if self.validator is not None:
+                self._note(self.validator.response(rec, reply.status, reply.body, reply.headers))
+            if create and reply.status in (200, 201) and self.reply_delays:
+                time.sleep(self.reply_delays.pop(0))
+            return reply
+        finally:
+            with self._busy:
+                self._in_flight -= 1
+                self._busy.notify_all()
+
+    def _note(self, problem: str | None) -> None:
+        if problem:
+            with self.lock:
+                self.invalid.append(problem)
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every request received so far is finished (a create the client gave up
+        on included), so a test counts what finally landed."""
+        with self._busy:
+            if not self._busy.wait_for(lambda: self._in_flight == 0, timeout):
+                raise TimeoutError(f"{self._in_flight} requests still in flight")
 
     def authorized(self, req: Recorded) -> Reply | None:
         """Return a 401 Reply when the request's credentials are wrong (subclasses decide)."""
@@ -93,7 +156,7 @@ class FakeAPI:
                     {k.lower(): v for k, v in self.headers.items()},
                     body,
                 )
-                reply = app.dispatch(rec)
+                reply = app.serve(rec)
                 payload = (
                     b""
                     if reply.body is None

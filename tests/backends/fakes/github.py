@@ -29,7 +29,6 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,8 +55,6 @@ class FakeGitHub(FakeAPI):
         self.comments: dict[int, list[dict[str, Any]]] = {}
         self.push_access = True  # False: labels on new issues are silently dropped
         self.search_lag = 0.0  # seconds before search sees a new issue
-        self.reply_delays: list[float] = []  # per create: seconds between commit and answer
-        self.on_create: Callable[[dict[str, Any]], None] | None = None  # after the commit
         self.rate_remaining = 5000
         self.free_answers = 0  # 304s
         self.concurrent_writes = 0
@@ -66,8 +63,6 @@ class FakeGitHub(FakeAPI):
         self.app: dict[str, Any] | None = None  # {"app_id", "public_key", "installation_id"}
         self.app_tokens: dict[str, float] = {}  # installation token -> expiry
         self.token_ttl = 3600.0
-        self.validator: Callable[[Recorded], str | None] | None = None
-        self.invalid: list[str] = []
         self._writes = threading.Lock()
         self._seq = 0
         base = r"/repos/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)"
@@ -82,10 +77,6 @@ class FakeGitHub(FakeAPI):
 
     # -- the server loop: writes are not serialised by the fake's lock (concurrency shows) --
     def dispatch(self, rec: Recorded) -> Reply:
-        if self.validator is not None:
-            problem = self.validator(rec)
-            if problem:
-                self.invalid.append(problem)
         if rec.method != "POST" or rec.path.endswith("/access_tokens"):
             return self._conditional(rec, super().dispatch(rec))
         with self._writes:
@@ -99,13 +90,13 @@ class FakeGitHub(FakeAPI):
                 with self.lock:
                     self.requests.append(rec)
                 return Reply(403, dict(SECONDARY))
-            reply = super().dispatch(rec)
-            if reply.status == 201 and rec.path.endswith("/issues") and self.reply_delays:
-                time.sleep(self.reply_delays.pop(0))  # committed, but the answer comes late
-            return reply
+            return super().dispatch(rec)
         finally:
             with self._writes:
                 self.concurrent_writes -= 1
+
+    def is_create(self, rec: Recorded) -> bool:
+        return rec.method == "POST" and rec.path.endswith("/issues")
 
     def _conditional(self, rec: Recorded, reply: Reply) -> Reply:
         """ETag on GETs; a matching If-None-Match is a 304 that costs no rate limit."""
@@ -181,8 +172,7 @@ class FakeGitHub(FakeAPI):
         }
         self.issues[num] = issue
         self.created_at[num] = now
-        if self.on_create is not None:
-            self.on_create(issue)
+        self.created(issue)
         return Reply(201, issue)
 
     def seed(self, bodies: list[str], labels: tuple[str, ...] = ("itbridge",)) -> list[int]:

@@ -11,8 +11,19 @@ Each behaviour cites the page it follows:
   ``internal`` notes only project members see.
 - Uploads: https://docs.gitlab.com/api/project_markdown_uploads/ - multipart ``file``,
   answered with ``markdown`` and ``url``.
-- Rate limits: https://docs.gitlab.com/administration/settings/rate_limit_on_issues_creation/
-  - over the limit a 429, which on GitLab.com may carry no rate-limit header at all.
+- Pagination: https://docs.gitlab.com/api/rest/#pagination - ``page``, ``per_page`` (at most
+  100), ``X-Page``/``X-Per-Page``/``X-Next-Page`` (empty on the last page) on every list.
+- Rate limits (``throttle_next``): https://docs.gitlab.com/administration/settings/
+  user_and_ip_rate_limits/ - a throttled request gets 429 with ``RateLimit-Limit``,
+  ``-Name``, ``-Observed``, ``-Remaining``, ``-Reset`` (a Unix time, not a delay),
+  ``-ResetTime`` and ``Retry-After``; https://docs.gitlab.com/administration/settings/
+  rate_limit_on_issues_creation/ - the issue-creation limit answers 429 "This endpoint has
+  been requested too many times" with ``RateLimit-*`` but no ``Retry-After`` (gitlab-org/gitlab
+  #199738), and on GitLab.com a 429 may carry no rate-limit header at all (#365728).
+- Unknown attributes are ignored without an error (Grape): what a backend misspells simply
+  vanishes, so the fixture checks every request against openapi/gitlab-rest-from-docs.yaml.
+- Answers carry the fields the documented example responses always have (``project_id``,
+  ``author``, ``updated_at``, ``noteable_type`` ...), checked against the same description.
 """
 
 from __future__ import annotations
@@ -25,10 +36,33 @@ from .base import FakeAPI, Recorded, Reply
 
 BODY_LIMIT = 1_000_000
 TITLE_LIMIT = 255
+PER_PAGE_MAX = 100
+ME = {"id": 7, "username": "itbridge-bot", "name": "IT bridge"}
+AGENT = {"id": 9, "username": "it-agent", "name": "Ivy (IT)"}
+TOO_MANY = {
+    "message": {"error": "This endpoint has been requested too many times. Try again later."}
+}
 
 
 def iso(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(ts))
+
+
+def user(username: str) -> dict[str, Any]:
+    """A user as GitLab embeds one (``author``, ``assignees``)."""
+    known = {u["username"]: u for u in (ME, AGENT)}
+    fallback = {"id": 100 + len(username), "username": username, "name": username.title()}
+    return dict(known.get(username) or fallback)
+
+
+def paged(req: Recorded, items: list[Any]) -> Reply:
+    """One documented page of ``items`` with the pagination headers."""
+    per_page = min(int(req.q("per_page") or 20), PER_PAGE_MAX)
+    page = int(req.q("page") or 1)
+    more = page * per_page < len(items)
+    headers = {"X-Page": str(page), "X-Per-Page": str(per_page)}
+    headers["X-Next-Page"] = str(page + 1) if more else ""
+    return Reply(200, items[(page - 1) * per_page : page * per_page], headers)
 
 
 class FakeGitLab(FakeAPI):
@@ -47,6 +81,28 @@ class FakeGitLab(FakeAPI):
         self.route("POST", base + r"/issues/(?P<iid>\d+)/notes", self.add_note)
         self.route("GET", base + r"/issues/(?P<iid>\d+)/notes", self.list_notes)
         self.route("POST", base + r"/uploads", self.upload)
+
+    def is_create(self, rec: Recorded) -> bool:
+        return rec.method == "POST" and rec.path.endswith("/issues")
+
+    def throttle_next(self, kind: str = "user_and_ip", wait: int = 60) -> None:
+        """The next call gets a documented 429: ``user_and_ip`` (every header, Retry-After),
+        ``issues_creation`` (RateLimit-* but no Retry-After) or ``bare`` (no header)."""
+        reset = int(time.time()) + wait
+        limits = {
+            "RateLimit-Name": "throttle_authenticated_api",
+            "RateLimit-Limit": "2000",
+            "RateLimit-Observed": "2001",
+            "RateLimit-Remaining": "0",
+            "RateLimit-Reset": str(reset),
+            "RateLimit-ResetTime": time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(reset)),
+        }
+        if kind == "user_and_ip":
+            self.fail_next(429, "Retry later\n", limits | {"Retry-After": str(wait)})
+        elif kind == "issues_creation":
+            self.fail_next(429, TOO_MANY, limits)
+        else:
+            self.fail_next(429, TOO_MANY)
 
     def authorized(self, req: Recorded) -> Reply | None:
         if req.headers.get("private-token") != self.token:
@@ -78,18 +134,23 @@ class FakeGitLab(FakeAPI):
             )
         self._seq += 1
         iid = len(self.issues) + 1
+        now = iso(time.time())
         issue = {
             "id": 1000 + iid,
             "iid": iid,
+            "project_id": 42,
             "title": title,
             "description": description,
             "state": "opened",
             "labels": [x for x in str(body.get("labels") or "").split(",") if x],
             "assignees": [],
+            "author": dict(ME),
             "web_url": f"https://gitlab.example/{self.project}/-/issues/{iid}",
-            "created_at": iso(time.time()),
+            "created_at": now,
+            "updated_at": now,
         }
         self.issues[iid] = issue
+        self.created(issue)
         return Reply(201, issue)
 
     def list_issues(self, req: Recorded, pid: str) -> Reply:
@@ -106,7 +167,7 @@ class FakeGitLab(FakeAPI):
         state = req.q("state") or "all"
         if state != "all":
             found = [i for i in found if i["state"] == state]
-        return Reply(200, found[: int(req.q("per_page") or 20)])
+        return paged(req, found)
 
     def note(
         self,
@@ -119,12 +180,16 @@ class FakeGitLab(FakeAPI):
     ) -> dict[str, Any]:
         """A note on issue ``iid`` (an IT agent's unless ``username`` says otherwise)."""
         self._seq += 1
+        now = iso(time.time())
         item = {
             "id": 500 + self._seq,
             "body": body,
-            "author": {"username": username},
-            "created_at": iso(time.time()),
+            "author": user(username),
+            "created_at": now,
+            "updated_at": now,
             "system": system,
+            "noteable_type": "Issue",
+            "noteable_iid": iid,
             "internal": internal,
             "confidential": internal,
         }
@@ -148,10 +213,7 @@ class FakeGitLab(FakeAPI):
         notes = sorted(self.notes.get(int(iid), []), key=lambda n: (n["created_at"], n["id"]))
         if req.q("sort") != "asc":
             notes.reverse()  # GitLab's default order is newest first
-        per_page, page = int(req.q("per_page") or 20), int(req.q("page") or 1)
-        chunk = notes[(page - 1) * per_page : page * per_page]
-        more = page * per_page < len(notes)
-        return Reply(200, chunk, {"X-Next-Page": str(page + 1) if more else ""})
+        return paged(req, notes)
 
     def upload(self, req: Recorded, pid: str) -> Reply:
         if denied := self._project_ok(pid):

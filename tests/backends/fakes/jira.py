@@ -26,6 +26,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import time
 from typing import Any
 
@@ -34,6 +35,7 @@ from .jira_views import JiraViews
 
 TEXT_LIMIT = 32767
 ISSUE = r"(?P<key>[A-Z]+-\d+)"
+CREATE = re.compile(r"^(/ex/jira/[\w-]+)?/rest/(api/[23]/issue|servicedeskapi/request)$")
 
 
 class FakeJira(JiraViews, FakeAPI):
@@ -91,6 +93,9 @@ class FakeJira(JiraViews, FakeAPI):
         self.route("GET", r"/rest/servicedeskapi/servicedesk/(?P<desk>\w+)", self.get_desk)
         self.route("GET", rf"/rest/servicedeskapi/request/{ISSUE}/comment", self.jsm_comments)
         self.route("POST", rf"/rest/servicedeskapi/request/{ISSUE}/comment", self.jsm_comment)
+
+    def is_create(self, rec: Recorded) -> bool:
+        return rec.method == "POST" and CREATE.match(rec.path) is not None
 
     @property
     def cloud(self) -> bool:
@@ -202,6 +207,7 @@ class FakeJira(JiraViews, FakeAPI):
         if errors:
             return Reply(400, {"errorMessages": [], "errors": errors})
         issue = self._new(project, fields)
+        self.created(issue)
         return Reply(
             201,
             {
@@ -231,6 +237,7 @@ class FakeJira(JiraViews, FakeAPI):
             )
         issue = self._new(self.service_desks[desk], values)
         issue["fields"]["reporter"] = body.get("raiseOnBehalfOf") or self.me["name"]
+        self.created(issue)
         return Reply(
             201,
             {

@@ -1,9 +1,11 @@
-"""Validate the requests a backend sends against a vendor's published OpenAPI description.
+"""Validate the requests a backend sends (and the fake's answers) against an OpenAPI description.
 
 Why: a fake written from the docs can agree with our backend on a parameter the vendor does
-not have; the vendor's own machine-readable description settles it. The subset vendored in
-``openapi/`` (with its licence) covers the operations our GitHub backend calls most; a
-request to an operation outside it is counted in ``unchecked``, not silently passed.
+not have; the vendor's own machine-readable description settles it. ``openapi/`` holds a
+vendored subset of GitHub's (with its licence), and for GitLab, which publishes none for
+issues and notes, a description written from its documented REST pages (each page cited in
+the file). A request to an operation outside a description is counted in ``unchecked``, not
+silently passed; an answer whose status the description does not list is not checked.
 """
 
 from __future__ import annotations
@@ -34,6 +36,16 @@ def _nullable(schema: Any) -> Any:
     return out
 
 
+def _query_value(value: str, schema: dict[str, Any]) -> Any:
+    """A query value as the type its schema declares (everything arrives as text)."""
+    kind = schema.get("type")
+    if kind == "integer" and re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if kind == "boolean" and value in ("true", "false"):
+        return value == "true"
+    return value
+
+
 class OpenAPICheck:
     """``check(rec)`` returns None or one sentence saying what the description forbids."""
 
@@ -41,6 +53,7 @@ class OpenAPICheck:
         self.spec = yaml.safe_load((HERE / filename).read_text())
         self.prefix = prefix
         self.checked = 0
+        self.seen: set[str] = set()  # "METHOD /template" of every operation checked
         self.unchecked: list[str] = []
         self._ops = []
         for template, item in self.spec["paths"].items():
@@ -61,6 +74,7 @@ class OpenAPICheck:
             return None
         template, op = found
         self.checked += 1
+        self.seen.add(f"{rec.method} {template}")
         declared: dict[str, dict[str, Any] | None] = {}
         for param in op.get("parameters") or []:
             if "$ref" in param:
@@ -75,14 +89,39 @@ class OpenAPICheck:
             if schema is not None:
                 for value in values:
                     try:
-                        jsonschema.validate(value, _nullable(schema))
+                        jsonschema.validate(_query_value(value, schema), _nullable(schema))
                     except jsonschema.ValidationError as err:
                         return f"{rec.method} {template}: {name}={value!r}: {err.message}"
         body = (op.get("requestBody") or {}).get("content", {}).get("application/json")
         if body is not None:
             try:
-                jsonschema.validate(rec.json, _nullable(body["schema"]))
+                jsonschema.validate(rec.json, self._rooted(body["schema"]))
             except (jsonschema.ValidationError, ValueError) as err:
                 message = getattr(err, "message", str(err))
                 return f"{rec.method} {template}: request body: {message}"
+        return None
+
+    def _rooted(self, schema: Any) -> Any:
+        """``schema`` with the description's components beside it, so ``$ref``s resolve."""
+        return {**_nullable(schema), "components": _nullable(self.spec.get("components") or {})}
+
+    def response(
+        self, rec: Recorded, status: int, body: Any, headers: dict[str, str]
+    ) -> str | None:
+        """None, or what the described answer to ``rec`` with ``status`` lacks."""
+        found = self._operation(rec)
+        described = ((found[1].get("responses") or {}) if found else {}).get(str(status))
+        if found is None or described is None:
+            return None
+        where = f"{rec.method} {found[0]} -> {status}"
+        sent = {k.lower() for k in headers}
+        missing = [h for h in described.get("headers") or {} if h.lower() not in sent]
+        if missing:
+            return f"{where}: response headers {missing} missing"
+        schema = (described.get("content") or {}).get("application/json", {}).get("schema")
+        if schema is not None:
+            try:
+                jsonschema.validate(body, self._rooted(schema))
+            except jsonschema.ValidationError as err:
+                return f"{where}: response body: {err.message}"
         return None

@@ -15,6 +15,15 @@ Follows the documented behaviour, unpleasant parts included:
   cart_id": https://www.servicenow.com/community/itsm-forum/
   buy-item-order-now-post-api-only-returns-cart-id-instead-of/m-p/3441243); variables land in
   ``sc_item_option`` rows linked by ``sc_item_option_mtom`` to the ``sc_req_item``.
+- A Table API insert the client gave up on still lands: the instance does not cancel a
+  transaction when the client's connection closes (it logs HTTP 499) and finishes its business
+  rules, up to the transaction quota's cancellation (ServiceNow KB3047080, "Inbound Web
+  Services - Timeouts and Slow Responses", sections 5.2 and 5.5:
+  https://support.servicenow.com/kb?id=kb_article_view&sysparm_article=KB3047080; a field
+  report of records "correctly and completely processed" after the client timed out:
+  https://www.esmalliance.com/2019/05/10/investigating-the-root-cause-of-a-scripted-rest-api-
+  servicenow-integration-timeout-issue/). ``commit_delays`` reproduces it, ``reply_delays`` an
+  answer lost after the commit (see :mod:`base`).
 - OAuth client credentials (``POST /oauth_token.do``, form-encoded, Washington DC and later:
   https://www.servicenow.com/docs/r/yokohama/platform-security/authentication/
   r_OAuthAPIRequestParameters.html): bearer tokens that expire after ``expires_in`` seconds.
@@ -23,6 +32,7 @@ Follows the documented behaviour, unpleasant parts included:
 from __future__ import annotations
 
 import base64
+import re
 import time
 import uuid
 from typing import Any
@@ -88,6 +98,7 @@ REFERENCES = {
     "request_item": "sc_req_item",
     "sc_item_option": "sc_item_option",
 }
+TABLE_INSERT = re.compile(r"^/api/now/table/\w+$")
 MAX_LENGTH = {"description": 4000, "short_description": 160}
 JOURNAL = ("comments", "work_notes")
 ERR_AUTH = {
@@ -147,6 +158,9 @@ class FakeServiceNow(FakeAPI):
         self.route("GET", r"/api/sn_sc/servicecatalog/cart", self.get_cart)
         self.route("POST", r"/api/sn_sc/servicecatalog/cart/submit_order", self.submit_order)
         self.route("POST", r"/oauth_token\.do", self.oauth_token)
+
+    def is_create(self, rec: Recorded) -> bool:
+        return rec.method == "POST" and TABLE_INSERT.match(rec.path) is not None
 
     # -- auth ----------------------------------------------------------------------------------
     def authorized(self, req: Recorded) -> Reply | None:
@@ -282,6 +296,7 @@ class FakeServiceNow(FakeAPI):
         if not req.headers.get("content-type", "").startswith("application/json"):
             return Reply(415, {"error": {"message": "Unsupported media type"}})
         rec = self.insert(table, dict(req.json))
+        self.created(rec)
         return Reply(201, {"result": {k: self._out(rec, k, False) for k in rec}})
 
     def patch_record(self, req: Recorded, table: str, sys_id: str) -> Reply:
