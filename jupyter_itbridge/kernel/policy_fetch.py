@@ -44,7 +44,9 @@ def fetch_policy(url: str, token: str, timeout: float) -> dict[str, Any]:
     # A ``str`` host is encoded with the ``idna`` codec before the lookup, which imports
     # ``stringprep`` and ``unicodedata`` (~2 ms); an ASCII host needs no such encoding.
     address = host.encode("ascii") if host.isascii() else host
-    with socket.create_connection((address, port), timeout=timeout) as sock:
+    # ``create_connection`` hands the host to ``getaddrinfo``, which takes bytes (typeshed
+    # types the tuple as ``str`` only).
+    with socket.create_connection((address, port), timeout=timeout) as sock:  # type: ignore[arg-type]
         sock.sendall(request)
         chunks: list[bytes] = []
         size = 0
