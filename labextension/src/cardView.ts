@@ -61,7 +61,7 @@ export class CardView {
     );
     root.dataset.fingerprint = payload.draft.fingerprint ?? '';
     const title = el('div', 'jp-ITBridge-title');
-    title.append(el('b', '', payload.draft.summary));
+    title.append(el('b', '', payload.finding?.title || payload.draft.summary));
     this.facts = el('div', 'jp-ITBridge-facts');
     this.notice = el('div', 'jp-ITBridge-notice');
     this.notice.setAttribute('role', 'note');

@@ -85,6 +85,27 @@ describe('FindingCard', () => {
     document.body.innerHTML = '';
   });
 
+  it('heads with the title and prefills the request summary: each once', () => {
+    const s = setup();
+    const payload = frontendPayload(
+      { ...FINDING, request_summary: "Install the R package 'arrow'" },
+      {
+        environment: {},
+        notebookPath: 'r.ipynb',
+        uuid: 'uuid-card-0002',
+        trans
+      }
+    );
+    const card = mount(s, payload);
+    expect(q(card, '.jp-ITBridge-title').textContent).toBe(FINDING.title);
+    expect(q<HTMLInputElement>(card, '.jp-ITBridge-summary input').value).toBe(
+      "Install the R package 'arrow'"
+    );
+    expect(
+      q<HTMLTextAreaElement>(card, '.jp-ITBridge-description textarea').value
+    ).toBe('Where: notebook r.ipynb');
+  });
+
   it('shows the finding as text, with the fields prefilled', async () => {
     const s = setup();
     const card = mount(s);
