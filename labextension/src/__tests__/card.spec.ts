@@ -7,6 +7,7 @@ import { FindingCard, ICardServices } from '../card';
 import { MIME_TYPE } from '../contract';
 import { CardDrafts, KernelSessions } from '../drafts';
 import { frontendPayload, IFindingPayload, readPayload } from '../finding';
+import { formatDay } from '../format';
 import { RequestsModel } from '../model';
 import { FakeServer } from './fakeServer';
 
@@ -237,6 +238,37 @@ describe('FindingCard', () => {
     expect(status.textContent).toContain('state: sent');
     q<HTMLButtonElement>(card, 'button.jp-ITBridge-showRequest').click();
     expect(s.shown).toEqual([1]);
+    // IT resolved the install: the card offers the restart (cardPage.ts restarts its kernel)
+    const restart = q<HTMLButtonElement>(card, 'button.jp-ITBridge-restart');
+    expect(restart.hidden).toBe(true);
+    s.server.setState(1, 'resolved');
+    await s.model.refresh();
+    expect(status.textContent).toContain('restart the kernel to use it');
+    expect(restart.hidden).toBe(false);
+    expect(restart.textContent).toBe('Restart kernel');
+    card.dispose();
+  });
+
+  it('says "Already requested on" with the date in the page format', async () => {
+    const s = setup();
+    const open = s.server.addRequest('arrow', 'sent', {
+      fingerprint: 'fp-arrow',
+      uuid: 'other'
+    });
+    const card = mount(s);
+    const justification = q<HTMLTextAreaElement>(
+      card,
+      '.jp-ITBridge-justification textarea'
+    );
+    justification.value = 'Parquet files';
+    justification.dispatchEvent(new Event('input'));
+    q<HTMLButtonElement>(card, 'button.jp-ITBridge-send').click();
+    const status = q<HTMLElement>(card, '.jp-ITBridge-status');
+    await until(() => (status.textContent ?? '').startsWith('Already'));
+    expect(status.textContent).toBe(
+      `Already requested on ${formatDay(open.created_at)} (#1); your note was added to it.`
+    );
+    expect(status.textContent).not.toContain(open.created_at.slice(0, 10));
     card.dispose();
   });
 
