@@ -100,3 +100,26 @@ def test_an_older_draft_with_the_explanation_in_details_says_it_once() -> None:
     body = render_body(draft)
     assert body.count("IT installs packages on this server.") == 1
     assert body.count(finding.title) == 1 and "Where: notebook a.ipynb" in body
+
+
+def test_offline_draft_keeps_the_summary_and_files_the_body_the_card_showed(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kernel saves the draft when the server is down; the server files it later."""
+    from jupyter_itbridge.drafts import import_drafts
+    from jupyter_itbridge.kernel.client import ServerClient
+    from jupyter_itbridge.server.service import RequestService
+
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path))
+    finding = _findings(next(s for s in SIGNATURES if s["id"] == "drivers.oracle_client"))[0]
+    card = CardState(finding, build_draft(finding))
+    card.draft.justification = "Monthly finance reporting."
+    card.send(ServerClient("http://127.0.0.1:9/itbridge/api/", "t"))  # nothing listens there
+    assert card.status == "saved_offline", card.message
+    bodies: list[str] = []
+    report = import_drafts(
+        lambda draft, uuid: bodies.append(RequestService.prepare(draft, uuid).body),
+        str(tmp_path),
+    )
+    assert report.imported and bodies == [card.preview()]
+    _says_each_once(finding, card.draft, bodies[0])

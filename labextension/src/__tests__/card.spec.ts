@@ -81,6 +81,16 @@ function mount(
 const q = <T extends Element>(card: Widget, selector: string) =>
   card.node.querySelector(selector) as T;
 
+/** Type a justification as a user does (the card listens to `input`). */
+function typeJustification(card: Widget, text: string): void {
+  const field = q<HTMLTextAreaElement>(
+    card,
+    '.jp-ITBridge-justification textarea'
+  );
+  field.value = text;
+  field.dispatchEvent(new Event('input'));
+}
+
 describe('FindingCard', () => {
   afterEach(() => {
     document.body.innerHTML = '';
@@ -209,12 +219,7 @@ describe('FindingCard', () => {
   it('files once with its uuid, writes the request into the output, shows its state live', async () => {
     const s = setup();
     const card = mount(s);
-    const justification = q<HTMLTextAreaElement>(
-      card,
-      '.jp-ITBridge-justification textarea'
-    );
-    justification.value = 'Parquet files from the lake';
-    justification.dispatchEvent(new Event('input'));
+    typeJustification(card, 'Parquet files from the lake');
     const send = q<HTMLButtonElement>(card, 'button.jp-ITBridge-send');
     send.click();
     send.click(); // a double click files once
@@ -256,12 +261,7 @@ describe('FindingCard', () => {
       uuid: 'other'
     });
     const card = mount(s);
-    const justification = q<HTMLTextAreaElement>(
-      card,
-      '.jp-ITBridge-justification textarea'
-    );
-    justification.value = 'Parquet files';
-    justification.dispatchEvent(new Event('input'));
+    typeJustification(card, 'Parquet files');
     q<HTMLButtonElement>(card, 'button.jp-ITBridge-send').click();
     const status = q<HTMLElement>(card, '.jp-ITBridge-status');
     await until(() => (status.textContent ?? '').startsWith('Already'));
