@@ -39,6 +39,8 @@ STATES: tuple[RequestState, ...] = get_args(RequestState)
 OPEN_STATES: frozenset[RequestState] = frozenset({"queued", "sent", "acknowledged", "failed"})
 URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
 PACKAGE_KINDS: frozenset[FindingKind] = frozenset({"blocked_package", "missing_package"})
+#: Kinds whose fix (an install by IT) is used after a kernel restart ("Restart kernel").
+RESTART_KINDS: frozenset[FindingKind] = frozenset({"missing_package", "missing_driver"})
 
 # -- wire names -------------------------------------------------------------------------------
 
@@ -60,6 +62,12 @@ ENV_DISABLE = "JUPYTER_ITBRIDGE_DISABLE"
 TOKEN_HEADER = "X-ITBridge-Token"
 #: Idempotency marker line written into ticket bodies (backends search for it).
 MARKER_PREFIX = "itbridge-request-id:"
+#: Card class of a date written by the kernel as ``<time datetime="ISO">``: the labextension
+#: rewrites its text in the page's language and time zone (the one date format of the page).
+TIME_CLASS = "jp-ITBridge-time"
+#: Card class of a "Restart kernel" button: the labextension restarts the kernel of the
+#: notebook the button is in (a kernel cannot restart itself).
+RESTART_CLASS = "jp-ITBridge-restart"
 #: Marker line the outbox appends to a comment it posts (exactly once; read back as ours).
 COMMENT_MARKER_PREFIX = "itbridge-comment-id:"
 

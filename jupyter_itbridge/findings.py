@@ -22,6 +22,7 @@ from .contract import (
 from .facts_format import facts_section
 from .install_needs import what_to_install
 from .pep503 import normalize_name
+from .summaries import request_summary
 
 __all__ = [
     "CONFIDENCES",
@@ -120,7 +121,8 @@ class RequestDraft:
         cls, finding: Finding, environment: dict[str, Any] | None = None
     ) -> RequestDraft:
         return cls(
-            summary=finding.title,
+            # the card's headline is the title: the summary says what IT is asked to do
+            summary=request_summary(finding.kind, finding.subject, finding.title),
             description="",  # the card shows the explanation; the body carries it (render_body)
             kind=finding.kind,
             subject=finding.subject,
@@ -224,15 +226,27 @@ def environment_lines(environment: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def _without_explanation(description: str, explanation: str) -> str:
+    """``description`` less the explanation (whole, or one line of it): it is said once."""
+    if not explanation:
+        return description
+    if description.strip() == explanation:
+        return ""
+    return "\n".join(line for line in description.split("\n") if line.strip() != explanation)
+
+
 def render_body(draft: RequestDraft, request_uuid: str | None = None) -> str:
     """The plain-text ticket body: the preview shows this string and backends send it."""
     lines = [draft.summary, ""]
-    # The finding's explanation, then what the user added (the card no longer copies the
-    # explanation into Details, where it was shown twice).
-    explanation = str((draft.finding or {}).get("explanation") or "").strip()
-    what = [explanation] if explanation else []
-    if draft.description.strip() and draft.description.strip() != explanation:
-        what.append(draft.description)
+    # The finding's title and explanation once, then what the user added: Details is the
+    # user's own, so lines repeating the explanation (older drafts copied it in) are left out.
+    finding = draft.finding or {}
+    title = str(finding.get("title") or "").strip()
+    explanation = str(finding.get("explanation") or "").strip()
+    what = [text for text in (title, explanation) if text and text != draft.summary.strip()]
+    details = _without_explanation(draft.description, explanation)
+    if details.strip():
+        what.append(details)
     if what:
         lines += ["What failed", "-----------", *what, ""]
     evidence = (draft.finding or {}).get("evidence") or {}

@@ -13,8 +13,9 @@ import html
 import uuid
 from typing import Any
 
-from ..contract import MIME_TYPE
+from ..contract import MIME_TYPE, RESTART_KINDS
 from ..findings import Finding, RequestDraft, render_body
+from .card_time import Moment, Part, as_html, as_text, state_detail_parts
 
 #: What IT will ask for each kind: the justification placeholder says it up front.
 JUSTIFICATION_HINTS: dict[str, str] = {
@@ -79,26 +80,21 @@ def self_service_parts(finding: Finding | None, policy: Any) -> tuple[str, str]:
     return text, command
 
 
-#: Kinds whose fix (an install by IT) is used after a kernel restart.
-RESTART_KINDS = frozenset({"missing_package", "missing_driver"})
-
-
-def resolved_text(response: dict[str, Any]) -> str:
-    """ "Resolved by IT on 01 Dec 2026: restart the kernel to use it. IT: '...'"."""
+def resolved_parts(response: dict[str, Any]) -> list[Part]:
+    """ "Resolved by IT on <date>: restart the kernel to use it. IT: '...'"."""
     resolution = response.get("resolution") if isinstance(response.get("resolution"), dict) else {}
     when = str((resolution or {}).get("at") or response.get("updated_at") or "")
-    try:
-        from datetime import datetime
-
-        day = datetime.fromisoformat(when).strftime("%d %b %Y")
-    except ValueError:
-        day = when[:10]
-    text = f"Resolved by IT on {day}"
-    text += ": restart the kernel to use it." if response.get("kind") in RESTART_KINDS else "."
+    parts: list[Part] = ["Resolved by IT on ", Moment(when, "day")]
+    parts.append(": restart the kernel to use it." if restart_offered(response) else ".")
     message = (resolution or {}).get("message")
     if message:
-        text += f" IT: '{message}'"
-    return text
+        parts.append(f" IT: '{message}'")
+    return parts
+
+
+def restart_offered(response: dict[str, Any]) -> bool:
+    """IT resolved an install: the kernel must restart to use it ("Restart kernel")."""
+    return response.get("state") == "resolved" and response.get("kind") in RESTART_KINDS
 
 
 class CardState:
@@ -203,27 +199,40 @@ class CardState:
             },
         }
 
-    def status_text(self) -> str:
+    def status_parts(self) -> list[Part]:
+        """The status line, dates as :class:`Moment` (the page shows them in its language)."""
         if self.status == "filed":
             r = self.response
             rid = r.get("id", "?")
             if r.get("state") == "resolved" and not r.get("deduped"):
-                return resolved_text(r)
+                return resolved_parts(r)
+            parts: list[Part]
             if r.get("deduped"):
-                when = str(r.get("created_at") or "")[:10] or "an earlier date"
-                text = f"Already requested on {when} (#{rid}); your note was added to it."
+                created = str(r.get("created_at") or "")
+                when: Part = Moment(created, "day") if created else "an earlier date"
+                parts = ["Already requested on ", when, f" (#{rid}); your note was added to it."]
             else:
-                text = f"Request #{rid} filed - state: {r.get('state', 'queued')}"
+                parts = [f"Request #{rid} filed - state: {r.get('state', 'queued')}"]
                 detail = r.get("state_detail")
-                text += f" ({detail})." if detail and detail != r.get("state") else "."
+                if detail and detail != r.get("state"):
+                    parts += [" (", *state_detail_parts(r), ")."]
+                else:
+                    parts.append(".")
             if r.get("ticket_url"):
-                text += f" Ticket: {r['ticket_url']}"
-            return text
+                parts.append(f" Ticket: {r['ticket_url']}")
+            return parts
         contact_url = getattr(self.policy, "it_contact_url", "")
         if self.status in ("error", "saved_offline") and contact_url:
             contact = getattr(self.policy, "it_contact", "") or "IT"
-            return f"{self.message} You can also reach {contact} at {contact_url}."
-        return self.message
+            return [f"{self.message} You can also reach {contact} at {contact_url}."]
+        return [self.message]
+
+    def status_text(self) -> str:
+        return as_text(self.status_parts())
+
+    def status_html(self) -> str:
+        """The status line as HTML: text escaped, dates as ``<time>`` (``card_time``)."""
+        return as_html(self.status_parts())
 
     def text_plain(self) -> str:
         lines = [f"[IT bridge] {self.title}"]
@@ -259,9 +268,9 @@ class CardState:
                 f'<div class="jp-ITBridge-selfservice">{e(ss_text)} '
                 f'<code class="jp-ITBridge-command">{e(ss_command)}</code></div>'
             )
-        status = self.status_text()
+        status = self.status_html()
         if status:
-            parts.append(f'<div class="jp-ITBridge-status">{e(status)}</div>')
+            parts.append(f'<div class="jp-ITBridge-status">{status}</div>')
         parts.append(
             '<details class="jp-ITBridge-preview"><summary>What will be sent</summary>'
             f"<pre>{e(self.preview() if preview is None else preview)}</pre></details></div>"

@@ -12,8 +12,8 @@ import contextlib
 import html
 from typing import Any
 
-from ..contract import URGENCIES
-from .card_state import CardState, self_service_parts
+from ..contract import RESTART_CLASS, URGENCIES
+from .card_state import CardState, restart_offered, self_service_parts
 
 
 def _card_widget_class() -> type:
@@ -97,7 +97,18 @@ class Card:
         self.copy_button.add_class("jp-ITBridge-copy")
         self.dismiss_button = w.Button(description="Dismiss")
         self.dismiss_button.add_class("jp-ITBridge-dismiss")
-        actions = w.HBox([self.send_button, self.copy_button, self.dismiss_button])
+        # Shown once IT resolved an install. A kernel cannot restart itself: the labextension
+        # handles a click on this class by restarting the kernel of the button's notebook
+        # (the same command, and confirmation dialog, as the notification's "Restart kernel").
+        self.restart_button = w.Button(
+            description="Restart kernel",
+            tooltip="Restart this notebook's kernel to use what IT installed",
+            layout=w.Layout(display="none"),
+        )
+        self.restart_button.add_class(RESTART_CLASS)
+        actions = w.HBox(
+            [self.send_button, self.copy_button, self.dismiss_button, self.restart_button]
+        )
         actions.add_class("jp-ITBridge-actions")
         self.copy_area = w.Textarea(value="", layout=w.Layout(display="none", width="100%"))
         self.copy_area.add_class("jp-ITBridge-copytext")
@@ -200,17 +211,18 @@ class Card:
         follow(self.state, self.client or _default_client(), redraw)
 
     def _show_status(self) -> None:
-        text = self.state.status_text()
-        link = (
-            (self.state.response or {}).get("ticket_url") if self.state.status == "filed" else None
-        )
-        value = html.escape(text)
+        filed = self.state.status == "filed"
+        link = (self.state.response or {}).get("ticket_url") if filed else None
+        value = self.state.status_html()
         if link and str(link).startswith(("http://", "https://")):
             value += (
                 f' <a href="{html.escape(str(link), quote=True)}" target="_blank" '
                 'rel="noopener noreferrer">Open ticket</a>'
             )
         self.status.value = value
+        restart = filed and restart_offered(self.state.response or {})
+        self.restart_button.layout.display = "" if restart else "none"
+        self.restart_button.button_style = "primary" if restart else ""
         for cls in ("jp-ITBridge-ok", "jp-ITBridge-error", "jp-ITBridge-offline"):
             self.status.remove_class(cls)
         self.status.add_class(

@@ -112,7 +112,7 @@ def memory_request_draft(
         summary = f"More memory for my Jupyter server (limit {format_bytes(limit_bytes)})"
     else:
         summary = "More memory for my Jupyter server"
-    lines = [explanation]
+    lines: list[str] = []  # Details is the user's own: the body carries the explanation
     if limit_bytes:
         lines.append(f"Memory limit: {format_bytes(limit_bytes)} (from {limit_source}).")
     if used_bytes:

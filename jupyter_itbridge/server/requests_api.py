@@ -109,7 +109,14 @@ class DiagnoseHandler(_Base):
             stderr=stderr,
             language=language,
         )
-        self.write_json({"findings": [redact_obj(f.to_dict()) for f in findings]})
+        from ..summaries import request_summary
+
+        # the frontend card's Summary: the same prefill as the kernel card (summaries.py)
+        answer = [
+            {**f.to_dict(), "request_summary": request_summary(f.kind, f.subject, f.title)}
+            for f in findings
+        ]
+        self.write_json({"findings": [redact_obj(item) for item in answer]})
 
 
 def _optional_text(data: dict[str, Any], name: str) -> str | None:

@@ -12,7 +12,6 @@ import time
 import uuid as uuidlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from ..backends.base import CANCEL_COMMENT, Backend
@@ -217,8 +216,9 @@ class RequestService:
         return row
 
     def _plus_one(self, owner: str, existing: StoredRequest, draft: RequestDraft) -> RequestJSON:
-        when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        lines = [f"+1: {owner} hit the same problem again on {when}."]
+        # no date in the text: the comment has its own time, which the sidebar shows in the
+        # page's format and the ticket system in IT's
+        lines = [f"+1: {owner} hit the same problem again."]
         if draft.notebook_path:
             lines.append(f"Notebook: {draft.notebook_path}")
         previous = (existing.get("draft") or {}).get("justification") or ""

@@ -225,6 +225,8 @@ export interface IFinding {
   self_service?: Record<string, any> | string | null;
   policy_rule?: string | null;
   fingerprint: string;
+  /** `POST diagnose` only: the Summary to prefill (what IT is asked to do, not the title). */
+  request_summary?: string;
 }
 
 /** A failed cell as `POST diagnose` takes it (any kernel language). */

@@ -18,6 +18,7 @@ import {
   sentRequest,
   withState
 } from './finding';
+import { formatDay } from './format';
 import type { RequestsModel } from './model';
 
 /** A pause in typing this long refreshes "What will be sent". */
@@ -256,7 +257,7 @@ export class FindingCard extends Widget {
     this._deduped = already
       ? trans.__(
           'Already requested on %1 (#%2); your note was added to it.',
-          already.created_at.slice(0, 10),
+          formatDay(already.created_at),
           already.id
         )
       : null;

@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IPackageFacts, safeUrl } from './api';
-import { URGENCIES, Urgency } from './contract';
+import { RESTART_CLASS, RESTART_KINDS, URGENCIES, Urgency } from './contract';
 import { ICardFields, IFindingPayload, SentRequest } from './finding';
 import {
   formatDay,
@@ -61,7 +61,7 @@ export class CardView {
     );
     root.dataset.fingerprint = payload.draft.fingerprint ?? '';
     const title = el('div', 'jp-ITBridge-title');
-    title.append(el('b', '', payload.draft.summary));
+    title.append(el('b', '', payload.finding?.title || payload.draft.summary));
     this.facts = el('div', 'jp-ITBridge-facts');
     this.notice = el('div', 'jp-ITBridge-notice');
     this.notice.setAttribute('role', 'note');
@@ -151,7 +151,22 @@ export class CardView {
       'jp-ITBridge-showRequest'
     );
     this.inSidebar.hidden = true;
-    actions.append(this.send, this.copy, this.dismiss, this.inSidebar);
+    // shown once IT resolved an install; the page restarts the card's kernel (cardPage.ts)
+    this.restart = button(
+      trans.__('Restart kernel'),
+      `jp-mod-accept ${RESTART_CLASS}`
+    );
+    this.restart.title = trans.__(
+      "Restart this notebook's kernel to use what IT installed"
+    );
+    this.restart.hidden = true;
+    actions.append(
+      this.send,
+      this.copy,
+      this.dismiss,
+      this.inSidebar,
+      this.restart
+    );
     if (this._ask) {
       // the fix is the main path: "Send to IT" shows (as the main button) only once the
       // request is open, so it never asks for a justification the user cannot see
@@ -230,7 +245,8 @@ export class CardView {
     const restart =
       state === 'resolved' &&
       !!request.kind &&
-      ['missing_package', 'missing_driver'].includes(request.kind);
+      RESTART_KINDS.includes(request.kind);
+    this.restart.hidden = !restart;
     let text =
       deduped ??
       trans.__(
@@ -301,6 +317,7 @@ export class CardView {
   readonly copy: HTMLButtonElement;
   readonly dismiss: HTMLButtonElement;
   readonly inSidebar: HTMLButtonElement;
+  readonly restart: HTMLButtonElement;
   readonly status: HTMLElement;
   /** The collapsed request of a self-service card (null: the request is the card). */
   private _ask: HTMLDetailsElement | null = null;

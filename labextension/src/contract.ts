@@ -53,6 +53,18 @@ export const PACKAGE_KINDS: readonly FindingKind[] = [
   'missing_package'
 ];
 
+/** Kinds whose fix (an install by IT) is used after a kernel restart ("Restart kernel"). */
+export const RESTART_KINDS: readonly FindingKind[] = [
+  'missing_package',
+  'missing_driver'
+];
+
+/** Card class of a kernel-written `<time datetime="ISO">`: shown in the page's language. */
+export const TIME_CLASS = 'jp-ITBridge-time';
+
+/** Card class of a "Restart kernel" button: restarts the kernel of its notebook. */
+export const RESTART_CLASS = 'jp-ITBridge-restart';
+
 /** Display-bundle MIME type of a finding (card output, frontend renderer, nbconvert). */
 export const MIME_TYPE = 'application/vnd.jupyter.itbridge.finding+json';
 

@@ -208,15 +208,18 @@ export function frontendPayload(
   }
 ): IFindingPayload {
   const { environment, notebookPath, uuid, trans } = options;
+  // the server's prefill (summaries.py), kept out of the stored finding (the kernel's shape)
+  const { request_summary: summary, ...stored } = finding;
   const where = notebookPath
     ? trans.__('Where: notebook %1', notebookPath)
     : trans.__('Where: a notebook in this Jupyter session');
   return {
     version: 1,
-    finding,
+    finding: stored,
     self_service: selfServiceOf(finding),
     draft: {
-      summary: finding.title,
+      // the card's headline is the title: the summary says what IT is asked to do
+      summary: summary || finding.title,
       // the card shows the explanation and the body carries it: Details is the user's own
       description: where,
       justification: '',
@@ -224,7 +227,7 @@ export function frontendPayload(
       kind: finding.kind,
       subject: finding.subject,
       fingerprint: finding.fingerprint,
-      finding: finding as unknown as Record<string, any>,
+      finding: stored as unknown as Record<string, any>,
       environment,
       notebook_path: notebookPath
     },
@@ -268,7 +271,9 @@ export function textPlain(
   payload: IFindingPayload,
   trans: TranslationBundle
 ): string {
-  const lines = [`[IT bridge] ${payload.draft.summary}`];
+  const lines = [
+    `[IT bridge] ${payload.finding?.title || payload.draft.summary}`
+  ];
   const explanation = payload.finding?.explanation;
   if (explanation) {
     lines.push(explanation);

@@ -1,6 +1,7 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { cardPlugin } from './plugins/card';
+import { cardPagePlugin } from './plugins/cardPage';
 import { commandsPlugin } from './plugins/commands';
 import { copyPlugin } from './plugins/copy';
 import { modelPlugin } from './plugins/model';
@@ -14,8 +15,8 @@ export type { IRequestPrefill } from './dialogs';
 /**
  * jupyter-itbridge: one plugin provides the model (`IITBridge`), small ones add the side
  * panel, the notifications, the "Request help from IT…" command, "Copy as text", the finding
- * card (a MIME renderer) and the watcher that gives kernels without the kernel extension
- * their cards.
+ * card (a MIME renderer), the kernel card's dates and "Restart kernel", and the watcher that
+ * gives kernels without the kernel extension their cards.
  */
 const plugins: JupyterFrontEndPlugin<any>[] = [
   modelPlugin,
@@ -24,6 +25,7 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   commandsPlugin,
   copyPlugin,
   cardPlugin,
+  cardPagePlugin,
   watcherPlugin
 ];
 

@@ -2,7 +2,7 @@ import { Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IIncident, IRequest, linkedRequest } from './api';
-import { FindingKind, RequestState } from './contract';
+import { RequestState, RESTART_KINDS } from './contract';
 import {
   describeCause,
   incidentActionLabel,
@@ -12,12 +12,6 @@ import {
 } from './format';
 import { IStateChange } from './model';
 import { displayText } from './text';
-
-/** Kinds whose fix (an install by IT) needs a kernel restart before it can be used. */
-const RESTART_KINDS: readonly FindingKind[] = [
-  'missing_package',
-  'missing_driver'
-];
 
 /** `text` on one line, cut to `limit` characters (bidi controls neutralised). */
 export function shortText(text: string, limit = 60): string {

@@ -115,6 +115,9 @@ def test_r_cell_gets_the_card_send_and_sidebar(lab, page):
     )
     assert "there is no package called" in error.first.inner_text()
     assert MISSING_R_PACKAGE in card.locator(".jp-ITBridge-title").inner_text()
+    # the Summary is the request (from POST diagnose), not the title shown above it again
+    summary = card.locator(".jp-ITBridge-summary input").input_value()
+    assert summary == f"Install the R package '{MISSING_R_PACKAGE}'", summary
     assert page.locator("text=Error displaying widget").count() == 0
 
     justification = "Parquet files from the data lake for the churn model."

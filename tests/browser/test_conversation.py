@@ -4,9 +4,10 @@ the ``rt`` backend and a real Request Tracker 5.
 
 IT answers with a REST2 correspond: the toast "IT replied to request #N" appears, its Reply
 opens the thread in the sidebar (the icon shows the unread count), the user's reply becomes
-one RT transaction. IT resolves the install: the toast offers "Restart kernel", and the card
-in the notebook says "Resolved by IT on <date>: restart the kernel to use it" with IT's
-message. The same conversation in Notebook 7.
+one RT transaction. IT resolves the install: the toast offers "Restart kernel", and the cards
+in the notebook (saved, and the live ipywidgets one) say "Resolved by IT on <date>: restart
+the kernel to use it" with IT's message, the date in the page's format, and offer "Restart
+kernel" too. The same conversation in Notebook 7.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from jupyter_itbridge.policy import ITBridgePolicy
 
 from .conftest import ConsoleLog, LabServer, load_page, screenshot, start_lab, stop_lab
 from .itbridge_lab import api
+from .test_requests_ui import open_notebook, run_in_new_cell
 
 pytestmark = [pytest.mark.browser, pytest.mark.system, pytest.mark.slow]
 
@@ -188,26 +190,46 @@ def test_it_replies_then_toast_thread_reply_and_the_reply_in_rt(
     assert console.ours() == [], console.errors()
 
 
+def _resolve(admin: requests.Session, rt: RTServer, ticket: str) -> None:
+    res = admin.put(f"{rt.url}/REST/2.0/ticket/{ticket}", json={"Status": "resolved"})
+    assert res.status_code == 200, res.text
+
+
 def test_resolved_offers_restart_and_the_card_says_resolved(
     rt_lab: LabServer,
     rt_admin: requests.Session,
     rt_up: RTServer,
     page: Any,
 ) -> None:
+    """Two cards of resolved installs: a saved one (the frontend card) and a live ipywidgets
+    card of the running kernel. Both say "Resolved by IT on <date>" in the page's date format
+    and offer "Restart kernel", as the notification does; the widget's button restarts the
+    kernel of its notebook (after the usual confirmation)."""
     server = rt_lab
     console = ConsoleLog(page)
     card_uuid, summary = _card_notebook(server.root_dir, "resolved.ipynb")
     filed = _file(server, summary, "pyspark", card_uuid)
     ticket = _ticket(server, filed["id"])
-    load_page(page, server, "lab/tree/resolved.ipynb")
-    card = page.locator(".jp-ITBridge-card")
+    open_notebook(page, server, "resolved.ipynb")
+    card = page.locator(".jp-ITBridge-frontendCard")
     card.wait_for(state="visible")
     status = card.locator(".jp-ITBridge-status")
     wait_for(lambda: "Request #" in status.inner_text(), 30, "the card to show its request")
 
+    # the kernel's own (ipywidgets) card: filed from the card, through the kernel token
+    run_in_new_cell(page, "import lightgbm")
+    live = page.locator(".jp-ITBridge-card:not(.jp-ITBridge-frontendCard)")
+    live.wait_for(state="visible", timeout=60_000)
+    live.locator(".jp-ITBridge-justification textarea").fill("Gradient boosting for churn.")
+    live.locator("button.jp-ITBridge-send").click()
+    live_status = live.locator(".jp-ITBridge-status")
+    wait_for(lambda: "Request #" in live_status.inner_text(), 30, "the widget card's request")
+    live_id = int(live_status.inner_text().split("#", 1)[1].split()[0])
+    live_ticket = _ticket(server, live_id)
+
     _correspond(rt_admin, rt_up, ticket, "Installed pyspark 3.5 in the shared environment.")
-    res = rt_admin.put(f"{rt_up.url}/REST/2.0/ticket/{ticket}", json={"Status": "resolved"})
-    assert res.status_code == 200, res.text
+    _resolve(rt_admin, rt_up, ticket)
+    _resolve(rt_admin, rt_up, live_ticket)
 
     note = toast(page, f"IT resolved request #{filed['id']}")
     assert "restart the kernel" in note.inner_text()
@@ -217,11 +239,42 @@ def test_resolved_offers_restart_and_the_card_says_resolved(
         ".some(s => s.textContent.includes('Resolved by IT on'))",
         timeout=60_000,
     )
-    text = status.inner_text()
-    assert "restart the kernel to use it" in text
-    assert "Installed pyspark 3.5 in the shared environment." in text
+    assert "restart the kernel to use it" in status.inner_text()
+    # IT's message is read right after the status sync (server/outbox.py): with two tickets
+    # to sync it may reach the card one update after the state
+    wait_for(
+        lambda: "Installed pyspark 3.5 in the shared environment." in status.inner_text(),
+        30,
+        "IT's resolution message on the card",
+    )
     assert status.get_attribute("data-state") == "resolved"
+    assert card.locator("button.jp-ITBridge-restart").is_visible()
+    card.scroll_into_view_if_needed()
     screenshot(page, "conversation-resolved-card")
+
+    # the widget card follows its request (the kernel asks the server), says so with the
+    # date in the page's format (the kernel's <time> rewritten by the labextension), and
+    # offers the restart
+    day = live_status.locator("time.jp-ITBridge-time[data-localised='true']")
+    day.wait_for(timeout=90_000)
+    assert "restart the kernel to use it" in live_status.inner_text()
+    expected = page.evaluate(
+        "iso => new Intl.DateTimeFormat(document.documentElement.lang || undefined,"
+        " {dateStyle: 'short'}).format(Date.parse(iso))",
+        day.get_attribute("datetime"),
+    )
+    assert day.inner_text() == expected, (day.inner_text(), expected)
+    live_restart = live.locator("button.jp-ITBridge-restart")
+    assert live_restart.is_visible() and live_restart.inner_text() == "Restart kernel"
+    live.scroll_into_view_if_needed()
+    screenshot(page, "conversation-resolved-widget-card")
+    live_restart.click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for(state="visible")
+    assert "Restart" in dialog.inner_text()
+    dialog.locator(".jp-mod-accept").click()
+    dialog.wait_for(state="detached")
+
     restart.click()
     dialog = page.locator(".jp-Dialog")
     dialog.wait_for(state="visible")

@@ -69,6 +69,9 @@ async def test_dedupe_adds_plus_one(api: Any) -> None:
     code, detail = await api("GET", f"requests/{first['id']}")
     plus = [c for c in detail["comments"] if c["kind"] == "plus_one"]
     assert len(plus) == 1 and "Also for the audit." in plus[0]["text"]
+    # the comment's time is its created_at (shown in the page's format), not a UTC wording
+    assert plus[0]["text"].startswith("+1: ") and " UTC" not in plus[0]["text"]
+    assert plus[0]["created_at"]
     # a different subject is a different request
     other = _draft(subject="libpq", fingerprint=None, finding=None, kind="missing_driver")
     code, third = await api("POST", "requests", other)

@@ -97,7 +97,12 @@ def test_card_send_files_request_in_server(start_server: Any, tmp_path: Path) ->
             text = "".join(o.get("text", "") for o in out if o["output_type"] == "stream")
             assert text.split()[1] == request_id
             card_text = other.value("K.last_card().status.value")
-            assert f"Already requested on {mine[0]['created_at'][:10]} (#{request_id})" in card_text
+            # the date is a <time> the labextension shows in the page's language and zone
+            created = mine[0]["created_at"]
+            assert (
+                f'Already requested on <time class="jp-ITBridge-time" datetime="{created}" '
+                f'data-style="day">{created[:10]}</time> (#{request_id})'
+            ) in card_text
         finally:
             other.stop()
     finally:

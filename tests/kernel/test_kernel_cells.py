@@ -50,7 +50,8 @@ def test_oracle_dpi1047_card_once_per_fingerprint(kernel: Any) -> None:
 def test_card_content_and_environment(kernel: Any) -> None:
     payload = error_then_card(kernel.run(ORACLE))
     draft = payload["draft"]
-    assert draft["summary"] == payload["finding"]["title"]
+    # the headline is the title; the Summary says what IT is asked to do
+    assert draft["summary"] == "Set up the Oracle Client libraries (Instant Client) on this server"
     assert draft["justification"] == ""
     assert "database" in payload["justification_hint"].lower()
     env = draft["environment"]

@@ -7,6 +7,7 @@ import { FindingCard, ICardServices } from '../card';
 import { MIME_TYPE } from '../contract';
 import { CardDrafts, KernelSessions } from '../drafts';
 import { frontendPayload, IFindingPayload, readPayload } from '../finding';
+import { formatDay } from '../format';
 import { RequestsModel } from '../model';
 import { FakeServer } from './fakeServer';
 
@@ -80,9 +81,40 @@ function mount(
 const q = <T extends Element>(card: Widget, selector: string) =>
   card.node.querySelector(selector) as T;
 
+/** Type a justification as a user does (the card listens to `input`). */
+function typeJustification(card: Widget, text: string): void {
+  const field = q<HTMLTextAreaElement>(
+    card,
+    '.jp-ITBridge-justification textarea'
+  );
+  field.value = text;
+  field.dispatchEvent(new Event('input'));
+}
+
 describe('FindingCard', () => {
   afterEach(() => {
     document.body.innerHTML = '';
+  });
+
+  it('heads with the title and prefills the request summary: each once', () => {
+    const s = setup();
+    const payload = frontendPayload(
+      { ...FINDING, request_summary: "Install the R package 'arrow'" },
+      {
+        environment: {},
+        notebookPath: 'r.ipynb',
+        uuid: 'uuid-card-0002',
+        trans
+      }
+    );
+    const card = mount(s, payload);
+    expect(q(card, '.jp-ITBridge-title').textContent).toBe(FINDING.title);
+    expect(q<HTMLInputElement>(card, '.jp-ITBridge-summary input').value).toBe(
+      "Install the R package 'arrow'"
+    );
+    expect(
+      q<HTMLTextAreaElement>(card, '.jp-ITBridge-description textarea').value
+    ).toBe('Where: notebook r.ipynb');
   });
 
   it('shows the finding as text, with the fields prefilled', async () => {
@@ -187,12 +219,7 @@ describe('FindingCard', () => {
   it('files once with its uuid, writes the request into the output, shows its state live', async () => {
     const s = setup();
     const card = mount(s);
-    const justification = q<HTMLTextAreaElement>(
-      card,
-      '.jp-ITBridge-justification textarea'
-    );
-    justification.value = 'Parquet files from the lake';
-    justification.dispatchEvent(new Event('input'));
+    typeJustification(card, 'Parquet files from the lake');
     const send = q<HTMLButtonElement>(card, 'button.jp-ITBridge-send');
     send.click();
     send.click(); // a double click files once
@@ -216,6 +243,32 @@ describe('FindingCard', () => {
     expect(status.textContent).toContain('state: sent');
     q<HTMLButtonElement>(card, 'button.jp-ITBridge-showRequest').click();
     expect(s.shown).toEqual([1]);
+    // IT resolved the install: the card offers the restart (cardPage.ts restarts its kernel)
+    const restart = q<HTMLButtonElement>(card, 'button.jp-ITBridge-restart');
+    expect(restart.hidden).toBe(true);
+    s.server.setState(1, 'resolved');
+    await s.model.refresh();
+    expect(status.textContent).toContain('restart the kernel to use it');
+    expect(restart.hidden).toBe(false);
+    expect(restart.textContent).toBe('Restart kernel');
+    card.dispose();
+  });
+
+  it('says "Already requested on" with the date in the page format', async () => {
+    const s = setup();
+    const open = s.server.addRequest('arrow', 'sent', {
+      fingerprint: 'fp-arrow',
+      uuid: 'other'
+    });
+    const card = mount(s);
+    typeJustification(card, 'Parquet files');
+    q<HTMLButtonElement>(card, 'button.jp-ITBridge-send').click();
+    const status = q<HTMLElement>(card, '.jp-ITBridge-status');
+    await until(() => (status.textContent ?? '').startsWith('Already'));
+    expect(status.textContent).toBe(
+      `Already requested on ${formatDay(open.created_at)} (#1); your note was added to it.`
+    );
+    expect(status.textContent).not.toContain(open.created_at.slice(0, 10));
     card.dispose();
   });
 

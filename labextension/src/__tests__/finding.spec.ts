@@ -112,6 +112,7 @@ describe('frontendPayload', () => {
       Object.keys({ ...KERNEL_PAYLOAD, origin: 1 }).sort()
     );
     expect(readPayload(JSON.parse(JSON.stringify(payload)))).toEqual(payload);
+    // without the server's prefill (an older server) the title is the fallback
     expect(payload.draft.summary).toBe(FINDING.title);
     // the explanation is shown on the card and carried by the body, not copied into Details
     expect(payload.draft.description).toBe(
@@ -120,6 +121,22 @@ describe('frontendPayload', () => {
     expect(payload.draft.environment.R).toBe('R version 4.2.2');
     expect(payload.justification_hint).toContain('What is the package for');
     expect(payload.origin).toBe('frontend');
+  });
+
+  it("prefills the server's request summary, not the title the headline shows", () => {
+    const fromServer = frontendPayload(
+      { ...FINDING, request_summary: "Install the R package 'arrow'" },
+      { environment: {}, notebookPath: null, uuid: 'uuid-frontend-2', trans }
+    );
+    expect(fromServer.draft.summary).toBe("Install the R package 'arrow'");
+    expect(fromServer.draft.summary).not.toBe(fromServer.finding?.title);
+    // the stored finding keeps the kernel's shape (the prefill is not part of it)
+    expect(fromServer.finding).toEqual(FINDING);
+    expect(fromServer.draft.finding).toEqual(FINDING);
+    // the text fallback's headline is the title, as the kernel's is
+    expect(findingOutput(fromServer, trans).data['text/plain']).toContain(
+      `[IT bridge] ${TITLE}`
+    );
   });
 
   it('files with its uuid and the fields as typed', () => {

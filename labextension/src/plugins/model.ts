@@ -16,6 +16,9 @@ import {
 } from '../api';
 import { EVENT_SCHEMA_BASE } from '../contract';
 import type { IRequestPrefill } from '../dialogs';
+// The toasts' words (the model and the panel load format.ts at start anyway).
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { formatDay, stateDetailText } from '../format';
 // The model and page facts are needed as soon as the page loads (the panel and toasts start
 // from them); the request dialog is a separate chunk loaded on first use.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
@@ -79,12 +82,19 @@ export const modelPlugin: JupyterFrontEndPlugin<IITBridge> = {
     const filed = (request: IRequest) => {
       model.upsert(request);
       void model.refresh();
-      const message = request.already_requested
+      // dates in the page's one format, not the server's wording of them
+      const already = request.already_requested;
+      const message = already
         ? trans.__(
-            'Already requested: %1. Your note was added to it.',
-            request.already_requested.message
+            'Already requested on %1 (#%2). Your note was added to it.',
+            formatDay(already.created_at),
+            already.id
           )
-        : trans.__('Request #%1 filed: %2', request.id, request.state_detail);
+        : trans.__(
+            'Request #%1 filed: %2',
+            request.id,
+            stateDetailText(request)
+          );
       Notification.success(message, {
         autoClose: 6000,
         actions: canShow()

@@ -8,10 +8,8 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 // Toasts must be ready before the first read after start: not lazy.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { Notifier } from '../notify';
+import { restartCurrentKernel } from '../restart';
 import { CommandIDs, IITBridge, SETTINGS_ID } from '../token';
-
-/** The restart command of the notebook in focus (JupyterLab and Notebook 7). */
-const RESTART_COMMANDS = ['notebook:restart-kernel', 'kernelmenu:restart'];
 
 /**
  * `jupyter-itbridge:notifications`: toasts for request state changes, kernel deaths and
@@ -40,12 +38,7 @@ export const notificationsPlugin: JupyterFrontEndPlugin<void> = {
           request: id,
           reply: true
         }),
-      restartKernel: () => {
-        const id = RESTART_COMMANDS.find(c => app.commands.hasCommand(c));
-        if (id) {
-          void app.commands.execute(id);
-        }
-      },
+      restartKernel: () => restartCurrentKernel(app.commands),
       showIncident: id => show({ incident: id }),
       requestMemory: incident => void bridge.requestForIncident(incident),
       concernsThisPage: incident => bridge.page.concernsThisPage(incident)

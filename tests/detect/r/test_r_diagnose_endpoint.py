@@ -31,6 +31,8 @@ async def test_an_r_error_and_its_stderr_give_the_finding(api: Any) -> None:
         "high",
     )
     assert finding["fingerprint"] and finding["title"].startswith("The R package 'ggplot2'")
+    # the frontend card's Summary: the request, not the title its headline shows
+    assert finding["request_summary"] == "Install the R package 'ggplot2'"
     # without ``language``, IRkernel's ename ERROR selects R's reading too
     code, again = await api("POST", "diagnose", body)
     assert code == 200 and again["findings"] == found["findings"]
