@@ -21,7 +21,8 @@ from traitlets import List, Unicode, default
 from . import github_sync, markup
 from .base import BackendError, Message, OutgoingRequest, TicketRef, body_marker, env_default
 from .github_app import InstallationTokens
-from .http import HTTPBackend, json_body, origin, parse_retry_after
+from .http import HTTPBackend, json_body
+from .http_errors import origin, parse_retry_after
 
 API_VERSION = "2022-11-28"
 PER_PAGE = 100
@@ -186,7 +187,7 @@ class GitHubBackend(HTTPBackend):
     def response_error(self, resp: Any, *, action: str, target: str) -> BackendError:
         """GitHub signals rate limits with 403 or 429: that is "retry later", not "bad
         token" (a secondary limit may come with no header at all)."""
-        from .http import server_message
+        from .http_errors import server_message
 
         wait = rate_limit_wait(resp.status_code, resp.headers, server_message(resp), time.time())
         if wait is not None:

@@ -19,7 +19,8 @@ from traitlets import List, Unicode, default
 
 from . import markup
 from .base import BackendError, Message, OutgoingRequest, TicketRef, body_marker, env_default
-from .http import HTTPBackend, json_body, origin, parse_retry_after
+from .http import HTTPBackend, json_body
+from .http_errors import origin, parse_retry_after
 
 BATCH = 100
 #: GitLab's description and note limit (``MAX_TEXT_SIZE_LIMIT``, 1,000,000 characters).

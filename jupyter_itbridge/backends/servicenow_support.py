@@ -15,7 +15,7 @@ from typing import Any
 import requests
 
 from .base import BackendError
-from .http import error_from_response, network_error
+from .http_errors import error_from_response, network_error
 
 #: ``state`` -> our state per table (ServiceNow's out-of-the-box choice lists).
 TASK_STATES: dict[str, str] = {

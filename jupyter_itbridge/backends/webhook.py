@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 from traitlets import Enum, Unicode
 
 from .base import BackendError, OutgoingRequest, TicketRef, env_default
-from .http import HTTPBackend, origin
+from .http import HTTPBackend
+from .http_errors import origin
 
 SIGNATURE_HEADER = "X-ITBridge-Signature"
 #: The delivery id header: one value per request, on every try (see docs/backends.md).

@@ -11,7 +11,6 @@ import logging
 import time
 import uuid as uuidlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ..backends.base import CANCEL_COMMENT, Backend
@@ -31,6 +30,7 @@ from . import views
 from .outbox import Outbox
 from .store import Store, TransitionError
 from .validation import (
+    PreparedRequest,
     ServiceError,
     check_comment,
     check_incident_id,
@@ -48,21 +48,6 @@ log = logging.getLogger("jupyter_itbridge.service")
 Listener = Callable[[RequestJSON, str | None], Any]
 #: ``callback(request_json, new_messages)`` when IT's new public messages were stored.
 MessageListener = Callable[[RequestJSON, list[MessageJSON]], Any]
-
-
-@dataclass(frozen=True)
-class PreparedRequest:
-    """A filed body after validation and redaction: what ``commit`` stores, nothing else to do.
-
-    ``client_uuid`` says whether the client chose ``uuid`` (its idempotency key) or we did.
-    """
-
-    uuid: str
-    client_uuid: bool
-    draft: RequestDraft
-    fields: dict[str, Any]
-    body: str
-    notices: list[str]
 
 
 class RequestService:

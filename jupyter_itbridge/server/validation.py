@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ..contract import URGENCIES
@@ -179,3 +180,18 @@ def check_incident_id(incident_id: Any) -> int:
     if isinstance(incident_id, bool) or not isinstance(incident_id, int):
         raise ServiceError(400, "'incident_id' must be an integer (an incident's id).")
     return incident_id
+
+
+@dataclass(frozen=True)
+class PreparedRequest:
+    """A filed body after validation and redaction: what ``commit`` stores, nothing else to do.
+
+    ``client_uuid`` says whether the client chose ``uuid`` (its idempotency key) or we did.
+    """
+
+    uuid: str
+    client_uuid: bool
+    draft: RequestDraft
+    fields: dict[str, Any]
+    body: str
+    notices: list[str]

@@ -12,10 +12,9 @@ import requests
 from backends.fakes.base import FakeAPI, Reply
 
 from jupyter_itbridge.backends.base import BackendError
-from jupyter_itbridge.backends.http import (
-    USER_AGENT,
+from jupyter_itbridge.backends.http import USER_AGENT, make_session
+from jupyter_itbridge.backends.http_errors import (
     error_from_response,
-    make_session,
     network_error,
     parse_retry_after,
 )
