@@ -125,6 +125,7 @@ def anchored_rule(
     resume: str = "",
     *,
     skip: re.Pattern[str] | None = None,
+    candidates: Callable[[str], list[int]] | None = None,
 ) -> Rule:
     """A rule whose pattern can only match where one of ``anchors`` starts (compared
     case-insensitively; the pattern decides about case). "Tokenise first": the anchors are found
@@ -133,21 +134,27 @@ def anchored_rule(
     because Python's regex engine costs tens of nanoseconds at every position it has to try,
     and keyword letters are everywhere in ordinary text. ``skip``: when the
     pattern fails at an anchor, the anchors inside what ``skip`` matches there are not tried
-    (a run of name characters holding many keywords is scanned once, not once per keyword)."""
+    (a run of name characters holding many keywords is scanned once, not once per keyword).
+    ``candidates(text)``: the sorted anchor positions, found by a C-level scan that already
+    refuses most of what the callback would (``a/b@a/b@...``: one Python call per anchor
+    otherwise); it must keep every anchor the callback can accept, so that the rule gives the
+    same result as without it."""
     words = tuple(a.lower() for a in anchors)
     raw = tuple(a.encode("ascii") for a in words)
 
     def apply(text: str, found: list[str]) -> str:
-        if isinstance(found, Found):
+        if candidates is not None:
+            positions = candidates(text)
+        elif isinstance(found, Found):
             positions = found.anchor_positions(text, raw, words)
         else:
             positions = anchor_positions(ascii_haystack(text, True), raw)
-        candidates = iter(positions)  # sorted; the positions asked for only grow
+        ahead = iter(positions)  # sorted; the positions asked for only grow
         skip_to = 0
 
         def next_match(pos: int) -> re.Match[str] | None:
             nonlocal skip_to
-            for p in candidates:
+            for p in ahead:
                 if p < pos or p < skip_to:
                     continue
                 m = pattern.match(text, p)

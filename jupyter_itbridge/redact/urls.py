@@ -163,4 +163,18 @@ def _oracle(m: re.Match[str], found: list[str]) -> tuple[int, str] | None:
     return slash + 1, f"{conceal(found, pw)}{m.group(0)}"
 
 
-ORACLE = anchored_rule("oracle", ("@",), _ORACLE, _oracle)
+# Where ``_oracle`` can accept an ``@``: after ``user/password`` whose user starts with a letter
+# and follows neither a letter or digit nor ``/.-@`` (``_`` can: a user longer than 128
+# characters is read back only 128). Searched in the reversed text, where the pattern starts
+# with the literal ``@`` (the engine skips to it in C) and the look-behind on the character
+# before the user becomes a fixed-width look-ahead; a match holds exactly one ``@``, so no
+# accepted one is consumed by another.
+_ORACLE_AT = re.compile(r"@[^\s@/\"'()]{1,128}/[\w$#]{0,127}[^\W\d_](?![^\W_])(?![/.\-@])")
+
+
+def _oracle_candidates(text: str) -> list[int]:
+    last = len(text) - 1
+    return [last - m.start() for m in _ORACLE_AT.finditer(text[::-1])][::-1]
+
+
+ORACLE = anchored_rule("oracle", ("@",), _ORACLE, _oracle, candidates=_oracle_candidates)
