@@ -185,6 +185,8 @@ def redact(text: str) -> str:
             if rule.needs_run <= run and (
                 rule.anchored or gate is None or any(word in folded for word in gate)
             ):
+                if rule.needs and not all(any(w in folded for w in g) for g in rule.needs):
+                    continue
                 text = rule.apply(text, found)
     if text is plain or text == plain:
         return original  # nothing secret: byte-for-byte the input, colour codes included

@@ -15,6 +15,7 @@ cannot start a token, after a newline), so a failed attempt costs a bounded numb
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -104,10 +105,16 @@ def _all_from(hay: bytes, anchor: bytes, first: int) -> list[int]:
     return out
 
 
-def anchor_positions(hay: bytes, anchors: tuple[bytes, ...]) -> list[int]:
-    """Sorted positions of every anchor occurrence (``bytes.find`` loops, no regex)."""
+def anchor_positions(
+    hay: bytes, anchors: tuple[bytes, ...], finders: tuple[re.Pattern[bytes], ...] | None = None
+) -> list[int]:
+    """Sorted positions of every anchor occurrence (``bytes.find`` loops, or the ``finders``
+    of :func:`_finder`)."""
     positions: list[int] = []
-    for anchor in anchors:
+    for k, anchor in enumerate(anchors):
+        if finders is not None:
+            positions += [m.start() for m in finders[k].finditer(hay)]
+            continue
         find = hay.find
         i = find(anchor)
         while i != -1:
@@ -115,6 +122,17 @@ def anchor_positions(hay: bytes, anchors: tuple[bytes, ...]) -> list[int]:
             i = find(anchor, i + 1)
     positions.sort()
     return positions
+
+
+def _finder(anchor: bytes, not_after: str) -> re.Pattern[bytes]:
+    """The occurrences of ``anchor`` not preceded by a character of the class ``not_after``
+    (the literal comes first, so the engine skips to it in C; the look-behind follows it).
+    Non-overlapping matches are all of them: an occurrence overlapping an earlier one follows
+    a character of the anchor, which the class must hold."""
+    cls = not_after.encode("ascii")
+    finder = re.compile(re.escape(anchor) + b"(?<![" + cls + b"]" + re.escape(anchor) + b")")
+    assert all(re.fullmatch(b"[" + cls + b"]", bytes([c])) for c in anchor), anchor
+    return finder
 
 
 def anchored_rule(
@@ -126,6 +144,7 @@ def anchored_rule(
     *,
     skip: re.Pattern[str] | None = None,
     candidates: Callable[[str], list[int]] | None = None,
+    not_after: str = "",
 ) -> Rule:
     """A rule whose pattern can only match where one of ``anchors`` starts (compared
     case-insensitively; the pattern decides about case). "Tokenise first": the anchors are found
@@ -138,30 +157,36 @@ def anchored_rule(
     ``candidates(text)``: the sorted anchor positions, found by a C-level scan that already
     refuses most of what the callback would (``a/b@a/b@...``: one Python call per anchor
     otherwise); it must keep every anchor the callback can accept, so that the rule gives the
-    same result as without it."""
+    same result as without it. ``not_after``: a character class (regex syntax, ASCII) that the
+    pattern refuses before an anchor (a word boundary): such anchors are not even listed."""
     words = tuple(a.lower() for a in anchors)
     raw = tuple(a.encode("ascii") for a in words)
+    finders = tuple(_finder(a, not_after) for a in raw) if not_after else None
 
     def apply(text: str, found: list[str]) -> str:
         if candidates is not None:
             positions = candidates(text)
         elif isinstance(found, Found):
-            positions = found.anchor_positions(text, raw, words)
+            positions = found.anchor_positions(text, raw, words, finders)
         else:
-            positions = anchor_positions(ascii_haystack(text, True), raw)
-        ahead = iter(positions)  # sorted; the positions asked for only grow
-        skip_to = 0
+            positions = anchor_positions(ascii_haystack(text, True), raw, finders)
+        count, match = len(positions), pattern.match
+        index = skip_to = 0  # positions are sorted, and the positions asked for only grow
 
         def next_match(pos: int) -> re.Match[str] | None:
-            nonlocal skip_to
-            for p in ahead:
-                if p < pos or p < skip_to:
+            nonlocal index, skip_to
+            pos = max(pos, skip_to)
+            while index < count:
+                p = positions[index]
+                if p < pos:  # jump over the anchors inside a match or a skipped run at once
+                    index = bisect_left(positions, pos, index + 1)
                     continue
-                m = pattern.match(text, p)
+                index += 1
+                m = match(text, p)
                 if m is not None:
                     return m
                 if skip is not None:
-                    skip_to = skip.match(text, p).end()  # type: ignore[union-attr]
+                    pos = skip_to = skip.match(text, p).end()  # type: ignore[union-attr]
             return None
 
         return rewrite(text, next_match, repl, found, resume)
@@ -254,7 +279,7 @@ class Found(list[str]):
         super().__init__()
         self._hay_text: str | None = None
         self._hays: dict[bool, bytes] = {}
-        self._occurrences: dict[bytes, list[int]] = {}
+        self._occurrences: dict[bytes | re.Pattern[bytes], list[int]] = {}
         self._memo: dict[tuple[str, ...], bool] = {}
         # the gate words that occur in the text (short texts), or None: an anchor not among
         # them needs no search. Kept across changes: a rule only ever inserts MARK.
@@ -264,7 +289,11 @@ class Found(list[str]):
         self._hay_text, self._hays, self._occurrences, self._memo = text, {}, {}, {}
 
     def anchor_positions(
-        self, text: str, anchors: tuple[bytes, ...], words: tuple[str, ...]
+        self,
+        text: str,
+        anchors: tuple[bytes, ...],
+        words: tuple[str, ...],
+        finders: tuple[re.Pattern[bytes], ...] | None = None,
     ) -> list[int]:
         if text is not self._hay_text:
             self._reset(text)
@@ -273,13 +302,16 @@ class Found(list[str]):
         present = self.present
         positions: list[int] = []
         lists = 0
-        for anchor, word in zip(anchors, words, strict=True):
+        for k, (anchor, word) in enumerate(zip(anchors, words, strict=True)):
             if present is not None and word not in present:
                 continue
-            found = occurrences.get(anchor)
-            if found is None:
+            key = anchor if finders is None else finders[k]
+            found = occurrences.get(key)
+            if found is None and finders is not None:
+                found = occurrences[key] = [m.start() for m in finders[k].finditer(hay)]
+            elif found is None:
                 i = hay.find(anchor)
-                found = occurrences[anchor] = [] if i == -1 else _all_from(hay, anchor, i)
+                found = occurrences[key] = [] if i == -1 else _all_from(hay, anchor, i)
             if found:
                 positions += found
                 lists += 1

@@ -42,7 +42,7 @@ def _netrc(m: re.Match[str], found: list[str]) -> str | None:
     return f"{m.group(0)[: m.start('pw') - m.start()]}{conceal(found, pw)}"
 
 
-NETRC = anchored_rule("credential-file", ("password", "passwd"), _NETRC, _netrc)
+NETRC = anchored_rule("credential-file", ("password", "passwd"), _NETRC, _netrc, not_after=r"\w\-")
 
 # .pgpass: hostname:port:database:username:password (``*`` wildcards, ``\:`` escapes).
 _IPV6ISH = re.compile(r"[0-9A-Fa-f:]{1,128}")
@@ -162,4 +162,5 @@ SQL = anchored_rule(
     _SQL,
     _sql,
     resume="head",
+    not_after=_SQL_BOUNDARY,
 )

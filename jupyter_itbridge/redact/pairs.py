@@ -128,5 +128,9 @@ def _user_colon(m: re.Match[str], found: list[str]) -> str | None:
 
 
 USER_COLON_PASSWORD = anchored_rule(
-    "key-value", ("credential", "creds", "auth", "login"), _USER_COLON, _user_colon
+    "key-value",
+    ("credential", "creds", "auth", "login"),
+    _USER_COLON,
+    _user_colon,
+    not_after=_WORD,
 )

@@ -57,6 +57,7 @@ HOST_ECHO = anchored_rule(
         if m.group("frag") == MARK
         else f"{m.group('head')}{conceal(found, m.group('frag'))}@{m.group('host')}"
     ),
+    not_after=r"\w",
 )
 
 # Query parameters (``;``-separated connection strings are the key=value family's).
