@@ -18,6 +18,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 MARK = "[REDACTED]"
 
@@ -94,8 +95,20 @@ def ascii_haystack(text: str, fold: bool) -> bytes:
     return hay.lower() if fold else hay
 
 
+@lru_cache(maxsize=256)
+def _literal(anchor: bytes) -> re.Pattern[bytes] | None:
+    """A pattern whose non-overlapping matches are all occurrences of ``anchor`` (None when
+    two occurrences can overlap, ``sas`` in ``sasas``)."""
+    if any(anchor[k:] == anchor[: len(anchor) - k] for k in range(1, len(anchor))):
+        return None
+    return re.compile(re.escape(anchor))
+
+
 def _all_from(hay: bytes, anchor: bytes, first: int) -> list[int]:
     """Every occurrence of ``anchor`` in ``hay``, the first being at ``first``."""
+    literal = _literal(anchor)
+    if literal is not None:  # the iteration in C: twice as fast as a find loop
+        return [m.start() for m in literal.finditer(hay, first)]
     out = [first]
     find = hay.find
     i = find(anchor, first + 1)
@@ -358,19 +371,23 @@ PLACEHOLDER = r"\$\{[A-Za-z_]\w{0,60}\}|%\(\w{1,60}\)[sd]"
 VALUE = rf"(?:{BRACED}|{QUOTED}|{PLACEHOLDER}|{BARE})"
 
 _QUOTE_OPEN = re.compile(r"""[bBrRuUfFN]{0,2}\\?["'`]""")
+_OPENERS = frozenset("{bBrRuUfFN\\\"'`")  # what a quoted or braced value can start with
 
 
 def split_quotes(value: str) -> tuple[str, str, str]:
     """``b"abc"`` -> (``b"``, ``abc``, ``"``); ``\\"abc\\"`` -> (``\\"``, ``abc``, ``\\"``);
     ``{x}`` -> (``{``, ``x``, ``}``); a bare value -> ("", value, "")."""
+    if value[:1] not in _OPENERS:
+        return "", value, ""
     if value[:1] == "{" and value[-1:] == "}" and len(value) >= 2:
         return "{", value[1:-1], "}"
     m = _QUOTE_OPEN.match(value)
     if m:
-        quote = value[m.end() - 1]
-        closer = "\\" + quote if value[m.end() - 2 : m.end() - 1] == "\\" else quote
-        if len(value) >= m.end() + len(closer) and value.endswith(closer):
-            return value[: m.end()], value[m.end() : len(value) - len(closer)], closer
+        end = m.end()
+        quote = value[end - 1]
+        closer = "\\" + quote if value[end - 2 : end - 1] == "\\" else quote
+        if len(value) >= end + len(closer) and value.endswith(closer):
+            return value[:end], value[end : len(value) - len(closer)], closer
     return "", value, ""
 
 

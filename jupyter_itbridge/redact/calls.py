@@ -58,6 +58,7 @@ _ANY_POSITION = (
     *("Login", "bind_s", "simple_bind", "Connection"),  # SMBConnection(user, password, ...)
 )
 _CALL = re.compile(rf"(?P<fn>{_FN})(?P<open>[ \t]{{0,4}}\()(?P<args>[^()\n]{{0,600}})\)")
+_CALLEE_CHARS = frozenset("_.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _KWARG = re.compile(r"\s{0,8}\*{0,2}[A-Za-z_]\w{0,80}\s{0,8}=")
 
 
@@ -98,14 +99,15 @@ def _positions(callee: str, last: str, positional: list[str]) -> tuple[int, ...]
 
 def _call(m: re.Match[str], found: list[str]) -> str | None:
     args = m.group("args")
-    if not any(q in args for q in "\"'`"):
+    if "'" not in args and '"' not in args and "`" not in args:
         return None
     text, start = m.string, m.start()
     head, limit = start, max(0, start - 80)
-    while head > limit and (text[head - 1].isalnum() or text[head - 1] in "_."):
+    while head > limit and ((c := text[head - 1]) in _CALLEE_CHARS or c.isalnum()):
         head -= 1
-    callee = text[head:start] + m.group("fn")
-    last = callee.rsplit(".", 1)[-1]
+    fn = m.group("fn")
+    callee = text[head:start] + fn
+    last = callee.rsplit(".", 1)[-1] if "." in callee else callee
     pieces = _split_args(args)
     positional = [i for i, p in enumerate(pieces) if not _KWARG.match(p)]
     wanted = _positions(callee, last, [pieces[i] for i in positional])
@@ -126,7 +128,7 @@ def _call(m: re.Match[str], found: list[str]) -> str | None:
         changed = True
     if not changed:
         return None
-    return f"{m.group('fn')}{m.group('open')}{','.join(pieces)})"
+    return f"{fn}{m.group('open')}{','.join(pieces)})"
 
 
 CALLS = anchored_rule("positional", _FN_ANCHORS, _CALL, _call, resume="open")

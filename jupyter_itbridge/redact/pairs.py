@@ -55,21 +55,21 @@ _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 _SPACES_THEN_PAREN = re.compile(r"\(\s{0,8}$")
 
 
-def _name_start(text: str, start: int) -> int:
-    """Where the name around the keyword at ``start`` begins (at most 64 characters back)."""
-    name_start, limit = start, max(0, start - 64)
-    while name_start > limit and text[name_start - 1] in _NAME_CHARS:
-        name_start -= 1
-    return name_start
-
-
 def _pair(m: re.Match[str], found: list[str]) -> str | None:
-    kw, rest, sep, value = m.group("kw", "rest", "sep", "value")
+    # Called once per candidate pair, often thousands of times per text: the common case (a
+    # bare or quoted value after ``=``) takes the fewest steps.
+    sep, value, ws = m.group("sep", "value", "ws")
     if value.startswith(MARK):
         return None
     text, start = m.string, m.start()
-    name_start = _name_start(text, start) if start and text[start - 1] in _NAME_CHARS else start
-    name = text[name_start:start] + kw + rest if name_start != start else kw + rest
+    name_end = m.end("rest")
+    if start and text[start - 1] in _NAME_CHARS:
+        name_start, limit = start - 1, max(0, start - 64)
+        while name_start > limit and text[name_start - 1] in _NAME_CHARS:
+            name_start -= 1
+    else:
+        name_start = start
+    name = text[name_start:name_end]
     strength = classify(name)
     if strength == NONE:
         return None
@@ -78,7 +78,7 @@ def _pair(m: re.Match[str], found: list[str]) -> str | None:
         opener = text[name_start - 2] if name_start > 1 else " "
     elif opener in "\"'" and name_start > 1 and text[name_start - 2] == "\\":
         opener = "'"  # \"name\": the escaped quote counts as a quote
-    if m.group("ws") is not None and opener in "\"'":
+    if ws is not None and opener in "\"'":
         return None  # "name" "value": two strings, not a pair
     sep = sep.strip()
     split = split_quotes(value)
