@@ -171,7 +171,9 @@ def anchored_rule(
     refuses most of what the callback would (``a/b@a/b@...``: one Python call per anchor
     otherwise); it must keep every anchor the callback can accept, so that the rule gives the
     same result as without it. ``not_after``: a character class (regex syntax, ASCII) that the
-    pattern refuses before an anchor (a word boundary): such anchors are not even listed."""
+    pattern refuses before an anchor (a word boundary): such anchors are not even listed, and
+    in a text dense with the others, one ``pattern.search`` replaces a match per anchor (such
+    patterns begin with a keyword's first letters, which the engine skips to in C)."""
     words = tuple(a.lower() for a in anchors)
     raw = tuple(a.encode("ascii") for a in words)
     finders = tuple(_finder(a, not_after) for a in raw) if not_after else None
@@ -185,6 +187,8 @@ def anchored_rule(
             positions = anchor_positions(ascii_haystack(text, True), raw, finders)
         count, match = len(positions), pattern.match
         index = skip_to = 0  # positions are sorted, and the positions asked for only grow
+        if finders is not None and count * _DENSE > len(text):
+            return rewrite(text, _searcher(text, pattern, positions), repl, found, resume)
 
         def next_match(pos: int) -> re.Match[str] | None:
             nonlocal index, skip_to
@@ -205,6 +209,29 @@ def anchored_rule(
         return rewrite(text, next_match, repl, found, resume)
 
     return Rule(family, words, (pattern,), apply, anchored=raw)
+
+
+_DENSE = 128  # anchors per character above which one regex search beats a match per anchor
+
+
+def _searcher(
+    text: str, pattern: re.Pattern[str], positions: list[int]
+) -> Callable[[int], re.Match[str] | None]:
+    """``next_match`` for a text dense with anchors: ``pattern.search`` tries every position
+    in C, and a match found where no anchor starts (``re.I`` also folds some non-ASCII letters
+    onto keyword letters) is passed over, so the matches are those of a match per anchor."""
+    search, count = pattern.search, len(positions)
+
+    def next_match(pos: int) -> re.Match[str] | None:
+        while (m := search(text, pos)) is not None:
+            start = m.start()
+            i = bisect_left(positions, start)
+            if i < count and positions[i] == start:
+                return m
+            pos = start + 1
+        return None
+
+    return next_match
 
 
 def line_rule(family: str, gate: tuple[str, ...] | None, pattern: str, repl: Repl) -> Rule:

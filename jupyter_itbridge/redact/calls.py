@@ -59,12 +59,20 @@ _ANY_POSITION = (
 )
 _CALL = re.compile(rf"(?P<fn>{_FN})(?P<open>[ \t]{{0,4}}\()(?P<args>[^()\n]{{0,600}})\)")
 _CALLEE_CHARS = frozenset("_.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_BRACKET = re.compile(r"[\[\]{}()]")
 _KWARG = re.compile(r"\s{0,8}\*{0,2}[A-Za-z_]\w{0,80}\s{0,8}=")
 
 
 def _split_args(args: str) -> list[str]:
     """Top-level comma-separated pieces of an argument list (brackets and quotes respected)."""
     pieces: list[str] = [""]
+    if not _BRACKET.search(args):  # the usual case: every comma token is a top-level one
+        for tok in _ARG_TOKENS.findall(args):
+            if tok == ",":
+                pieces.append("")
+            else:
+                pieces[-1] += tok
+        return pieces
     depth = 0
     for tok in _ARG_TOKENS.findall(args):
         if tok in "[{(":
@@ -109,22 +117,24 @@ def _call(m: re.Match[str], found: list[str]) -> str | None:
     callee = text[head:start] + fn
     last = callee.rsplit(".", 1)[-1] if "." in callee else callee
     pieces = _split_args(args)
-    positional = [i for i, p in enumerate(pieces) if not _KWARG.match(p)]
+    positional = [i for i, p in enumerate(pieces) if "=" not in p or not _KWARG.match(p)]
     wanted = _positions(callee, last, [pieces[i] for i in positional])
     changed = False
     for index in wanted:
         if index >= len(positional):
             continue
         piece = pieces[positional[index]]
-        lit = _LITERAL.search(piece)
-        if not lit or piece.strip() != lit.group(0):
+        literal = piece.strip()  # the piece must be one string literal and nothing else
+        lit = _LITERAL.match(literal)
+        if not lit or lit.end() != len(literal):
             continue
-        inner = split_quotes(lit.group(0))[1]
+        split = split_quotes(literal)
+        inner = split[1]
         if not inner or inner.startswith(MARK) or is_placeholder(inner):
             continue
         if len(positional) == 1 and last not in _POSITIONS and not looks_random(inner, 16):
             continue
-        pieces[positional[index]] = piece.replace(lit.group(0), masked(lit.group(0), found), 1)
+        pieces[positional[index]] = piece.replace(literal, masked(literal, found, split), 1)
         changed = True
     if not changed:
         return None
