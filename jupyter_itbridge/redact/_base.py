@@ -185,30 +185,51 @@ def anchored_rule(
             positions = found.anchor_positions(text, raw, words, finders)
         else:
             positions = anchor_positions(ascii_haystack(text, True), raw, finders)
-        count, match = len(positions), pattern.match
-        index = skip_to = 0  # positions are sorted, and the positions asked for only grow
-        if finders is not None and count * _DENSE > len(text):
+        if finders is not None and len(positions) * _DENSE > len(text):
             return rewrite(text, _searcher(text, pattern, positions), repl, found, resume)
-
-        def next_match(pos: int) -> re.Match[str] | None:
-            nonlocal index, skip_to
-            pos = max(pos, skip_to)
-            while index < count:
-                p = positions[index]
-                if p < pos:  # jump over the anchors inside a match or a skipped run at once
-                    index = bisect_left(positions, pos, index + 1)
-                    continue
-                index += 1
-                m = match(text, p)
-                if m is not None:
-                    return m
-                if skip is not None:
-                    pos = skip_to = skip.match(text, p).end()  # type: ignore[union-attr]
-            return None
-
-        return rewrite(text, next_match, repl, found, resume)
+        return _rewrite_at(text, positions, pattern, skip, repl, found, resume)
 
     return Rule(family, words, (pattern,), apply, anchored=raw)
+
+
+def _rewrite_at(
+    text: str,
+    positions: list[int],
+    pattern: re.Pattern[str],
+    skip: re.Pattern[str] | None,
+    repl: Repl,
+    found: list[str],
+    resume: str,
+) -> str:
+    """:func:`rewrite` with the pattern tried at each of the sorted ``positions`` (one loop:
+    this runs once per anchor, thousands of times in a text dense with key names)."""
+    parts: list[str] = []
+    match, count = pattern.match, len(positions)
+    last = pos = index = 0
+    while index < count:
+        p = positions[index]
+        if p < pos:  # jump over the anchors inside a match or a skipped run at once
+            index = bisect_left(positions, pos, index + 1)
+            continue
+        index += 1
+        m = match(text, p)
+        if m is None:
+            if skip is not None:
+                pos = skip.match(text, p).end()  # type: ignore[union-attr]
+            continue
+        new = repl(m, found)
+        start, end = m.span()
+        if new is None:
+            pos = m.end(resume) if resume and m.start(resume) >= 0 else start + 1
+            pos = max(pos, start + 1)
+            continue
+        if isinstance(new, tuple):
+            start, new = max(new[0], last), new[1]
+        parts.append(text[last:start])
+        parts.append(new)
+        last = end
+        pos = max(end, start + 1)
+    return _finish(parts, text, last)
 
 
 _DENSE = 128  # anchors per character above which one regex search beats a match per anchor
