@@ -11,6 +11,7 @@ two-argument credential (the user name, the key id) stays as context.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ._base import MARK, QUOTED, anchored_rule, keyword_start, masked, split_quotes
 from .names import STRONG, VARIABLE_WORDS, WEAK, classify, is_placeholder, looks_random, words
@@ -58,7 +59,7 @@ _ANY_POSITION = (
     *("Login", "bind_s", "simple_bind", "Connection"),  # SMBConnection(user, password, ...)
 )
 _CALL = re.compile(rf"(?P<fn>{_FN})(?P<open>[ \t]{{0,4}}\()(?P<args>[^()\n]{{0,600}})\)")
-_CALLEE_CHARS = frozenset("_.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_CALLEE_STR = "_.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _BRACKET = re.compile(r"[\[\]{}()]")
 _KWARG = re.compile(r"\s{0,8}\*{0,2}[A-Za-z_]\w{0,80}\s{0,8}=")
 
@@ -87,22 +88,34 @@ def _split_args(args: str) -> list[str]:
 
 
 def _positions(callee: str, last: str, positional: list[str]) -> tuple[int, ...]:
+    jwt = last in ("encode", "decode") and (callee.startswith("jwt.") or ".jwt." in callee)
+    port = (
+        last in ("connect", "Connection", "FTP", "FTP_TLS")
+        and len(positional) > 1
+        and _NUMBER.fullmatch(positional[1]) is not None
+    )
+    return _positions_of(last, jwt, len(positional), port)
+
+
+@lru_cache(maxsize=1024)
+def _positions_of(last: str, jwt: bool, count: int, port: bool) -> tuple[int, ...]:
+    """The positions that hold a secret, by callable name (cached: a text repeats its calls'
+    names, as it does its key names)."""
     if last in _POSITIONS:
         return _POSITIONS[last]
     if last in ("encode", "decode"):
-        return (1,) if callee.startswith("jwt.") or ".jwt." in callee else ()
+        return (1,) if jwt else ()
     if last in ("Github", "Gitlab", "Dropbox"):
-        return (0,) if len(positional) == 1 else (1,)
+        return (0,) if count == 1 else (1,)
     if last.endswith("Client"):
-        return (0,) if len(positional) == 1 else ()  # cohere.Client("<key>"): only a token
+        return (0,) if count == 1 else ()  # cohere.Client("<key>"): only a token
     if last in ("connect", "Connection", "FTP", "FTP_TLS"):
-        port = len(positional) > 1 and _NUMBER.fullmatch(positional[1]) is not None
         return (3,) if port else (2,)
     if not (last.endswith(_ANY_POSITION) or "Auth" in last or "Credential" in last):
         return ()  # reconnect(), urlencode(), socket.bind(): not credential callables
-    if len(positional) == 1:
+    if count == 1:
         return (0,)  # a lone literal is redacted only if it looks like a token (below)
-    return tuple(range(1, len(positional)))
+    return tuple(range(1, count))
 
 
 def _call(m: re.Match[str], found: list[str]) -> str | None:
@@ -110,9 +123,11 @@ def _call(m: re.Match[str], found: list[str]) -> str | None:
     if "'" not in args and '"' not in args and "`" not in args:
         return None
     text, start = m.string, m.start()
-    head, limit = start, max(0, start - 80)
-    while head > limit and ((c := text[head - 1]) in _CALLEE_CHARS or c.isalnum()):
+    limit = max(0, start - 80)  # the callee's name, read back (rstrip: in C)
+    head = limit + len(text[limit:start].rstrip(_CALLEE_STR))
+    while head > limit and text[head - 1].isalnum():  # a non-ASCII letter or digit
         head -= 1
+        head = limit + len(text[limit:head].rstrip(_CALLEE_STR))
     fn = m.group("fn")
     callee = text[head:start] + fn
     last = callee.rsplit(".", 1)[-1] if "." in callee else callee

@@ -50,7 +50,8 @@ _PAIR = re.compile(
 )
 _WORD = r"\w"
 _NAME_RUN = re.compile(r"[\w.\-]{1,100}")
-_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_NAME_STR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+_NAME_CHARS = frozenset(_NAME_STR)
 _SPACES_THEN_PAREN = re.compile(r"\(\s{0,8}$")
 
 
@@ -62,10 +63,9 @@ def _pair(m: re.Match[str], found: list[str]) -> str | None:
         return None
     text, start = m.string, m.start()
     name_end = m.end("rest")
-    if start and text[start - 1] in _NAME_CHARS:
-        name_start, limit = start - 1, max(0, start - 64)
-        while name_start > limit and text[name_start - 1] in _NAME_CHARS:
-            name_start -= 1
+    if start and text[start - 1] in _NAME_CHARS:  # read the name back, at most 64 characters
+        limit = max(0, start - 64)
+        name_start = limit + len(text[limit:start].rstrip(_NAME_STR))
     else:
         name_start = start
     name = text[name_start:name_end]
