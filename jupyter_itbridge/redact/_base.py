@@ -156,7 +156,7 @@ def anchored_rule(
     resume: str = "",
     *,
     skip: re.Pattern[str] | None = None,
-    candidates: Callable[[str], list[int]] | None = None,
+    candidates: Callable[[str, Callable[[], list[int]]], list[int]] | None = None,
     not_after: str = "",
 ) -> Rule:
     """A rule whose pattern can only match where one of ``anchors`` starts (compared
@@ -167,24 +167,29 @@ def anchored_rule(
     and keyword letters are everywhere in ordinary text. ``skip``: when the
     pattern fails at an anchor, the anchors inside what ``skip`` matches there are not tried
     (a run of name characters holding many keywords is scanned once, not once per keyword).
-    ``candidates(text)``: the sorted anchor positions, found by a C-level scan that already
-    refuses most of what the callback would (``a/b@a/b@...``: one Python call per anchor
-    otherwise); it must keep every anchor the callback can accept, so that the rule gives the
-    same result as without it. ``not_after``: a character class (regex syntax, ASCII) that the
-    pattern refuses before an anchor (a word boundary): such anchors are not even listed, and
-    in a text dense with the others, one ``pattern.search`` replaces a match per anchor (such
-    patterns begin with a keyword's first letters, which the engine skips to in C)."""
+    ``candidates(text, anchors)``: the sorted anchor positions worth trying, found by a C-level
+    scan that refuses most of what the pattern or the callback would (``a/b@a/b@...``: one
+    Python call per anchor otherwise); ``anchors()`` lists them all. It must keep every anchor
+    where the rule can match, and every anchor a ``skip`` from those depends on, so that the
+    rule gives the same result as without it. ``not_after``: a character class (regex syntax,
+    ASCII) that the pattern refuses before an anchor (a word boundary): such anchors are not
+    even listed, and in a text dense with the others, one ``pattern.search`` replaces a match
+    per anchor (such patterns begin with a keyword's first letters, which the engine skips to
+    in C)."""
     words = tuple(a.lower() for a in anchors)
     raw = tuple(a.encode("ascii") for a in words)
     finders = tuple(_finder(a, not_after) for a in raw) if not_after else None
 
+    def listed(text: str, found: list[str]) -> list[int]:
+        if isinstance(found, Found):
+            return found.anchor_positions(text, raw, words, finders)
+        return anchor_positions(ascii_haystack(text, True), raw, finders)
+
     def apply(text: str, found: list[str]) -> str:
         if candidates is not None:
-            positions = candidates(text)
-        elif isinstance(found, Found):
-            positions = found.anchor_positions(text, raw, words, finders)
+            positions = candidates(text, lambda: listed(text, found))
         else:
-            positions = anchor_positions(ascii_haystack(text, True), raw, finders)
+            positions = listed(text, found)
         if finders is not None and len(positions) * _DENSE > len(text):
             return rewrite(text, _searcher(text, pattern, positions), repl, found, resume)
         return _rewrite_at(text, positions, pattern, skip, repl, found, resume)

@@ -11,6 +11,8 @@ two-argument credential (the user name, the key id) stays as context.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Callable
 from functools import lru_cache
 
 from ._base import MARK, QUOTED, anchored_rule, keyword_start, masked, split_quotes
@@ -195,8 +197,47 @@ def _tuple(m: re.Match[str], found: list[str]) -> str | None:
     return text[m.start() : m.start("items")] + ",".join(pieces) + m.group("close")
 
 
+# Where a tuple can follow a name: ``=(``, ``: [`` (the name's word run ends before an optional
+# quote and blanks). Only the anchors of a word run that ends at one of these can match (the
+# name must reach the run's end), so the others are not tried, and a skip never leaves its run.
+_TUPLE_OPEN = re.compile(r"[=:][ \t]{0,4}[(\[]")
+_NOT_WORD = re.compile(r"\W")
+
+
+def _tuple_candidates(text: str, anchors: Callable[[], list[int]]) -> list[int]:
+    sites = [m.start() for m in _TUPLE_OPEN.finditer(text)]
+    if not sites:
+        return []
+    positions = anchors()
+    kept: list[int] = []
+    for site in sites:
+        end = site
+        while end > max(0, site - 5) and text[end - 1] in " \t":
+            end -= 1
+        if site - end > 4:
+            continue
+        if end and text[end - 1] in "\"'":
+            end -= 1
+        if not end or not (text[end - 1].isalnum() or text[end - 1] == "_"):
+            continue
+        i, stop = bisect_left(positions, end) - 1, end  # the run's anchors, right to left
+        run: list[int] = []
+        while i >= 0 and _NOT_WORD.search(text, positions[i], stop) is None:
+            run.append(positions[i])
+            stop = positions[i]
+            i -= 1
+        kept += reversed(run)
+    return kept
+
+
 TUPLES = anchored_rule(
-    "positional", _TUPLE_WORDS, _TUPLE, _tuple, resume="sep", skip=re.compile(r"\w{1,60}")
+    "positional",
+    _TUPLE_WORDS,
+    _TUPLE,
+    _tuple,
+    resume="sep",
+    skip=re.compile(r"\w{1,60}"),
+    candidates=_tuple_candidates,
 )
 
 # os.getenv(NAME, "default"), os.environ.get(name, "default"), cfg.get(KEY_VAR, "default"):

@@ -173,7 +173,7 @@ def _oracle(m: re.Match[str], found: list[str]) -> tuple[int, str] | None:
 _ORACLE_AT = re.compile(r"@[^\s@/\"'()]{1,128}/[\w$#]{0,127}[^\W\d_](?![^\W_])(?![/.\-@])")
 
 
-def _oracle_candidates(text: str) -> list[int]:
+def _oracle_candidates(text: str, anchors: object) -> list[int]:
     last = len(text) - 1
     return [last - m.start() for m in _ORACLE_AT.finditer(text[::-1])][::-1]
 
