@@ -150,6 +150,13 @@ def _remove_echoes(text: str, found: list[str]) -> str:
     return text
 
 
+def _has(folded: str, group: tuple[str, ...], memo: dict[tuple[str, ...], bool]) -> bool:
+    hit = memo.get(group)
+    if hit is None:
+        hit = memo[group] = any(w in folded for w in group)
+    return hit
+
+
 def redact(text: str) -> str:
     """Return ``text`` with every recognised secret replaced by ``[REDACTED]``."""
     if not text:
@@ -179,13 +186,15 @@ def redact(text: str) -> str:
             text = apply(text, found)
     else:
         # Long texts: an anchored rule finds its anchors itself (checking them first would
-        # scan the text twice); the others check their gate.
+        # scan the text twice); the others check their gate. Needs are checked once per group
+        # (rules share them, and a search for an absent "-p" reads the whole text).
+        needed: dict[tuple[str, ...], bool] = {}
         for rule in RULES:
             gate = rule.gate
             if rule.needs_run <= run and (
                 rule.anchored or gate is None or any(word in folded for word in gate)
             ):
-                if rule.needs and not all(any(w in folded for w in g) for g in rule.needs):
+                if rule.needs and not all(_has(folded, g, needed) for g in rule.needs):
                     continue
                 text = rule.apply(text, found)
     if text is plain or text == plain:
