@@ -24,13 +24,24 @@ _USERINFO = re.compile(
 )
 _PORT_PATH = re.compile(r"\d{1,5}(?:/.{0,2048})?", re.S)
 _SCHEME = re.compile(r"(?<![A-Za-z0-9+._\-])[A-Za-z][A-Za-z0-9+._\-]{0,40}$")
+_SCHEME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+._-"
+_LETTERS = frozenset(_SCHEME_CHARS[:52])
+
+
+def _has_scheme(text: str, start: int) -> bool:
+    """Whether a scheme ends at ``start``: what ``_SCHEME`` finds in the 42 characters before,
+    read back with ``str.rstrip`` (a run of scheme characters, at most 41, from a letter)."""
+    lo = max(0, start - 42)
+    window = text[lo:start]
+    length = len(window) - len(window.rstrip(_SCHEME_CHARS))
+    return 1 <= length <= 41 and text[start - length] in _LETTERS
 
 
 def _userinfo(m: re.Match[str], found: list[str]) -> str | None:
     pw = m.group("pw")
     if not pw or pw.startswith(MARK) or is_placeholder(pw):
         return None
-    if _SCHEME.search(m.string, max(0, m.start() - 42), m.start()) is None:
+    if not _has_scheme(m.string, m.start()):
         return None
     user = m.group("user")
     if _PORT_PATH.fullmatch(pw) and ("." in user or user == "localhost"):
