@@ -78,7 +78,7 @@ _PAIRS_OF_RULES = [
     ("name", "fast", "plain"), _PAIRS_OF_RULES, ids=[p[0] for p in _PAIRS_OF_RULES]
 )
 def test_fast_rule_equals_plain_rule(name: str, fast: _base.Rule, plain: _base.Rule) -> None:
-    for text in _texts(hash(name) % 1000, 300):
+    for text in _texts(sum(map(ord, name)), 300):
         assert fast.apply(text, _base.Found()) == plain.apply(text, _base.Found()), text[:200]
 
 
