@@ -158,6 +158,7 @@ def anchored_rule(
     skip: re.Pattern[str] | None = None,
     candidates: Callable[[str, Callable[[], list[int]]], list[int]] | None = None,
     not_after: str = "",
+    dense_search: bool = False,
 ) -> Rule:
     """A rule whose pattern can only match where one of ``anchors`` starts (compared
     case-insensitively; the pattern decides about case). "Tokenise first": the anchors are found
@@ -173,9 +174,10 @@ def anchored_rule(
     where the rule can match, and every anchor a ``skip`` from those depends on, so that the
     rule gives the same result as without it. ``not_after``: a character class (regex syntax,
     ASCII) that the pattern refuses before an anchor (a word boundary): such anchors are not
-    even listed, and in a text dense with the others, one ``pattern.search`` replaces a match
-    per anchor (such patterns begin with a keyword's first letters, which the engine skips to
-    in C)."""
+    even listed. ``dense_search`` (with ``not_after``): in a text dense with the anchors, one
+    ``pattern.search`` replaces a match per anchor; worth it only for a pattern that starts
+    with a literal (the engine skips to it in C; a leading class of common letters is slower
+    to search than the anchors are to try)."""
     words = tuple(a.lower() for a in anchors)
     raw = tuple(a.encode("ascii") for a in words)
     finders = tuple(_finder(a, not_after) for a in raw) if not_after else None
@@ -190,7 +192,7 @@ def anchored_rule(
             positions = candidates(text, lambda: listed(text, found))
         else:
             positions = listed(text, found)
-        if finders is not None and len(positions) * _DENSE > len(text):
+        if dense_search and finders is not None and len(positions) * _DENSE > len(text):
             return rewrite(text, _searcher(text, pattern, positions), repl, found, resume)
         return _rewrite_at(text, positions, pattern, skip, repl, found, resume)
 

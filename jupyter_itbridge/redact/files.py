@@ -42,7 +42,14 @@ def _netrc(m: re.Match[str], found: list[str]) -> str | None:
     return f"{m.group(0)[: m.start('pw') - m.start()]}{conceal(found, pw)}"
 
 
-NETRC = anchored_rule("credential-file", ("password", "passwd"), _NETRC, _netrc, not_after=r"\w\-")
+NETRC = anchored_rule(
+    "credential-file",
+    ("password", "passwd"),
+    _NETRC,
+    _netrc,
+    not_after=r"\w\-",
+    dense_search=True,
+)
 
 # .pgpass: hostname:port:database:username:password (``*`` wildcards, ``\:`` escapes).
 _IPV6ISH = re.compile(r"[0-9A-Fa-f:]{1,128}")
