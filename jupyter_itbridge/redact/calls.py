@@ -89,12 +89,13 @@ def _split_args(args: str) -> list[str]:
     return pieces
 
 
-def _positions(callee: str, last: str, positional: list[str]) -> tuple[int, ...]:
+def _positions(callee: str, last: str, pieces: list[str], positional: list[int]) -> tuple[int, ...]:
+    """Which of the ``positional`` pieces (indices into ``pieces``) hold a secret."""
     jwt = last in ("encode", "decode") and (callee.startswith("jwt.") or ".jwt." in callee)
     port = (
         last in ("connect", "Connection", "FTP", "FTP_TLS")
         and len(positional) > 1
-        and _NUMBER.fullmatch(positional[1]) is not None
+        and _NUMBER.fullmatch(pieces[positional[1]]) is not None
     )
     return _positions_of(last, jwt, len(positional), port)
 
@@ -135,7 +136,7 @@ def _call(m: re.Match[str], found: list[str]) -> str | None:
     last = callee.rsplit(".", 1)[-1] if "." in callee else callee
     pieces = _split_args(args)
     positional = [i for i, p in enumerate(pieces) if "=" not in p or not _KWARG.match(p)]
-    wanted = _positions(callee, last, [pieces[i] for i in positional])
+    wanted = _positions(callee, last, pieces, positional)
     changed = False
     for index in wanted:
         if index >= len(positional):
