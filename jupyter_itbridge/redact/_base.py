@@ -137,13 +137,17 @@ def anchor_positions(
     return positions
 
 
-def _finder(anchor: bytes, not_after: str) -> re.Pattern[bytes]:
+def _finder(anchor: bytes, not_after: str, follow: str = "") -> re.Pattern[bytes]:
     """The occurrences of ``anchor`` not preceded by a character of the class ``not_after``
-    (the literal comes first, so the engine skips to it in C; the look-behind follows it).
-    Non-overlapping matches are all of them: an occurrence overlapping an earlier one follows
-    a character of the anchor, which the class must hold."""
+    (the literal comes first, so the engine skips to it in C; the look-behind follows it)
+    and, with ``follow``, followed by what that look-ahead allows. Non-overlapping matches are
+    all of them: an occurrence overlapping an earlier one follows a character of the anchor,
+    which the class must hold."""
     cls = not_after.encode("ascii")
-    finder = re.compile(re.escape(anchor) + b"(?<![" + cls + b"]" + re.escape(anchor) + b")")
+    ahead = b"(?=" + follow.encode("ascii") + b")" if follow else b""
+    finder = re.compile(
+        re.escape(anchor) + b"(?<![" + cls + b"]" + re.escape(anchor) + b")" + ahead
+    )
     assert all(re.fullmatch(b"[" + cls + b"]", bytes([c])) for c in anchor), anchor
     return finder
 
@@ -159,6 +163,7 @@ def anchored_rule(
     candidates: Callable[[str, Callable[[], list[int]]], list[int]] | None = None,
     not_after: str = "",
     dense_search: bool = False,
+    follow: dict[str, str] | None = None,
 ) -> Rule:
     """A rule whose pattern can only match where one of ``anchors`` starts (compared
     case-insensitively; the pattern decides about case). "Tokenise first": the anchors are found
@@ -177,10 +182,15 @@ def anchored_rule(
     even listed. ``dense_search`` (with ``not_after``): in a text dense with the anchors, one
     ``pattern.search`` replaces a match per anchor; worth it only for a pattern that starts
     with a literal (the engine skips to it in C; a leading class of common letters is slower
-    to search than the anchors are to try)."""
+    to search than the anchors are to try). ``follow`` (with ``not_after``): per anchor, a
+    look-ahead (bytes regex on the lowercased ASCII text, where ``?`` stands for any non-ASCII
+    character) that every match at that anchor satisfies; other occurrences are not listed."""
     words = tuple(a.lower() for a in anchors)
     raw = tuple(a.encode("ascii") for a in words)
-    finders = tuple(_finder(a, not_after) for a in raw) if not_after else None
+    follow = follow or {}
+    finders = (
+        tuple(_finder(a, not_after, follow.get(a.decode(), "")) for a in raw) if not_after else None
+    )
 
     def listed(text: str, found: list[str]) -> list[int]:
         if isinstance(found, Found):

@@ -170,4 +170,7 @@ SQL = anchored_rule(
     _sql,
     resume="head",
     not_after=_SQL_BOUNDARY,
+    # PASSWORD is followed by a blank, "(", or "= PASSWORD(" (the other heads start otherwise);
+    # "?" stands for a non-ASCII letter that re.I folds onto an ASCII one (the long s).
+    follow={"password": r"[ \t(]|=[ \t]{0,8}[p?][a?][s?][s?][w?][o?][r?][d?]"},
 )
