@@ -50,7 +50,7 @@ RULES: tuple[Rule, ...] = (
     tokens.AWS_KEY_ID,
     tokens.AZURE_CLIENT_SECRET,
     urls.WEBHOOK,
-    urls.USERINFO,
+    _needing(urls.USERINFO, ("@",)),
     urls.HOST_ECHO,
     urls.QUERY,
     headers.AUTHORIZATION,
