@@ -50,17 +50,39 @@ class Rule:
 
 def rewrite(
     text: str,
-    next_match: Callable[[int], re.Match[str] | None],
+    next_match: Callable[[int], re.Match[str] | None] | None,
     repl: Repl,
     found: list[str],
     resume: str,
+    at: tuple[list[int], re.Pattern[str], re.Pattern[str] | None] | None = None,
 ) -> str:
     """``re.sub`` with a resume point: ``next_match(pos)`` gives the next candidate at or after
     ``pos``; when ``repl`` declines one, the search continues at the end of group ``resume``
-    (or just after the match start) instead of after the match."""
+    (or just after the match start) instead of after the match. ``at`` = (sorted positions,
+    pattern, skip) instead of ``next_match``: the pattern is tried at each position, in this
+    loop (it runs once per anchor, thousands of times in a text dense with key names)."""
     parts: list[str] = []
-    last = pos = 0
-    while (m := next_match(pos)) is not None:
+    last = pos = index = 0
+    positions, pattern, skip = at if at is not None else ([], None, None)
+    match, count = (pattern.match if pattern is not None else None), len(positions)
+    while True:
+        if next_match is not None:
+            m = next_match(pos)
+        else:
+            m = None
+            while index < count:
+                p = positions[index]
+                if p < pos:  # jump over the anchors inside a match or a skipped run at once
+                    index = bisect_left(positions, pos, index + 1)
+                    continue
+                index += 1
+                m = match(text, p)  # type: ignore[misc]
+                if m is not None:
+                    break
+                if skip is not None:
+                    pos = skip.match(text, p).end()  # type: ignore[union-attr]
+        if m is None:
+            break
         new = repl(m, found)
         start, end = m.span()
         if new is None:
@@ -204,49 +226,9 @@ def anchored_rule(
             positions = listed(text, found)
         if dense_search and finders is not None and len(positions) * _DENSE > len(text):
             return rewrite(text, _searcher(text, pattern, positions), repl, found, resume)
-        return _rewrite_at(text, positions, pattern, skip, repl, found, resume)
+        return rewrite(text, None, repl, found, resume, at=(positions, pattern, skip))
 
     return Rule(family, words, (pattern,), apply, anchored=raw)
-
-
-def _rewrite_at(
-    text: str,
-    positions: list[int],
-    pattern: re.Pattern[str],
-    skip: re.Pattern[str] | None,
-    repl: Repl,
-    found: list[str],
-    resume: str,
-) -> str:
-    """:func:`rewrite` with the pattern tried at each of the sorted ``positions`` (one loop:
-    this runs once per anchor, thousands of times in a text dense with key names)."""
-    parts: list[str] = []
-    match, count = pattern.match, len(positions)
-    last = pos = index = 0
-    while index < count:
-        p = positions[index]
-        if p < pos:  # jump over the anchors inside a match or a skipped run at once
-            index = bisect_left(positions, pos, index + 1)
-            continue
-        index += 1
-        m = match(text, p)
-        if m is None:
-            if skip is not None:
-                pos = skip.match(text, p).end()  # type: ignore[union-attr]
-            continue
-        new = repl(m, found)
-        start, end = m.span()
-        if new is None:
-            pos = m.end(resume) if resume and m.start(resume) >= 0 else start + 1
-            pos = max(pos, start + 1)
-            continue
-        if isinstance(new, tuple):
-            start, new = max(new[0], last), new[1]
-        parts.append(text[last:start])
-        parts.append(new)
-        last = end
-        pos = max(end, start + 1)
-    return _finish(parts, text, last)
 
 
 _DENSE = 128  # anchors per character above which one regex search beats a match per anchor
