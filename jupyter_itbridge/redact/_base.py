@@ -50,39 +50,17 @@ class Rule:
 
 def rewrite(
     text: str,
-    next_match: Callable[[int], re.Match[str] | None] | None,
+    next_match: Callable[[int], re.Match[str] | None],
     repl: Repl,
     found: list[str],
     resume: str,
-    at: tuple[list[int], re.Pattern[str], re.Pattern[str] | None] | None = None,
 ) -> str:
     """``re.sub`` with a resume point: ``next_match(pos)`` gives the next candidate at or after
     ``pos``; when ``repl`` declines one, the search continues at the end of group ``resume``
-    (or just after the match start) instead of after the match. ``at`` = (sorted positions,
-    pattern, skip) instead of ``next_match``: the pattern is tried at each position, in this
-    loop (it runs once per anchor, thousands of times in a text dense with key names)."""
+    (or just after the match start) instead of after the match."""
     parts: list[str] = []
-    last = pos = index = 0
-    positions, pattern, skip = at if at is not None else ([], None, None)
-    match, count = (pattern.match if pattern is not None else None), len(positions)
-    while True:
-        if next_match is not None:
-            m = next_match(pos)
-        else:
-            m = None
-            while index < count:
-                p = positions[index]
-                if p < pos:  # jump over the anchors inside a match or a skipped run at once
-                    index = bisect_left(positions, pos, index + 1)
-                    continue
-                index += 1
-                m = match(text, p)  # type: ignore[misc]
-                if m is not None:
-                    break
-                if skip is not None:
-                    pos = skip.match(text, p).end()  # type: ignore[union-attr]
-        if m is None:
-            break
+    last = pos = 0
+    while (m := next_match(pos)) is not None:
         new = repl(m, found)
         start, end = m.span()
         if new is None:
@@ -117,6 +95,9 @@ def ascii_haystack(text: str, fold: bool) -> bytes:
     return hay.lower() if fold else hay
 
 
+_LONG_HAY = 4096  # below this, a find loop costs less than setting up a regex iteration
+
+
 @lru_cache(maxsize=256)
 def _literal(anchor: bytes) -> re.Pattern[bytes] | None:
     """A pattern whose non-overlapping matches are all occurrences of ``anchor`` (None when
@@ -128,8 +109,8 @@ def _literal(anchor: bytes) -> re.Pattern[bytes] | None:
 
 def _all_from(hay: bytes, anchor: bytes, first: int) -> list[int]:
     """Every occurrence of ``anchor`` in ``hay``, the first being at ``first``."""
-    literal = _literal(anchor)
-    if literal is not None:  # the iteration in C: twice as fast as a find loop
+    literal = _literal(anchor) if len(hay) > _LONG_HAY else None
+    if literal is not None:  # the iteration in C: twice as fast as a find loop on long texts
         return [m.start() for m in literal.finditer(hay, first)]
     out = [first]
     find = hay.find
@@ -140,31 +121,32 @@ def _all_from(hay: bytes, anchor: bytes, first: int) -> list[int]:
     return out
 
 
-def anchor_positions(
-    hay: bytes, anchors: tuple[bytes, ...], finders: tuple[re.Pattern[bytes], ...] | None = None
-) -> list[int]:
-    """Sorted positions of every anchor occurrence (``bytes.find`` loops, or the ``finders``
-    of :func:`_finder`)."""
-    positions: list[int] = []
-    for k, anchor in enumerate(anchors):
-        if finders is not None:
-            positions += [m.start() for m in finders[k].finditer(hay)]
-            continue
-        find = hay.find
-        i = find(anchor)
-        while i != -1:
-            positions.append(i)
-            i = find(anchor, i + 1)
-    positions.sort()
-    return positions
+Entry = tuple[bytes, str, "re.Pattern[bytes] | None"]  # an anchor, its word, its finder
+
+
+def occurrences_of(hay: bytes, anchor: bytes, finder: re.Pattern[bytes] | None) -> list[int]:
+    """Where ``anchor`` occurs in ``hay`` (only where ``finder`` matches, when given)."""
+    if finder is not None and len(hay) > _LONG_HAY:
+        return [m.start() for m in finder.finditer(hay)]
+    i = hay.find(anchor)
+    if i == -1:
+        return []
+    found = _all_from(hay, anchor, i)
+    if finder is None:
+        return found
+    test = finder.match  # a short text: the few occurrences, each tested
+    return [j for j in found if test(hay, j)]
+
+
+def anchor_positions(hay: bytes, entries: tuple[Entry, ...]) -> list[int]:
+    """Sorted positions of every anchor occurrence."""
+    return sorted(p for anchor, _, finder in entries for p in occurrences_of(hay, anchor, finder))
 
 
 def _finder(anchor: bytes, not_after: str, follow: str = "") -> re.Pattern[bytes]:
-    """The occurrences of ``anchor`` not preceded by a character of the class ``not_after``
-    (the literal comes first, so the engine skips to it in C; the look-behind follows it)
-    and, with ``follow``, followed by what that look-ahead allows. Non-overlapping matches are
-    all of them: an occurrence overlapping an earlier one follows a character of the anchor,
-    which the class must hold."""
+    """``anchor`` not after a character of the class ``not_after`` (the literal first: the
+    engine skips to it in C) and followed by what ``follow`` allows. Non-overlapping matches
+    are all of them: an overlapping occurrence follows an anchor character, in the class."""
     cls = not_after.encode("ascii")
     ahead = b"(?=" + follow.encode("ascii") + b")" if follow else b""
     finder = re.compile(
@@ -189,12 +171,11 @@ def anchored_rule(
 ) -> Rule:
     """A rule whose pattern can only match where one of ``anchors`` starts (compared
     case-insensitively; the pattern decides about case). "Tokenise first": the anchors are found
-    with ``bytes.find`` (each anchor once per state of the text, shared by the rules that use
-    it), and the pattern is only tried there,
-    because Python's regex engine costs tens of nanoseconds at every position it has to try,
-    and keyword letters are everywhere in ordinary text. ``skip``: when the
-    pattern fails at an anchor, the anchors inside what ``skip`` matches there are not tried
-    (a run of name characters holding many keywords is scanned once, not once per keyword).
+    in C (each once per state of the text, shared by the rules that use it) and the pattern is
+    only tried there: the regex engine costs tens of nanoseconds at every position it tries,
+    and keyword letters are everywhere. ``skip``: when the pattern fails at an anchor, the
+    anchors inside what ``skip`` matches there are not tried (a run of name characters holding
+    many keywords is scanned once, not once per keyword).
     ``candidates(text, anchors)``: the sorted anchor positions worth trying, found by a C-level
     scan that refuses most of what the pattern or the callback would (``a/b@a/b@...``: one
     Python call per anchor otherwise); ``anchors()`` lists them all. It must keep every anchor
@@ -210,25 +191,53 @@ def anchored_rule(
     words = tuple(a.lower() for a in anchors)
     raw = tuple(a.encode("ascii") for a in words)
     follow = follow or {}
-    finders = (
-        tuple(_finder(a, not_after, follow.get(a.decode(), "")) for a in raw) if not_after else None
+    finders = tuple(
+        _finder(a, not_after, follow.get(a.decode(), "")) if not_after else None for a in raw
     )
+    entries = tuple(zip(raw, words, finders, strict=True))
 
     def listed(text: str, found: list[str]) -> list[int]:
         if isinstance(found, Found):
-            return found.anchor_positions(text, raw, words, finders)
-        return anchor_positions(ascii_haystack(text, True), raw, finders)
+            return found.anchor_positions(text, entries)
+        return anchor_positions(ascii_haystack(text, True), entries)
 
     def apply(text: str, found: list[str]) -> str:
         if candidates is not None:
             positions = candidates(text, lambda: listed(text, found))
         else:
             positions = listed(text, found)
-        if dense_search and finders is not None and len(positions) * _DENSE > len(text):
+        if not positions or (len(positions) == 1 and pattern.match(text, positions[0]) is None):
+            return text  # the usual cases for a short message: no anchor, one that fails
+        if dense_search and len(text) > _LONG_HAY and len(positions) * _DENSE > len(text):
             return rewrite(text, _searcher(text, pattern, positions), repl, found, resume)
-        return rewrite(text, None, repl, found, resume, at=(positions, pattern, skip))
+        return rewrite(text, _at(text, positions, pattern, skip), repl, found, resume)
 
     return Rule(family, words, (pattern,), apply, anchored=raw)
+
+
+def _at(
+    text: str, positions: list[int], pattern: re.Pattern[str], skip: re.Pattern[str] | None
+) -> Callable[[int], re.Match[str] | None]:
+    """``next_match`` trying ``pattern`` at each of the sorted ``positions``."""
+    match, count = pattern.match, len(positions)
+    index = 0
+
+    def next_match(pos: int) -> re.Match[str] | None:
+        nonlocal index
+        while index < count:
+            p = positions[index]
+            if p < pos:  # jump over the anchors inside a match or a skipped run at once
+                index = bisect_left(positions, pos, index + 1)
+                continue
+            index += 1
+            m = match(text, p)
+            if m is not None:
+                return m
+            if skip is not None:
+                pos = skip.match(text, p).end()  # type: ignore[union-attr]
+        return None
+
+    return next_match
 
 
 _DENSE = 128  # anchors per character above which one regex search beats a match per anchor
@@ -348,30 +357,27 @@ class Found(list[str]):
     def _reset(self, text: str) -> None:
         self._hay_text, self._hays, self._occurrences, self._memo = text, {}, {}, {}
 
-    def anchor_positions(
-        self,
-        text: str,
-        anchors: tuple[bytes, ...],
-        words: tuple[str, ...],
-        finders: tuple[re.Pattern[bytes], ...] | None = None,
-    ) -> list[int]:
+    def anchor_positions(self, text: str, entries: tuple[Entry, ...]) -> list[int]:
         if text is not self._hay_text:
             self._reset(text)
         hay = self.haystack(text, True)
-        occurrences = self._occurrences
-        present = self.present
+        occurrences, present = self._occurrences, self.present
         positions: list[int] = []
         lists = 0
-        for k, (anchor, word) in enumerate(zip(anchors, words, strict=True)):
+        for anchor, word, finder in entries:
             if present is not None and word not in present:
                 continue
-            key = anchor if finders is None else finders[k]
+            key = finder or anchor
             found = occurrences.get(key)
-            if found is None and finders is not None:
-                found = occurrences[key] = [m.start() for m in finders[k].finditer(hay)]
-            elif found is None:
+            if found is None:
                 i = hay.find(anchor)
-                found = occurrences[key] = [] if i == -1 else _all_from(hay, anchor, i)
+                if i == -1:  # the usual case
+                    found = []
+                elif finder is None:
+                    found = _all_from(hay, anchor, i)
+                else:
+                    found = occurrences_of(hay, anchor, finder)
+                occurrences[key] = found
             if found:
                 positions += found
                 lists += 1
