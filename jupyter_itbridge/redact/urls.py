@@ -26,15 +26,27 @@ _PORT_PATH = re.compile(r"\d{1,5}(?:/.{0,2048})?", re.S)
 _SCHEME = re.compile(r"(?<![A-Za-z0-9+._\-])[A-Za-z][A-Za-z0-9+._\-]{0,40}$")
 _SCHEME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+._-"
 _LETTERS = frozenset(_SCHEME_CHARS[:52])
+_SCHEME_SET = frozenset(_SCHEME_CHARS)
 
 
 def _has_scheme(text: str, start: int) -> bool:
-    """Whether a scheme ends at ``start``: what ``_SCHEME`` finds in the 42 characters before,
-    read back with ``str.rstrip`` (a run of scheme characters, at most 41, from a letter)."""
+    """Whether ``_SCHEME`` finds a scheme in the 42 characters before ``start``, read back with
+    ``str.rstrip`` instead (a whole run of scheme characters, at most 41, from a letter); like
+    ``$``, the run may also end before a newline that ends the window."""
     lo = max(0, start - 42)
-    window = text[lo:start]
-    length = len(window) - len(window.rstrip(_SCHEME_CHARS))
-    return 1 <= length <= 41 and text[start - length] in _LETTERS
+    if _scheme_ends(text, lo, start):
+        return True
+    return start > lo and text[start - 1] == "\n" and _scheme_ends(text, lo, start - 1)
+
+
+def _scheme_ends(text: str, lo: int, end: int) -> bool:
+    window = text[lo:end]
+    begin = lo + len(window.rstrip(_SCHEME_CHARS))
+    return (
+        1 <= end - begin <= 41
+        and text[begin] in _LETTERS
+        and (begin == 0 or text[begin - 1] not in _SCHEME_SET)
+    )
 
 
 def _userinfo(m: re.Match[str], found: list[str]) -> str | None:

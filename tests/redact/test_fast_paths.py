@@ -85,7 +85,7 @@ def test_fast_rule_equals_plain_rule(name: str, fast: _base.Rule, plain: _base.R
 def test_scheme_read_back_equals_the_pattern() -> None:
     rnd = random.Random(5)
     for _ in range(20000):
-        alphabet = rnd.choice(("ab1", "ab1+._-", "a1 ", "9a", "aé", "a:/"))
+        alphabet = rnd.choice(("ab1", "ab1+._-", "a1 ", "9a", "aé", "a:/", "a\n", "ab\n\n=1"))
         text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 100)))
         start = rnd.randint(0, len(text))
         expected = urls._SCHEME.search(text, max(0, start - 42), start) is not None
