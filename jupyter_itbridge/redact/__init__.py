@@ -50,7 +50,7 @@ RULES: tuple[Rule, ...] = (
     tokens.AWS_KEY_ID,
     tokens.AZURE_CLIENT_SECRET,
     urls.WEBHOOK,
-    urls.USERINFO,
+    _needing(urls.USERINFO, ("@",)),
     urls.HOST_ECHO,
     urls.QUERY,
     headers.AUTHORIZATION,
@@ -150,6 +150,13 @@ def _remove_echoes(text: str, found: list[str]) -> str:
     return text
 
 
+def _has(folded: str, group: tuple[str, ...], memo: dict[tuple[str, ...], bool]) -> bool:
+    hit = memo.get(group)
+    if hit is None:
+        hit = memo[group] = any(w in folded for w in group)
+    return hit
+
+
 def redact(text: str) -> str:
     """Return ``text`` with every recognised secret replaced by ``[REDACTED]``."""
     if not text:
@@ -179,12 +186,16 @@ def redact(text: str) -> str:
             text = apply(text, found)
     else:
         # Long texts: an anchored rule finds its anchors itself (checking them first would
-        # scan the text twice); the others check their gate.
+        # scan the text twice); the others check their gate. Needs are checked once per group
+        # (rules share them, and a search for an absent "-p" reads the whole text).
+        needed: dict[tuple[str, ...], bool] = {}
         for rule in RULES:
             gate = rule.gate
             if rule.needs_run <= run and (
                 rule.anchored or gate is None or any(word in folded for word in gate)
             ):
+                if rule.needs and not all(_has(folded, g, needed) for g in rule.needs):
+                    continue
                 text = rule.apply(text, found)
     if text is plain or text == plain:
         return original  # nothing secret: byte-for-byte the input, colour codes included

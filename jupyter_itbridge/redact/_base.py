@@ -15,8 +15,10 @@ cannot start a token, after a newline), so a failed attempt costs a bounded numb
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 MARK = "[REDACTED]"
 
@@ -93,8 +95,23 @@ def ascii_haystack(text: str, fold: bool) -> bytes:
     return hay.lower() if fold else hay
 
 
+_LONG_HAY = 4096  # below this, a find loop costs less than setting up a regex iteration
+
+
+@lru_cache(maxsize=256)
+def _literal(anchor: bytes) -> re.Pattern[bytes] | None:
+    """A pattern whose non-overlapping matches are all occurrences of ``anchor`` (None when
+    two occurrences can overlap, ``sas`` in ``sasas``)."""
+    if any(anchor[k:] == anchor[: len(anchor) - k] for k in range(1, len(anchor))):
+        return None
+    return re.compile(re.escape(anchor))
+
+
 def _all_from(hay: bytes, anchor: bytes, first: int) -> list[int]:
     """Every occurrence of ``anchor`` in ``hay``, the first being at ``first``."""
+    literal = _literal(anchor) if len(hay) > _LONG_HAY else None
+    if literal is not None:  # the iteration in C: twice as fast as a find loop on long texts
+        return [m.start() for m in literal.finditer(hay, first)]
     out = [first]
     find = hay.find
     i = find(anchor, first + 1)
@@ -104,17 +121,39 @@ def _all_from(hay: bytes, anchor: bytes, first: int) -> list[int]:
     return out
 
 
-def anchor_positions(hay: bytes, anchors: tuple[bytes, ...]) -> list[int]:
-    """Sorted positions of every anchor occurrence (``bytes.find`` loops, no regex)."""
-    positions: list[int] = []
-    for anchor in anchors:
-        find = hay.find
-        i = find(anchor)
-        while i != -1:
-            positions.append(i)
-            i = find(anchor, i + 1)
-    positions.sort()
-    return positions
+Entry = tuple[bytes, str, "re.Pattern[bytes] | None"]  # an anchor, its word, its finder
+
+
+def occurrences_of(hay: bytes, anchor: bytes, finder: re.Pattern[bytes] | None) -> list[int]:
+    """Where ``anchor`` occurs in ``hay`` (only where ``finder`` matches, when given)."""
+    if finder is not None and len(hay) > _LONG_HAY:
+        return [m.start() for m in finder.finditer(hay)]
+    i = hay.find(anchor)
+    if i == -1:
+        return []
+    found = _all_from(hay, anchor, i)
+    if finder is None:
+        return found
+    test = finder.match  # a short text: the few occurrences, each tested
+    return [j for j in found if test(hay, j)]
+
+
+def anchor_positions(hay: bytes, entries: tuple[Entry, ...]) -> list[int]:
+    """Sorted positions of every anchor occurrence."""
+    return sorted(p for anchor, _, finder in entries for p in occurrences_of(hay, anchor, finder))
+
+
+def _finder(anchor: bytes, not_after: str, follow: str = "") -> re.Pattern[bytes]:
+    """``anchor`` not after a character of the class ``not_after`` (the literal first: the
+    engine skips to it in C) and followed by what ``follow`` allows. Non-overlapping matches
+    are all of them: an overlapping occurrence follows an anchor character, in the class."""
+    cls = not_after.encode("ascii")
+    ahead = b"(?=" + follow.encode("ascii") + b")" if follow else b""
+    finder = re.compile(
+        re.escape(anchor) + b"(?<![" + cls + b"]" + re.escape(anchor) + b")" + ahead
+    )
+    assert all(re.fullmatch(b"[" + cls + b"]", bytes([c])) for c in anchor), anchor
+    return finder
 
 
 def anchored_rule(
@@ -125,41 +164,103 @@ def anchored_rule(
     resume: str = "",
     *,
     skip: re.Pattern[str] | None = None,
+    candidates: Callable[[str, Callable[[], list[int]]], list[int]] | None = None,
+    not_after: str = "",
+    dense_search: bool = False,
+    follow: dict[str, str] | None = None,
 ) -> Rule:
     """A rule whose pattern can only match where one of ``anchors`` starts (compared
     case-insensitively; the pattern decides about case). "Tokenise first": the anchors are found
-    with ``bytes.find`` (each anchor once per state of the text, shared by the rules that use
-    it), and the pattern is only tried there,
-    because Python's regex engine costs tens of nanoseconds at every position it has to try,
-    and keyword letters are everywhere in ordinary text. ``skip``: when the
-    pattern fails at an anchor, the anchors inside what ``skip`` matches there are not tried
-    (a run of name characters holding many keywords is scanned once, not once per keyword)."""
+    in C (each once per state of the text, shared by the rules that use it) and the pattern is
+    only tried there: the regex engine costs tens of nanoseconds at every position it tries,
+    and keyword letters are everywhere. ``skip``: when the pattern fails at an anchor, the
+    anchors inside what ``skip`` matches there are not tried (a run of name characters holding
+    many keywords is scanned once, not once per keyword).
+    ``candidates(text, anchors)``: the sorted anchor positions worth trying, found by a C-level
+    scan that refuses most of what the pattern or the callback would (``a/b@a/b@...``: one
+    Python call per anchor otherwise); ``anchors()`` lists them all. It must keep every anchor
+    where the rule can match, and every anchor a ``skip`` from those depends on, so that the
+    rule gives the same result as without it. ``not_after``: a character class (regex syntax,
+    ASCII) that the pattern refuses before an anchor (a word boundary): such anchors are not
+    even listed. ``dense_search`` (with ``not_after``): in a text dense with the anchors, one
+    ``pattern.search`` replaces a match per anchor; worth it only for a pattern that starts
+    with a literal (the engine skips to it in C; a leading class of common letters is slower
+    to search than the anchors are to try). ``follow`` (with ``not_after``): per anchor, a
+    look-ahead (bytes regex on the lowercased ASCII text, where ``?`` stands for any non-ASCII
+    character) that every match at that anchor satisfies; other occurrences are not listed."""
     words = tuple(a.lower() for a in anchors)
     raw = tuple(a.encode("ascii") for a in words)
+    follow = follow or {}
+    finders = tuple(
+        _finder(a, not_after, follow.get(a.decode(), "")) if not_after else None for a in raw
+    )
+    entries = tuple(zip(raw, words, finders, strict=True))
+
+    def listed(text: str, found: list[str]) -> list[int]:
+        if isinstance(found, Found):
+            return found.anchor_positions(text, entries)
+        return anchor_positions(ascii_haystack(text, True), entries)
 
     def apply(text: str, found: list[str]) -> str:
-        if isinstance(found, Found):
-            positions = found.anchor_positions(text, raw, words)
+        if candidates is not None:
+            positions = candidates(text, lambda: listed(text, found))
         else:
-            positions = anchor_positions(ascii_haystack(text, True), raw)
-        candidates = iter(positions)  # sorted; the positions asked for only grow
-        skip_to = 0
-
-        def next_match(pos: int) -> re.Match[str] | None:
-            nonlocal skip_to
-            for p in candidates:
-                if p < pos or p < skip_to:
-                    continue
-                m = pattern.match(text, p)
-                if m is not None:
-                    return m
-                if skip is not None:
-                    skip_to = skip.match(text, p).end()  # type: ignore[union-attr]
-            return None
-
-        return rewrite(text, next_match, repl, found, resume)
+            positions = listed(text, found)
+        if not positions or (len(positions) == 1 and pattern.match(text, positions[0]) is None):
+            return text  # the usual cases for a short message: no anchor, one that fails
+        if dense_search and len(text) > _LONG_HAY and len(positions) * _DENSE > len(text):
+            return rewrite(text, _searcher(text, pattern, positions), repl, found, resume)
+        return rewrite(text, _at(text, positions, pattern, skip), repl, found, resume)
 
     return Rule(family, words, (pattern,), apply, anchored=raw)
+
+
+def _at(
+    text: str, positions: list[int], pattern: re.Pattern[str], skip: re.Pattern[str] | None
+) -> Callable[[int], re.Match[str] | None]:
+    """``next_match`` trying ``pattern`` at each of the sorted ``positions``."""
+    match, count = pattern.match, len(positions)
+    index = 0
+
+    def next_match(pos: int) -> re.Match[str] | None:
+        nonlocal index
+        while index < count:
+            p = positions[index]
+            if p < pos:  # jump over the anchors inside a match or a skipped run at once
+                index = bisect_left(positions, pos, index + 1)
+                continue
+            index += 1
+            m = match(text, p)
+            if m is not None:
+                return m
+            if skip is not None:
+                pos = skip.match(text, p).end()  # type: ignore[union-attr]
+        return None
+
+    return next_match
+
+
+_DENSE = 128  # anchors per character above which one regex search beats a match per anchor
+
+
+def _searcher(
+    text: str, pattern: re.Pattern[str], positions: list[int]
+) -> Callable[[int], re.Match[str] | None]:
+    """``next_match`` for a text dense with anchors: ``pattern.search`` tries every position
+    in C, and a match found where no anchor starts (``re.I`` also folds some non-ASCII letters
+    onto keyword letters) is passed over, so the matches are those of a match per anchor."""
+    search, count = pattern.search, len(positions)
+
+    def next_match(pos: int) -> re.Match[str] | None:
+        while (m := search(text, pos)) is not None:
+            start = m.start()
+            i = bisect_left(positions, start)
+            if i < count and positions[i] == start:
+                return m
+            pos = start + 1
+        return None
+
+    return next_match
 
 
 def line_rule(family: str, gate: tuple[str, ...] | None, pattern: str, repl: Repl) -> Rule:
@@ -247,7 +348,7 @@ class Found(list[str]):
         super().__init__()
         self._hay_text: str | None = None
         self._hays: dict[bool, bytes] = {}
-        self._occurrences: dict[bytes, list[int]] = {}
+        self._occurrences: dict[bytes | re.Pattern[bytes], list[int]] = {}
         self._memo: dict[tuple[str, ...], bool] = {}
         # the gate words that occur in the text (short texts), or None: an anchor not among
         # them needs no search. Kept across changes: a rule only ever inserts MARK.
@@ -256,23 +357,27 @@ class Found(list[str]):
     def _reset(self, text: str) -> None:
         self._hay_text, self._hays, self._occurrences, self._memo = text, {}, {}, {}
 
-    def anchor_positions(
-        self, text: str, anchors: tuple[bytes, ...], words: tuple[str, ...]
-    ) -> list[int]:
+    def anchor_positions(self, text: str, entries: tuple[Entry, ...]) -> list[int]:
         if text is not self._hay_text:
             self._reset(text)
         hay = self.haystack(text, True)
-        occurrences = self._occurrences
-        present = self.present
+        occurrences, present = self._occurrences, self.present
         positions: list[int] = []
         lists = 0
-        for anchor, word in zip(anchors, words, strict=True):
+        for anchor, word, finder in entries:
             if present is not None and word not in present:
                 continue
-            found = occurrences.get(anchor)
+            key = finder or anchor
+            found = occurrences.get(key)
             if found is None:
                 i = hay.find(anchor)
-                found = occurrences[anchor] = [] if i == -1 else _all_from(hay, anchor, i)
+                if i == -1:  # the usual case
+                    found = []
+                elif finder is None:
+                    found = _all_from(hay, anchor, i)
+                else:
+                    found = occurrences_of(hay, anchor, finder)
+                occurrences[key] = found
             if found:
                 positions += found
                 lists += 1
@@ -319,19 +424,23 @@ PLACEHOLDER = r"\$\{[A-Za-z_]\w{0,60}\}|%\(\w{1,60}\)[sd]"
 VALUE = rf"(?:{BRACED}|{QUOTED}|{PLACEHOLDER}|{BARE})"
 
 _QUOTE_OPEN = re.compile(r"""[bBrRuUfFN]{0,2}\\?["'`]""")
+_OPENERS = frozenset("{bBrRuUfFN\\\"'`")  # what a quoted or braced value can start with
 
 
 def split_quotes(value: str) -> tuple[str, str, str]:
     """``b"abc"`` -> (``b"``, ``abc``, ``"``); ``\\"abc\\"`` -> (``\\"``, ``abc``, ``\\"``);
     ``{x}`` -> (``{``, ``x``, ``}``); a bare value -> ("", value, "")."""
+    if value[:1] not in _OPENERS:
+        return "", value, ""
     if value[:1] == "{" and value[-1:] == "}" and len(value) >= 2:
         return "{", value[1:-1], "}"
     m = _QUOTE_OPEN.match(value)
     if m:
-        quote = value[m.end() - 1]
-        closer = "\\" + quote if value[m.end() - 2 : m.end() - 1] == "\\" else quote
-        if len(value) >= m.end() + len(closer) and value.endswith(closer):
-            return value[: m.end()], value[m.end() : len(value) - len(closer)], closer
+        end = m.end()
+        quote = value[end - 1]
+        closer = "\\" + quote if value[end - 2 : end - 1] == "\\" else quote
+        if len(value) >= end + len(closer) and value.endswith(closer):
+            return value[:end], value[end : len(value) - len(closer)], closer
     return "", value, ""
 
 

@@ -11,6 +11,9 @@ two-argument credential (the user name, the key id) stays as context.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Callable
+from functools import lru_cache
 
 from ._base import MARK, QUOTED, anchored_rule, keyword_start, masked, split_quotes
 from .names import STRONG, VARIABLE_WORDS, WEAK, classify, is_placeholder, looks_random, words
@@ -58,12 +61,21 @@ _ANY_POSITION = (
     *("Login", "bind_s", "simple_bind", "Connection"),  # SMBConnection(user, password, ...)
 )
 _CALL = re.compile(rf"(?P<fn>{_FN})(?P<open>[ \t]{{0,4}}\()(?P<args>[^()\n]{{0,600}})\)")
+_CALLEE_STR = "_.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_BRACKET = re.compile(r"[\[\]{}()]")
 _KWARG = re.compile(r"\s{0,8}\*{0,2}[A-Za-z_]\w{0,80}\s{0,8}=")
 
 
 def _split_args(args: str) -> list[str]:
     """Top-level comma-separated pieces of an argument list (brackets and quotes respected)."""
     pieces: list[str] = [""]
+    if not _BRACKET.search(args):  # the usual case: every comma token is a top-level one
+        for tok in _ARG_TOKENS.findall(args):
+            if tok == ",":
+                pieces.append("")
+            else:
+                pieces[-1] += tok
+        return pieces
     depth = 0
     for tok in _ARG_TOKENS.findall(args):
         if tok in "[{(":
@@ -77,56 +89,74 @@ def _split_args(args: str) -> list[str]:
     return pieces
 
 
-def _positions(callee: str, last: str, positional: list[str]) -> tuple[int, ...]:
+def _positions(callee: str, last: str, pieces: list[str], positional: list[int]) -> tuple[int, ...]:
+    """Which of the ``positional`` pieces (indices into ``pieces``) hold a secret."""
+    jwt = last in ("encode", "decode") and (callee.startswith("jwt.") or ".jwt." in callee)
+    port = (
+        last in ("connect", "Connection", "FTP", "FTP_TLS")
+        and len(positional) > 1
+        and _NUMBER.fullmatch(pieces[positional[1]]) is not None
+    )
+    return _positions_of(last, jwt, len(positional), port)
+
+
+@lru_cache(maxsize=1024)
+def _positions_of(last: str, jwt: bool, count: int, port: bool) -> tuple[int, ...]:
+    """The positions that hold a secret, by callable name (cached: a text repeats its calls'
+    names, as it does its key names)."""
     if last in _POSITIONS:
         return _POSITIONS[last]
     if last in ("encode", "decode"):
-        return (1,) if callee.startswith("jwt.") or ".jwt." in callee else ()
+        return (1,) if jwt else ()
     if last in ("Github", "Gitlab", "Dropbox"):
-        return (0,) if len(positional) == 1 else (1,)
+        return (0,) if count == 1 else (1,)
     if last.endswith("Client"):
-        return (0,) if len(positional) == 1 else ()  # cohere.Client("<key>"): only a token
+        return (0,) if count == 1 else ()  # cohere.Client("<key>"): only a token
     if last in ("connect", "Connection", "FTP", "FTP_TLS"):
-        port = len(positional) > 1 and _NUMBER.fullmatch(positional[1]) is not None
         return (3,) if port else (2,)
     if not (last.endswith(_ANY_POSITION) or "Auth" in last or "Credential" in last):
         return ()  # reconnect(), urlencode(), socket.bind(): not credential callables
-    if len(positional) == 1:
+    if count == 1:
         return (0,)  # a lone literal is redacted only if it looks like a token (below)
-    return tuple(range(1, len(positional)))
+    return tuple(range(1, count))
 
 
 def _call(m: re.Match[str], found: list[str]) -> str | None:
     args = m.group("args")
-    if not any(q in args for q in "\"'`"):
+    if "'" not in args and '"' not in args and "`" not in args:
         return None
     text, start = m.string, m.start()
-    head, limit = start, max(0, start - 80)
-    while head > limit and (text[head - 1].isalnum() or text[head - 1] in "_."):
+    limit = max(0, start - 80)  # the callee's name, read back (rstrip: in C)
+    head = limit + len(text[limit:start].rstrip(_CALLEE_STR))
+    while head > limit and text[head - 1].isalnum():  # a non-ASCII letter or digit
         head -= 1
-    callee = text[head:start] + m.group("fn")
-    last = callee.rsplit(".", 1)[-1]
+        head = limit + len(text[limit:head].rstrip(_CALLEE_STR))
+    fn = m.group("fn")
+    callee = text[head:start] + fn
+    last = callee.rsplit(".", 1)[-1] if "." in callee else callee
     pieces = _split_args(args)
-    positional = [i for i, p in enumerate(pieces) if not _KWARG.match(p)]
-    wanted = _positions(callee, last, [pieces[i] for i in positional])
+    positional = [i for i, p in enumerate(pieces) if "=" not in p or not _KWARG.match(p)]
+    wanted = _positions(callee, last, pieces, positional)
     changed = False
     for index in wanted:
         if index >= len(positional):
             continue
         piece = pieces[positional[index]]
-        lit = _LITERAL.search(piece)
-        if not lit or piece.strip() != lit.group(0):
+        literal = piece.strip()  # the piece must be one string literal and nothing else
+        lit = _LITERAL.match(literal)
+        if not lit or lit.end() != len(literal):
             continue
-        inner = split_quotes(lit.group(0))[1]
+        split = split_quotes(literal)
+        inner = split[1]
         if not inner or inner.startswith(MARK) or is_placeholder(inner):
             continue
         if len(positional) == 1 and last not in _POSITIONS and not looks_random(inner, 16):
             continue
-        pieces[positional[index]] = piece.replace(lit.group(0), masked(lit.group(0), found), 1)
+        pieces[positional[index]] = piece.replace(literal, masked(literal, found, split), 1)
         changed = True
     if not changed:
         return None
-    return f"{m.group('fn')}{m.group('open')}{','.join(pieces)})"
+    return f"{fn}{m.group('open')}{','.join(pieces)})"
 
 
 CALLS = anchored_rule("positional", _FN_ANCHORS, _CALL, _call, resume="open")
@@ -168,8 +198,47 @@ def _tuple(m: re.Match[str], found: list[str]) -> str | None:
     return text[m.start() : m.start("items")] + ",".join(pieces) + m.group("close")
 
 
+# Where a tuple can follow a name: ``=(``, ``: [`` (the name's word run ends before an optional
+# quote and blanks). Only the anchors of a word run that ends at one of these can match (the
+# name must reach the run's end), so the others are not tried, and a skip never leaves its run.
+_TUPLE_OPEN = re.compile(r"[=:][ \t]{0,4}[(\[]")
+_NOT_WORD = re.compile(r"\W")
+
+
+def _tuple_candidates(text: str, anchors: Callable[[], list[int]]) -> list[int]:
+    sites = [m.start() for m in _TUPLE_OPEN.finditer(text)]
+    if not sites:
+        return []
+    positions = anchors()
+    kept: list[int] = []
+    for site in sites:
+        end = site
+        while end > max(0, site - 5) and text[end - 1] in " \t":
+            end -= 1
+        if site - end > 4:
+            continue
+        if end and text[end - 1] in "\"'":
+            end -= 1
+        if not end or not (text[end - 1].isalnum() or text[end - 1] == "_"):
+            continue
+        i, stop = bisect_left(positions, end) - 1, end  # the run's anchors, right to left
+        run: list[int] = []
+        while i >= 0 and _NOT_WORD.search(text, positions[i], stop) is None:
+            run.append(positions[i])
+            stop = positions[i]
+            i -= 1
+        kept += reversed(run)
+    return kept
+
+
 TUPLES = anchored_rule(
-    "positional", _TUPLE_WORDS, _TUPLE, _tuple, resume="sep", skip=re.compile(r"\w{1,60}")
+    "positional",
+    _TUPLE_WORDS,
+    _TUPLE,
+    _tuple,
+    resume="sep",
+    skip=re.compile(r"\w{1,60}"),
+    candidates=_tuple_candidates,
 )
 
 # os.getenv(NAME, "default"), os.environ.get(name, "default"), cfg.get(KEY_VAR, "default"):

@@ -113,7 +113,9 @@ def _short(m: re.Match[str], found: list[str]) -> str | None:
 
 
 SHORT_FLAGS = [
-    anchored_rule("cli", anchors, _command_rule(cmd, flag, attached, separate), _short)
+    anchored_rule(
+        "cli", anchors, _command_rule(cmd, flag, attached, separate), _short, not_after=r"\w\-/"
+    )
     for anchors, cmd, flag, attached, separate in _COMMANDS
 ]
 
@@ -138,7 +140,9 @@ def _config_set(m: re.Match[str], found: list[str]) -> str | None:
     return f"{m.group('head')}{masked(m.group('value'), found)}"
 
 
-CONFIG_SET = anchored_rule("cli", ("set", "modify", "config"), _CONFIG_SET, _config_set)
+CONFIG_SET = anchored_rule(
+    "cli", ("set", "modify", "config"), _CONFIG_SET, _config_set, not_after=r"\w\-"
+)
 
 # ``curl -u user:pw``, ``--user user:pw``, ``lftp -u user,pw``, ``smbclient -U user%pw``.
 USER_PASS = anchored_rule(
@@ -156,6 +160,7 @@ USER_PASS = anchored_rule(
         or (m.group("sep") == ":" and m.group(0).startswith("-U"))
         else f"{m.group('head')}{conceal(found, m.group('pw'))}"
     ),
+    not_after=r"\w\-",
 )
 
 # ``openssl pkcs12 -passin pass:secret`` (``env:VAR`` and ``file:path`` are fine).
@@ -186,6 +191,7 @@ PIPED = anchored_rule(
         rf"(?P<tail>[ \t]{{0,4}}\|[ \t]{{0,4}}(?:sudo[ \t]{{1,4}})?(?:{_READERS}))"
     ),
     lambda m, found: _piped(m.group("head"), m.group("value"), m.group("tail"), found),
+    not_after=r"\w\-",
 )
 HERE_STRING = regex_rule(
     "cli",

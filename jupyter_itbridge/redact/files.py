@@ -42,7 +42,14 @@ def _netrc(m: re.Match[str], found: list[str]) -> str | None:
     return f"{m.group(0)[: m.start('pw') - m.start()]}{conceal(found, pw)}"
 
 
-NETRC = anchored_rule("credential-file", ("password", "passwd"), _NETRC, _netrc)
+NETRC = anchored_rule(
+    "credential-file",
+    ("password", "passwd"),
+    _NETRC,
+    _netrc,
+    not_after=r"\w\-",
+    dense_search=True,
+)
 
 # .pgpass: hostname:port:database:username:password (``*`` wildcards, ``\:`` escapes).
 _IPV6ISH = re.compile(r"[0-9A-Fa-f:]{1,128}")
@@ -162,4 +169,8 @@ SQL = anchored_rule(
     _SQL,
     _sql,
     resume="head",
+    not_after=_SQL_BOUNDARY,
+    # PASSWORD is followed by a blank, "(", or "= PASSWORD(" (the other heads start otherwise);
+    # "?" stands for a non-ASCII letter that re.I folds onto an ASCII one (the long s).
+    follow={"password": r"[ \t(]|=[ \t]{0,8}[p?][a?][s?][s?][w?][o?][r?][d?]"},
 )

@@ -28,6 +28,7 @@ AUTHORIZATION = anchored_rule(
     ),
     lambda m, found: _credential(m, found),
     resume="head",
+    not_after=r"\w",
 )
 
 
@@ -51,6 +52,7 @@ BEARER = anchored_rule(
         if m.group("s").lower() == "bearer" or looks_random(m.group("cred"), 12)
         else None
     ),
+    not_after=r"\w\-",
 )
 
 # Cookie and Set-Cookie headers: every value goes (session ids are credentials).
@@ -77,4 +79,5 @@ COOKIE = anchored_rule(
         r"(?P<pairs>[^\s=;,\"']{1,128}=[^\n\"']{0,4096})",
     ),
     _cookie,
+    not_after=r"\w",
 )

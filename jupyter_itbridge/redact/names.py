@@ -180,18 +180,16 @@ def is_code_reference(value: str, name: str) -> bool:
         return False
     if keyword.iskeyword(value) or value in ("self", "cls"):
         return True
-    low = value.lower()
-    if low == name.lower() or low == name.lower().replace("-", "_"):
+    low, low_name = value.lower(), name.lower()
+    if low == low_name or low == low_name.replace("-", "_"):
         return True
     if value[0].isupper() and not value.isupper():
         return False
     if "_" in value:
-        parts = low.split("_")
-    elif value.islower() or value.isupper():
-        parts = [low]
-    else:
-        parts = words(value)  # dbPassword
-    return any(p in VARIABLE_WORDS for p in parts)
+        return not VARIABLE_WORDS.isdisjoint(low.split("_"))
+    if value.islower() or value.isupper():
+        return low in VARIABLE_WORDS
+    return not VARIABLE_WORDS.isdisjoint(words(value))  # dbPassword
 
 
 def secret_value(strength: int, name: str, value: str, quoted: bool) -> bool:

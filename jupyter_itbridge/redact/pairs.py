@@ -27,7 +27,6 @@ from ._base import (
     anchored_rule,
     conceal,
     keyword_start,
-    masked,
     split_quotes,
 )
 from .names import (
@@ -51,25 +50,25 @@ _PAIR = re.compile(
 )
 _WORD = r"\w"
 _NAME_RUN = re.compile(r"[\w.\-]{1,100}")
-_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_NAME_STR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+_NAME_CHARS = frozenset(_NAME_STR)
 _SPACES_THEN_PAREN = re.compile(r"\(\s{0,8}$")
 
 
-def _name_start(text: str, start: int) -> int:
-    """Where the name around the keyword at ``start`` begins (at most 64 characters back)."""
-    name_start, limit = start, max(0, start - 64)
-    while name_start > limit and text[name_start - 1] in _NAME_CHARS:
-        name_start -= 1
-    return name_start
-
-
 def _pair(m: re.Match[str], found: list[str]) -> str | None:
-    kw, rest, sep, value = m.group("kw", "rest", "sep", "value")
+    # Called once per candidate pair, often thousands of times per text: the common case (a
+    # bare or quoted value after ``=``) takes the fewest steps.
+    sep, value, ws = m.group("sep", "value", "ws")
     if value.startswith(MARK):
         return None
     text, start = m.string, m.start()
-    name_start = _name_start(text, start) if start and text[start - 1] in _NAME_CHARS else start
-    name = text[name_start:start] + kw + rest if name_start != start else kw + rest
+    name_end = m.end("rest")
+    if start and text[start - 1] in _NAME_CHARS:  # read the name back, at most 64 characters
+        limit = max(0, start - 64)
+        name_start = limit + len(text[limit:start].rstrip(_NAME_STR))
+    else:
+        name_start = start
+    name = text[name_start:name_end]
     strength = classify(name)
     if strength == NONE:
         return None
@@ -78,7 +77,7 @@ def _pair(m: re.Match[str], found: list[str]) -> str | None:
         opener = text[name_start - 2] if name_start > 1 else " "
     elif opener in "\"'" and name_start > 1 and text[name_start - 2] == "\\":
         opener = "'"  # \"name\": the escaped quote counts as a quote
-    if m.group("ws") is not None and opener in "\"'":
+    if ws is not None and opener in "\"'":
         return None  # "name" "value": two strings, not a pair
     sep = sep.strip()
     split = split_quotes(value)
@@ -98,7 +97,8 @@ def _pair(m: re.Match[str], found: list[str]) -> str | None:
         if not inner or inner.isdigit() or is_code_reference(inner, name):
             return None  # a format placeholder: f"...PWD={password}"
     elif not quoted:
-        following = text[m.end() : m.end() + 1]
+        end = m.end()
+        following = text[end : end + 1]
         if following == "(" or following == "[":
             return None  # a call or a subscript: secret = client.get_secret(...)
         if sep == ":":
@@ -107,7 +107,8 @@ def _pair(m: re.Match[str], found: list[str]) -> str | None:
             quoted = True  # YAML and headers hold values, not variable names
     if not secret_value(strength, name, inner, quoted):
         return None
-    return text[start : m.start("value")] + masked(value, found, split)
+    found.append(inner)  # what masked() does, inline: this line runs once per secret
+    return f"{text[start : m.start('value')]}{opener_}{MARK}{split[2]}"
 
 
 PAIRS = anchored_rule("key-value", _KEYWORDS, _PAIR, _pair, resume="sep", skip=_NAME_RUN)
@@ -128,5 +129,9 @@ def _user_colon(m: re.Match[str], found: list[str]) -> str | None:
 
 
 USER_COLON_PASSWORD = anchored_rule(
-    "key-value", ("credential", "creds", "auth", "login"), _USER_COLON, _user_colon
+    "key-value",
+    ("credential", "creds", "auth", "login"),
+    _USER_COLON,
+    _user_colon,
+    not_after=_WORD,
 )

@@ -24,13 +24,36 @@ _USERINFO = re.compile(
 )
 _PORT_PATH = re.compile(r"\d{1,5}(?:/.{0,2048})?", re.S)
 _SCHEME = re.compile(r"(?<![A-Za-z0-9+._\-])[A-Za-z][A-Za-z0-9+._\-]{0,40}$")
+_SCHEME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+._-"
+_LETTERS = frozenset(_SCHEME_CHARS[:52])
+_SCHEME_SET = frozenset(_SCHEME_CHARS)
+
+
+def _has_scheme(text: str, start: int) -> bool:
+    """Whether ``_SCHEME`` finds a scheme in the 42 characters before ``start``, read back with
+    ``str.rstrip`` instead (a whole run of scheme characters, at most 41, from a letter); like
+    ``$``, the run may also end before a newline that ends the window."""
+    lo = max(0, start - 42)
+    if _scheme_ends(text, lo, start):
+        return True
+    return start > lo and text[start - 1] == "\n" and _scheme_ends(text, lo, start - 1)
+
+
+def _scheme_ends(text: str, lo: int, end: int) -> bool:
+    window = text[lo:end]
+    begin = lo + len(window.rstrip(_SCHEME_CHARS))
+    return (
+        1 <= end - begin <= 41
+        and text[begin] in _LETTERS
+        and (begin == 0 or text[begin - 1] not in _SCHEME_SET)
+    )
 
 
 def _userinfo(m: re.Match[str], found: list[str]) -> str | None:
     pw = m.group("pw")
     if not pw or pw.startswith(MARK) or is_placeholder(pw):
         return None
-    if _SCHEME.search(m.string, max(0, m.start() - 42), m.start()) is None:
+    if not _has_scheme(m.string, m.start()):
         return None
     user = m.group("user")
     if _PORT_PATH.fullmatch(pw) and ("." in user or user == "localhost"):
@@ -57,6 +80,7 @@ HOST_ECHO = anchored_rule(
         if m.group("frag") == MARK
         else f"{m.group('head')}{conceal(found, m.group('frag'))}@{m.group('host')}"
     ),
+    not_after=r"\w",
 )
 
 # Query parameters (``;``-separated connection strings are the key=value family's).
@@ -163,4 +187,18 @@ def _oracle(m: re.Match[str], found: list[str]) -> tuple[int, str] | None:
     return slash + 1, f"{conceal(found, pw)}{m.group(0)}"
 
 
-ORACLE = anchored_rule("oracle", ("@",), _ORACLE, _oracle)
+# Where ``_oracle`` can accept an ``@``: after ``user/password`` whose user starts with a letter
+# and follows neither a letter or digit nor ``/.-@`` (``_`` can: a user longer than 128
+# characters is read back only 128). Searched in the reversed text, where the pattern starts
+# with the literal ``@`` (the engine skips to it in C) and the look-behind on the character
+# before the user becomes a fixed-width look-ahead; a match holds exactly one ``@``, so no
+# accepted one is consumed by another.
+_ORACLE_AT = re.compile(r"@[^\s@/\"'()]{1,128}/[\w$#]{0,127}[^\W\d_](?![^\W_])(?![/.\-@])")
+
+
+def _oracle_candidates(text: str, anchors: object) -> list[int]:
+    last = len(text) - 1
+    return [last - m.start() for m in _ORACLE_AT.finditer(text[::-1])][::-1]
+
+
+ORACLE = anchored_rule("oracle", ("@",), _ORACLE, _oracle, candidates=_oracle_candidates)
