@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: lab test install install-test build lint typecheck format bench clean wheel test-oldest oldest-venv constraints
+.PHONY: lab test install install-test build lint typecheck format bench bench-redact clean wheel test-oldest oldest-venv constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ format:
 
 bench:
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# CI: redaction's linear-time benchmark; fails on growth > 2, prints the ms per 10 KB figures.
+bench-redact:
+	$(BIN)/python bench/bench_redact.py --quick --check
 
 # -- CI's second leg: the oldest dependency set the metadata claims ---------------------------
 # The wheel is built once into dist/ (the main leg's packaging tests check this very file when

@@ -8,7 +8,13 @@ linear time gives ~1, target <= 2). A baseline measured in the same run on the s
 ratios, not raw times, between runs. Under heavy load the growth ratio reads high: a 1 KB call
 fits in one scheduler time slice, a 256 KB call shares the CPU with the other jobs.
 
-Run: python bench/bench_redact.py [--quick]
+Run: python bench/bench_redact.py [--quick] [--check]
+
+``--check`` (CI: ``make bench-redact``) exits 1 when the growth target is missed (a rule that
+is not linear), after measuring a shape over a target twice more and keeping its best time per
+size. The 5 ms per 10 KB target is printed (OK / SLOW) but does not fail the run: on a shared
+machine a loaded moment moves absolute times by up to 1.8x, while the growth ratio, measured
+within one shape's round-robin, does not depend on that.
 """
 
 from __future__ import annotations
@@ -45,19 +51,47 @@ def _best_s(func, texts: list[str], rounds: int) -> list[float]:
     return best
 
 
+def _figures(times: list[float]) -> tuple[float, float]:
+    """(ms per 10 KB at 256 KB, growth ratio of the per-KB time from 1 KB to 256 KB)."""
+    per_10kb = times[-1] / (SIZES[-1] / 10240) * 1000
+    growth = (times[-1] / SIZES[-1]) / (times[0] / SIZES[0])
+    return per_10kb, growth
+
+
+def _slow(times: list[float]) -> bool:
+    per_10kb, growth = _figures(times)
+    return per_10kb > TARGET_PER_10KB_MS or growth > TARGET_GROWTH
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
+    check = "--check" in sys.argv
+    rounds = 3 if quick else 9
+    results: dict[str, tuple[list[float], float]] = {}
+    for name, make in SHAPES.items():
+        texts = [make(size) for size in SIZES]
+        times = _best_s(redact, texts, rounds)
+        base = _best_s(BASELINE.findall, texts[-1:], rounds)[0]
+        results[name] = (times, base)
+    if check:
+        # Other jobs only ever add time: a shape over target is measured twice more and keeps
+        # its best time per size, so a busy moment on a shared CI machine is not read as a
+        # slow rule, while a rule that is slow stays slow in every attempt.
+        for _ in range(2):
+            for name in [n for n, (times, _) in results.items() if _slow(times)]:
+                texts = [SHAPES[name](size) for size in SIZES]
+                again = _best_s(redact, texts, rounds)
+                results[name] = (
+                    [min(a, b) for a, b in zip(results[name][0], again, strict=True)],
+                    results[name][1],
+                )
     print(
         f"{'shape':32} {'1 KB':>9} {'10 KB':>9} {'100 KB':>9} {'256 KB':>9}"
         f" {'ms/10KB':>8} {'growth':>7} {'x base':>7}"
     )
     worst_10kb = worst_growth = 0.0
-    for name, make in SHAPES.items():
-        texts = [make(size) for size in SIZES]
-        times = _best_s(redact, texts, 3 if quick else 9)
-        base = _best_s(BASELINE.findall, texts[-1:], 3 if quick else 9)[0]
-        per_10kb = times[-1] / (SIZES[-1] / 10240) * 1000
-        growth = (times[-1] / SIZES[-1]) / (times[0] / SIZES[0])
+    for name, (times, base) in results.items():
+        per_10kb, growth = _figures(times)
         worst_10kb, worst_growth = max(worst_10kb, per_10kb), max(worst_growth, growth)
         cells = " ".join(f"{t * 1000:7.2f}ms" for t in times)
         print(f"{name:32} {cells} {per_10kb:8.2f} {growth:7.2f} {times[-1] / base:7.1f}")
@@ -71,6 +105,8 @@ def main() -> None:
         f" (target <= {TARGET_GROWTH}): {'OK' if ok_growth else 'NOT LINEAR'}"
     )
     print(f"load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if check and not ok_growth:
+        sys.exit(1)
 
 
 if __name__ == "__main__":
