@@ -37,15 +37,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from relay_forwarding import draft_body  # noqa: E402
-from relay_pg import throwaway_postgres  # noqa: E402
+from relay_forwarding import draft_body
+from relay_pg import throwaway_postgres
 
-from jupyter_itbridge.backends.local import LocalBackend  # noqa: E402
-from jupyter_itbridge.relay.service import RelayService  # noqa: E402
-from jupyter_itbridge.server.base import parse_json_body  # noqa: E402
-from jupyter_itbridge.server.outbox import Outbox  # noqa: E402
-from jupyter_itbridge.server.service import RequestService  # noqa: E402
-from jupyter_itbridge.server.store import Store  # noqa: E402
+from jupyter_itbridge.backends.local import LocalBackend
+from jupyter_itbridge.relay.service import RelayService
+from jupyter_itbridge.server.base import parse_json_body
+from jupyter_itbridge.server.outbox import Outbox
+from jupyter_itbridge.server.service import RequestService
+from jupyter_itbridge.server.store import Store
 
 MAX_BODY = 262_144
 
@@ -122,6 +122,7 @@ class Result:
         self.forward_sql: Counter[str] = Counter()
         self.delivery_sql: Counter[str] = Counter()
         self.counts: dict[str, int] = {}
+        self.wall = 0.0  # seconds, forwards and delivery (PostgreSQL: round trips, commits)
 
 
 async def run(store: Store, n: int, servers: int, batch: int, prof: cProfile.Profile | None):
@@ -131,11 +132,10 @@ async def run(store: Store, n: int, servers: int, batch: int, prof: cProfile.Pro
     counter = StatementCounter(store)
     names = [f"user{i:03d}" for i in range(servers)]
     per_server = max(1, n // servers)
-    work = [
-        (s, json.dumps(draft_body(s, k)).encode()) for k in range(per_server) for s in names
-    ]
+    work = [(s, json.dumps(draft_body(s, k)).encode()) for k in range(per_server) for s in names]
     res = Result()
     res.n = len(work)
+    wall = time.perf_counter()
     if prof is not None:
         prof.enable()
     for start in range(0, len(work), batch):
@@ -148,6 +148,7 @@ async def run(store: Store, n: int, servers: int, batch: int, prof: cProfile.Pro
         res.delivery_sql += counter.take()
     if prof is not None:
         prof.disable()
+    res.wall = time.perf_counter() - wall
     res.counts = store.counts()
     return res
 
@@ -185,7 +186,8 @@ def main() -> int:
                   f"pending")  # fmt: skip
             total = sum(res.cpu.values())
             steps = ", ".join(f"{k} {v / n / 1e6:.3f}" for k, v in res.cpu.items())
-            print(f"  CPU per forward: {total / n / 1e6:.3f} ms ({steps})")
+            print(f"  CPU per forward: {total / n / 1e6:.3f} ms ({steps}); "
+                  f"wall {1000 * res.wall / n:.3f} ms")  # fmt: skip
             show("forward", n, res.forward_sql)
             show("delivery", n, res.delivery_sql)
             if prof is not None:

@@ -52,7 +52,7 @@ class RelayService:
         self.store: Store = service.store
         self.extra = cast(RelayStore, service.store)
         self.dedupe_across_users = dedupe_across_users
-        service.add_listener(self._follow, rows=True)
+        service.add_row_listener(self._follow)
 
     def _wake(self) -> None:
         if self.service.outbox is not None:

@@ -46,6 +46,7 @@ log = logging.getLogger("jupyter_itbridge.service")
 
 #: ``callback(request_json, old_state)`` on every state change (events, toasts).
 Listener = Callable[[RequestJSON, str | None], Any]
+RowListener = Callable[[StoredRequest, str | None], Any]
 #: ``callback(request_json, new_messages)`` when IT's new public messages were stored.
 MessageListener = Callable[[RequestJSON, list[MessageJSON]], Any]
 
@@ -58,7 +59,7 @@ class RequestService:
         self.backend = backend
         self.outbox = outbox
         self.listeners: list[Listener] = []
-        self.row_listeners: list[Callable[[StoredRequest, str | None], Any]] = []
+        self.row_listeners: list[RowListener] = []
         self.message_listeners: list[MessageListener] = []
         self._wordings: dict[str, views.BackendWording | None] = {backend.name: backend}
         if outbox is not None:
@@ -75,10 +76,13 @@ class RequestService:
         if self.outbox is not None:
             await self.outbox.stop()
 
-    def add_listener(self, callback: Listener, *, rows: bool = False) -> None:
-        """``callback(request_json, old_state)`` on every state change (events, toasts);
-        ``rows``: with the stored row instead, for followers in this process (no JSON)."""
-        (self.row_listeners if rows else self.listeners).append(callback)
+    def add_listener(self, callback: Listener) -> None:
+        """``callback(request_json, old_state)`` on every state change (events, toasts)."""
+        self.listeners.append(callback)
+
+    def add_row_listener(self, callback: RowListener) -> None:
+        """``callback(stored_row, old_state)``, for followers in this process (no JSON)."""
+        self.row_listeners.append(callback)
 
     def _notify(self, row: StoredRequest, old_state: str | None) -> None:
         calls: list[tuple[Callable[..., Any], Any]] = [(f, row) for f in self.row_listeners]
