@@ -119,10 +119,10 @@ class RelayQueries(StoreBase):
         returns the request as stored now, so the caller needs no second read."""
         now = time.time()
         with self.transaction(exclusive=False):
-            self._insert(comments, new_comment(request_uuid, user, kind, text, PENDING, now))
             row = self._update_row(requests, "uuid", request_uuid, {**fields, "updated_at": now})
-        if row is None:
-            raise KeyError(request_uuid)
+            if row is None:
+                raise KeyError(request_uuid)
+            self._insert(comments, new_comment(request_uuid, user, kind, text, PENDING, now))
         return cast("StoredRequest", row)
 
     def requesters(self, request_uuid: str) -> list[StoredRequester]:
