@@ -16,7 +16,7 @@ import logging
 from typing import Any, Protocol, cast
 
 from ..contract import OPEN_STATES
-from ..jsontypes import RequestJSON, StoredRequest
+from ..jsontypes import StoredRequest
 from ..server.service import PreparedRequest, RequestService, ServiceError
 from ..server.store import Store, TransitionError
 from ..server.validation import check_request_uuid
@@ -34,6 +34,9 @@ class RelayStore(Protocol):
     def find_open_by_fingerprint(self, fingerprint: str) -> StoredRequest | None: ...
     def add_requester(self, request_uuid: str, user: str, justification: str = "") -> bool: ...
     def requesters(self, request_uuid: str) -> list[dict[str, Any]]: ...
+    def comment_and_update(
+        self, request_uuid: str, user: str, kind: str, text: str, **fields: Any
+    ) -> StoredRequest: ...
 
 
 def _meta(row: StoredRequest) -> dict[str, Any]:
@@ -49,7 +52,7 @@ class RelayService:
         self.store: Store = service.store
         self.extra = cast(RelayStore, service.store)
         self.dedupe_across_users = dedupe_across_users
-        service.add_listener(self._follow)
+        service.add_row_listener(self._follow)
 
     def _wake(self) -> None:
         if self.service.outbox is not None:
@@ -71,7 +74,9 @@ class RelayService:
         return RequestService.prepare(draft, request_uuid)
 
     def forward(self, user: str, prepared: PreparedRequest) -> tuple[dict[str, Any], bool]:
-        """File ``prepared`` for ``user`` once per UUID; True when a new row was written."""
+        """File ``prepared`` for ``user`` once per UUID; True when a new row was written.
+
+        One transaction; the answer is built from the rows it wrote (no reads after it)."""
         clean = prepared.draft
         with self.store.transaction():
             same = self.store.get_request(prepared.uuid)
@@ -80,13 +85,15 @@ class RelayService:
                     raise ServiceError(409, "This request id is already in use.")
                 return self.view(user, same), False
             target = self._open_target(user, clean.fingerprint)
-            row = self.service.insert_prepared(user, prepared)
             if target is None:
+                row = self.service.insert_prepared(user, prepared)
                 self.extra.add_requester(row["uuid"], user, clean.justification)
+                view = self.view(user, row, row, {user})  # a new ticket: its one requester
             else:
-                row = self._join(user, row, target, clean.justification)
+                row, target = self._join(user, prepared, target)
+                view = self.view(user, row, target)
         self._wake()
-        return self.view(user, row), True
+        return view, True
 
     def _open_target(self, user: str, fingerprint: str | None) -> StoredRequest | None:
         """The open request this one joins (whoever filed it), or None for a new ticket."""
@@ -103,33 +110,38 @@ class RelayService:
         return found
 
     def _join(
-        self, user: str, row: StoredRequest, target: StoredRequest, justification: str
-    ) -> StoredRequest:
-        """Park ``row`` on ``target``'s ticket and queue the "+1" comment (one transaction)."""
-        new = self.extra.add_requester(target["uuid"], user, justification)
-        note = justification.strip() or "(no justification given)"
-        who = user if new else f"{user} (again)"
-        self.store.add_comment(target["uuid"], user, "plus_one", f"+1 from {who}: {note}")
-        meta = _meta(target)
-        meta["joined"] = [*meta.get("joined", []), row["uuid"]]
-        self.store.update_fields(target["uuid"], meta=meta)
-        _old, parked = self.store.transition(
-            row["uuid"],
-            "sent",
+        self, user: str, prepared: PreparedRequest, target: StoredRequest
+    ) -> tuple[StoredRequest, StoredRequest]:
+        """File ``prepared`` parked on ``target``'s ticket (in ``sent``, history as if it was
+        queued, then moved) and queue the "+1" comment; the caller's transaction. Returns
+        the new row and ``target`` as stored now."""
+        row = self.service.insert_prepared(
+            user,
+            prepared,
+            state="sent",
             note=f"joined request #{target['id']} (same problem, ticket open)",
             meta={"duplicate_of": target["uuid"]},
         )
-        return parked
+        justification = prepared.draft.justification
+        new = self.extra.add_requester(target["uuid"], user, justification)
+        note = justification.strip() or "(no justification given)"
+        who = user if new else f"{user} (again)"
+        meta = _meta(target)
+        meta["joined"] = [*meta.get("joined", []), row["uuid"]]
+        target = self.extra.comment_and_update(
+            target["uuid"], user, "plus_one", f"+1 from {who}: {note}", meta=meta
+        )
+        return row, target
 
-    def _follow(self, record: RequestJSON, _old: str | None) -> None:
-        """Copy a shared request's new state to the rows that joined it (listener)."""
-        if record["state"] not in _FOLLOWED:
+    def _follow(self, changed: StoredRequest, _old: str | None) -> None:
+        """Copy a shared request's new state to the rows that joined it (a row listener:
+        ``changed`` is the row as the state change just stored it, ``meta.joined`` too)."""
+        if changed["state"] not in _FOLLOWED:
             return
-        row = self.store.get_request(record["uuid"])
-        for joined in _meta(row).get("joined", []) if row else []:
+        for joined in _meta(changed).get("joined", []):
             try:
                 self.store.transition(
-                    joined, record["state"], note=f"request #{record['id']} is {record['state']}"
+                    joined, changed["state"], note=f"request #{changed['id']} is {changed['state']}"
                 )
             except (TransitionError, KeyError):
                 continue
@@ -151,12 +163,21 @@ class RelayService:
         target = self.store.get_request(target_uuid) if target_uuid else None
         return target or row
 
-    def view(self, user: str, row: StoredRequest) -> dict[str, Any]:
-        """The caller's request as the relay shows it: state, ticket, a count of requesters."""
-        target = self.shared(row)
+    def view(
+        self,
+        user: str,
+        row: StoredRequest,
+        target: StoredRequest | None = None,
+        requesters: set[str] | None = None,
+    ) -> dict[str, Any]:
+        """The caller's request as the relay shows it: state, ticket, a count of requesters.
+        ``target`` (the shared row) and ``requesters`` (its users) when the caller has them."""
+        target = self.shared(row) if target is None else target
         meta = _meta(target)
         withdrawn = set(meta.get("withdrawn", []))
-        users = {r["user"] for r in self.extra.requesters(target["uuid"])} - withdrawn
+        if requesters is None:
+            requesters = {r["user"] for r in self.extra.requesters(target["uuid"])}
+        users = requesters - withdrawn
         state = target["state"]
         if row["state"] == "cancelled" or user in withdrawn:
             state = "cancelled"

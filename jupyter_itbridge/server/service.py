@@ -46,6 +46,7 @@ log = logging.getLogger("jupyter_itbridge.service")
 
 #: ``callback(request_json, old_state)`` on every state change (events, toasts).
 Listener = Callable[[RequestJSON, str | None], Any]
+RowListener = Callable[[StoredRequest, str | None], Any]
 #: ``callback(request_json, new_messages)`` when IT's new public messages were stored.
 MessageListener = Callable[[RequestJSON, list[MessageJSON]], Any]
 
@@ -58,6 +59,7 @@ class RequestService:
         self.backend = backend
         self.outbox = outbox
         self.listeners: list[Listener] = []
+        self.row_listeners: list[RowListener] = []
         self.message_listeners: list[MessageListener] = []
         self._wordings: dict[str, views.BackendWording | None] = {backend.name: backend}
         if outbox is not None:
@@ -78,13 +80,18 @@ class RequestService:
         """``callback(request_json, old_state)`` on every state change (events, toasts)."""
         self.listeners.append(callback)
 
+    def add_row_listener(self, callback: RowListener) -> None:
+        """``callback(stored_row, old_state)``, for followers in this process (no JSON)."""
+        self.row_listeners.append(callback)
+
     def _notify(self, row: StoredRequest, old_state: str | None) -> None:
-        if not self.listeners:
-            return
-        record = self.to_json(row)
-        for callback in list(self.listeners):
+        calls: list[tuple[Callable[..., Any], Any]] = [(f, row) for f in self.row_listeners]
+        if self.listeners:  # the JSON (and its unread count) only when someone wants it
+            record = self.to_json(row)
+            calls += [(callback, record) for callback in self.listeners]
+        for callback, value in calls:
             try:
-                callback(record, old_state)
+                callback(value, old_state)
             except Exception:
                 log.exception("jupyter-itbridge: listener failed")
 
@@ -174,9 +181,10 @@ class RequestService:
             self._notify(row, None)
         return record, deduped
 
-    def insert_prepared(self, owner: str, prepared: PreparedRequest) -> StoredRequest:
+    def insert_prepared(self, owner: str, prepared: PreparedRequest, **kw: Any) -> StoredRequest:
         """The one way a prepared request becomes a row (the server's filing, the relay's
-        forward); the caller holds the store's transaction and did the replay/dedupe checks."""
+        forward); the caller holds the store's transaction and did the replay/dedupe checks.
+        ``kw``: ``Store.insert_request``'s ``state``, ``note``, ``meta`` (relay: a join)."""
         clean = prepared.draft
         return self.store.insert_request(
             user=owner,
@@ -190,6 +198,7 @@ class RequestService:
             urgency=clean.urgency,
             notices=prepared.notices,
             request_uuid=prepared.uuid,
+            **kw,
         )
 
     def _incident_for(self, owner: str, incident_id: Any) -> StoredIncident:

@@ -37,6 +37,7 @@ from .store_schema import (
     default_store_path,
     encode_json,
     incidents,
+    new_comment,
     request_events,
     requests,
 )
@@ -90,13 +91,22 @@ class Store(LeaseQueries, RelayQueries, MessageQueries, StoreBase):
         request_uuid: str | None = None,
         body_factory: Callable[[str], str] | None = None,
         meta: dict[str, Any] | None = None,
+        state: RequestState = "queued",
+        note: str | None = None,
     ) -> StoredRequest:
         """Commit a new ``queued`` request (before any delivery try) and return it.
 
         ``body_factory(uuid) -> str`` lets a caller that did not choose the UUID embed it
         (the idempotency marker) in the body in the same transaction. The request number is
         the next one in this store (one exclusive transaction, on both engines).
+
+        ``state`` other than ``queued`` (a transition ``queued`` allows, with ``note``): the
+        row is filed and moved there at once, with both events in its history, as a
+        ``transition`` right after the insert would; one statement less each (the relay
+        parks a joining request in ``sent``).
         """
+        if state != "queued" and state not in TRANSITIONS["queued"]:
+            raise TransitionError(f"cannot go from queued to {state}")
         now = time.time()
         request_uuid = request_uuid or str(uuidlib.uuid4())
         if body_factory is not None:
@@ -104,7 +114,7 @@ class Store(LeaseQueries, RelayQueries, MessageQueries, StoreBase):
         values: dict[str, Any] = {
             "uuid": request_uuid,
             "user": user,
-            "state": "queued",
+            "state": state,
             "kind": kind,
             "subject": subject,
             "fingerprint": fingerprint,
@@ -127,18 +137,29 @@ class Store(LeaseQueries, RelayQueries, MessageQueries, StoreBase):
             return sa.insert(requests).values(binds).returning(*requests.c)
 
         params = {f"v_{k}": v for k, v in encode_json(values).items()}
+        events: list[tuple[str | None, str, str | None]] = [(None, "queued", "filed")]
+        if state != "queued":
+            events.append(("queued", state, note))
         with self.transaction():
             row = self._one("insert_request", build, params)
-            self._event(request_uuid, None, "queued", "filed", now)
+            self._event(request_uuid, events, now)
         return cast("StoredRequest", row)
 
-    def _event(self, uuid: str, old: str | None, new: str, note: str | None, at: float) -> None:
-        def build() -> sa.ClauseElement:
-            cols = ("request_uuid", "at", "from_state", "to_state", "note")
-            return sa.insert(request_events).values({c: _bp(c + "_") for c in cols})
+    def _event(
+        self, uuid: str, events: Sequence[tuple[str | None, str, str | None]], at: float
+    ) -> None:
+        """History entries ``(from_state, to_state, note)`` of one request, one statement."""
+        cols = ("request_uuid", "at", "from_state", "to_state", "note")
 
-        params = {"request_uuid_": uuid, "at_": at, "from_state_": old, "to_state_": new}
-        self._run("event", build, {**params, "note_": note})
+        def build() -> sa.ClauseElement:
+            rows = [{c: _bp(f"{c}_{i}") for c in cols} for i in range(len(events))]
+            return sa.insert(request_events).values(rows)
+
+        params: dict[str, Any] = {}
+        for i, (old, new, note) in enumerate(events):
+            values = (uuid, at, old, new, note)
+            params.update({f"{c}_{i}": v for c, v in zip(cols, values, strict=True)})
+        self._run(("event", len(events)), build, params)
 
     def get_request(self, request_uuid: str) -> StoredRequest | None:
         row = self._one(
@@ -255,7 +276,7 @@ class Store(LeaseQueries, RelayQueries, MessageQueries, StoreBase):
             changes = {**fields, "state": new_state, "updated_at": now}
             row = self._update_row(requests, "uuid", request_uuid, changes)
             if old != new_state:
-                self._event(request_uuid, old, new_state, note, now)
+                self._event(request_uuid, [(old, new_state, note)], now)
         return old, cast("StoredRequest", row)
 
     def update_fields(self, request_uuid: str, **fields: Any) -> None:
@@ -317,16 +338,7 @@ class Store(LeaseQueries, RelayQueries, MessageQueries, StoreBase):
         now = time.time()
         with self.transaction(exclusive=False):
             row = self._insert(
-                comments,
-                {
-                    "request_uuid": request_uuid,
-                    "user": user,
-                    "kind": kind,
-                    "text": text,
-                    "delivered": delivered,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                },
+                comments, new_comment(request_uuid, user, kind, text, delivered, now)
             )
             self._update(requests, "uuid", request_uuid, {"updated_at": now})
         return cast("StoredComment", row)

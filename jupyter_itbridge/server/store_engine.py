@@ -74,11 +74,14 @@ def resolve(target: str) -> Target:
 class Prepared:
     """A statement compiled once for one dialect: its SQL and how to order its parameters."""
 
-    __slots__ = ("fixed", "order", "required", "sql")
+    __slots__ = ("fixed", "names", "order", "required", "sql")
 
     def __init__(self, sql: str, order: tuple[str, ...] | None, defaults: Mapping[str, Any]):
         self.sql = sql
         self.order = order  # positional drivers (sqlite3): bind names in order
+        #: Its result's column names, learnt from the first result (psycopg builds a
+        #: ``Column`` per column on every ``cursor.description``: 34 for a request row).
+        self.names: tuple[str, ...] | None = None
         #: binds with a value baked into the statement, and the ones each call must give
         self.fixed = {k: v for k, v in defaults.items() if not isinstance(v, sa.util.symbol)}
         self.required = frozenset(k for k in defaults if k not in self.fixed)
@@ -262,7 +265,9 @@ class Database:
         link = self._link()
         cur = link.dbapi.cursor()
         try:
-            if isinstance(stmt, str):
+            if isinstance(stmt, str) and self.per_thread:  # fixed text: never prepared
+                cur.execute(stmt, prepare=False)  # (psycopg: one query may hold several)
+            elif isinstance(stmt, str):
                 cur.execute(stmt)
             else:
                 cur.execute(stmt.sql, stmt.args(params))
@@ -277,9 +282,13 @@ class Database:
         """Rows as dicts (column name -> value)."""
         cur = self.execute(stmt, params)
         try:
-            if cur.description is None:
-                return []
-            names = [d[0] for d in cur.description]
+            names = stmt.names if isinstance(stmt, Prepared) else None
+            if names is None:
+                if cur.description is None:
+                    return []
+                names = tuple(d[0] for d in cur.description)
+                if isinstance(stmt, Prepared):
+                    stmt.names = names
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
         finally:
             cur.close()
@@ -307,9 +316,8 @@ class Database:
         if self.engine_name == "sqlite":
             self.run("BEGIN IMMEDIATE")
             return
-        self.run("BEGIN")
-        if exclusive:
-            self.run(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+        # One round trip: both in one simple-protocol query (``execute`` never prepares text).
+        self.run(f"BEGIN; SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})" if exclusive else "BEGIN")
 
     def commit(self) -> None:
         self.run("COMMIT")

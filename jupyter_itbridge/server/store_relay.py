@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..contract import OPEN_STATES, STATES
 from ..jsontypes import StoredRequest, StoredRequester, SubjectSummary
 from .store_base import StoreBase, consts
-from .store_schema import requesters, requests
+from .store_schema import PENDING, comments, new_comment, requesters, requests
 
 _r, _q = requests.c, requesters.c
 _bp = sa.bindparam
@@ -110,6 +110,20 @@ class RelayQueries(StoreBase):
             "v_created_at": time.time(),
         }
         return self._run("add_requester", build, params) > 0
+
+    def comment_and_update(
+        self, request_uuid: str, user: str, kind: str, text: str, **fields: Any
+    ) -> StoredRequest:
+        """``add_comment`` plus these columns of its request, in one transaction and one
+        UPDATE of the request (a joining request's "+1" and the shared one's ``meta``);
+        returns the request as stored now, so the caller needs no second read."""
+        now = time.time()
+        with self.transaction(exclusive=False):
+            row = self._update_row(requests, "uuid", request_uuid, {**fields, "updated_at": now})
+            if row is None:
+                raise KeyError(request_uuid)
+            self._insert(comments, new_comment(request_uuid, user, kind, text, PENDING, now))
+        return cast("StoredRequest", row)
 
     def requesters(self, request_uuid: str) -> list[StoredRequester]:
         """Everyone recorded as asking for this request, first one first."""

@@ -165,6 +165,21 @@ messages = sa.Table(
 JSON_COLUMNS: dict[str, Any] = {"draft": {}, "notices": [], "details": {}, "meta": None}
 
 
+def new_comment(
+    request_uuid: str, user: str, kind: str, text: str, delivered: int, now: float
+) -> dict[str, Any]:
+    """A ``comments`` row to insert: due for delivery now (unless already ``delivered``)."""
+    return {
+        "request_uuid": request_uuid,
+        "user": user,
+        "kind": kind,
+        "text": text,
+        "delivered": delivered,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
 def encode_json(fields: dict[str, Any]) -> dict[str, Any]:
     """Column values ready to bind: JSON columns serialised (None stays NULL)."""
     out = dict(fields)

@@ -215,3 +215,43 @@ def test_a_bad_message_writes_nothing(store: Store, bad: dict) -> None:
     with pytest.raises(ValueError):
         store.add_messages(a["uuid"], [good, bad])
     assert store.messages(a["uuid"]) == []
+
+
+def test_a_request_filed_straight_into_sent_has_the_history_of_a_move(store: Store) -> None:
+    """The relay parks a joining request: one insert, the same rows and history as an insert
+    then ``transition(..., "sent")``; a state ``queued`` cannot reach is refused."""
+    row = insert(
+        store, "bob", "pyspark", state="sent", note="joined #1", meta={"duplicate_of": "x"}
+    )
+    assert (row["state"], row["meta"], row["next_attempt_at"]) == (
+        "sent",
+        {"duplicate_of": "x"},
+        row["created_at"],
+    )
+    assert [(e["from_state"], e["to_state"], e["note"]) for e in store.history(row["uuid"])] == [
+        (None, "queued", "filed"),
+        ("queued", "sent", "joined #1"),
+    ]
+    assert store.due_requests() == []  # parked: the outbox never delivers it
+    with pytest.raises(ValueError, match="cannot go from queued to resolved"):
+        insert(store, "bob", "numpy", state="resolved")
+    assert store.list_requests("bob") == [store.get_request(row["uuid"])]  # nothing else filed
+
+
+def test_comment_and_update_is_one_step_returning_the_row(store: Store) -> None:
+    a = insert(store, "alice", "pyspark")
+    row = store.comment_and_update(
+        a["uuid"], "bob", "plus_one", "+1 from bob", meta={"joined": ["j"]}
+    )
+    assert row == store.get_request(a["uuid"])
+    assert row["meta"] == {"joined": ["j"]} and row["updated_at"] >= a["updated_at"]
+    [comment] = store.comments(a["uuid"])
+    assert (comment["user"], comment["kind"], comment["text"], comment["delivered"]) == (
+        "bob",
+        "plus_one",
+        "+1 from bob",
+        0,
+    )
+    with pytest.raises(KeyError):
+        store.comment_and_update("no-such", "bob", "plus_one", "x", meta={})
+    assert store.comments("no-such") == []
