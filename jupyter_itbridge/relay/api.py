@@ -18,10 +18,6 @@ from .base import RelayHandler
 from .service import RelayService
 
 _UUID = r"(?P<request_uuid>[^/]+)"
-#: Bodies up to this size are checked and redacted on the event loop: that takes about
-#: 0.3 ms for a typical forward, less than the thread pool's round trip (measured:
-#: bench/relay_profile.py and py-spy on the relay), and a few KB more take about 1 ms.
-INLINE_PREPARE_BYTES = 2048
 
 
 class HealthHandler(RelayHandler):
@@ -48,11 +44,10 @@ class RequestsHandler(RelayHandler):
         """Forward one request (idempotent on its ``uuid``): 201 new, 200 already there."""
         user = self.require_user()
         body = self.read_json()
-        if len(self.request.body or b"") <= INLINE_PREPARE_BYTES:
-            prepared = self.call(RelayService.prepare, body)
-        else:  # a long traceback: redaction would hold the event loop for milliseconds
-            loop = asyncio.get_running_loop()
-            prepared = await loop.run_in_executor(None, self.call, RelayService.prepare, body)
+        # Redaction runs off the event loop (issue #17): an adversarial body must not hold
+        # every user's forwards, even for the millisecond a small one could take.
+        loop = asyncio.get_running_loop()
+        prepared = await loop.run_in_executor(None, self.call, RelayService.prepare, body)
         view, created = self.call(self.relay.forward, user, prepared)
         self.write_json(view, status=201 if created else 200)
 
