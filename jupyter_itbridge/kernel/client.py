@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from ..contract import ENV_TOKEN, ENV_URL, TOKEN_HEADER
-from .policy_fetch import POLICY_TIMEOUT
+from .policy_fetch import POLICY_TIMEOUT, policy_object
 
 #: Seconds for a filing call (the policy call has its own, shorter one).
 REQUEST_TIMEOUT = 5.0
@@ -129,7 +129,7 @@ class ServerClient:
         data = self.call("GET", "policy", timeout=POLICY_TIMEOUT)
         if not isinstance(data, dict):
             raise ServerUnavailable("GET policy did not return an object")
-        return data.get("policy", data) if isinstance(data.get("policy"), dict) else data
+        return policy_object(data)
 
     def file_request(self, body: dict[str, Any]) -> dict[str, Any]:
         data = self.call("POST", "requests", body)

@@ -42,7 +42,8 @@ def fetch_policy(url: str, token: str, timeout: float) -> dict[str, Any]:
         "Accept: application/json\r\nConnection: close\r\n\r\n"
     ).encode("latin-1")
     # A ``str`` host is encoded with the ``idna`` codec before the lookup, which imports
-    # ``stringprep`` and ``unicodedata`` (~2 ms); an ASCII host needs no such encoding.
+    # ``stringprep`` and ``unicodedata`` (the GET cost 3.4 ms of CPU with them, 0.7 ms
+    # without); an ASCII host needs no such encoding.
     address = host.encode("ascii") if host.isascii() else host
     # ``create_connection`` hands the host to ``getaddrinfo``, which takes bytes (typeshed
     # types the tuple as ``str`` only).
@@ -79,6 +80,12 @@ def _policy_of(answer: bytes) -> dict[str, Any]:
     data = json.loads(body)
     if not isinstance(data, dict):
         raise FetchFailed("GET policy did not return an object")
+    return policy_object(data)
+
+
+def policy_object(data: dict[str, Any]) -> dict[str, Any]:
+    """The policy in a ``GET policy`` answer: ``{"policy": {...}}``, or the object itself
+    (older servers). Both clients read the answer through this."""
     return data["policy"] if isinstance(data.get("policy"), dict) else data
 
 

@@ -9,14 +9,13 @@ server started with an unusable backend and said nothing.
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cli.conftest import cli  # type: ignore[import-not-found]  # noqa: F401
+from kernel.kernel_http_fixtures import Recorder  # type: ignore[import-not-found]
 
 from jupyter_itbridge.backends.rt import RTBackend
 from jupyter_itbridge.cli.doctor import check_backend, check_store
@@ -36,28 +35,11 @@ def _closed_port() -> int:
 @pytest.fixture
 def html_server() -> Iterator[str]:
     """Answers every call with an HTML login page (a proxy or SSO in front of the wrong URL)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            payload = PAGE.encode()
-            self.send_response(404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = Recorder(lambda *_: (404, PAGE.encode(), "text/html; charset=utf-8"))
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield server.url.rstrip("/")
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        server.close()
 
 
 def _rt(url: str, **kw: Any) -> RTBackend:
