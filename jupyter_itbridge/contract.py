@@ -65,6 +65,10 @@ MARKER_PREFIX = "itbridge-request-id:"
 #: Card class of a date written by the kernel as ``<time datetime="ISO">``: the labextension
 #: rewrites its text in the page's language and time zone (the one date format of the page).
 TIME_CLASS = "jp-ITBridge-time"
+#: ``time.strftime`` format of the retry time the server appends to a failed request's
+#: ``state_detail`` (the server's and the hub backend's wording); the kernel's card reads it
+#: back to show the time in the page's format (``kernel/card_time.py``).
+NEXT_TRY_FORMAT = "; next try %Y-%m-%d %H:%M UTC"
 #: Card class of a "Restart kernel" button: the labextension restarts the kernel of the
 #: notebook the button is in (a kernel cannot restart itself).
 RESTART_CLASS = "jp-ITBridge-restart"

@@ -23,7 +23,7 @@ from urllib.parse import quote
 import requests
 from traitlets import Unicode, default
 
-from ..contract import ENV_RELAY_URL
+from ..contract import ENV_RELAY_URL, NEXT_TRY_FORMAT
 from .base import (
     CANCEL_COMMENT,
     BackendError,
@@ -307,8 +307,7 @@ class HubBackend(HTTPBackend):
         if state == "failed":
             text = f"{WAITING} - retrying automatically"
             if row.get("next_attempt_at"):
-                when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(row["next_attempt_at"]))
-                text += f"; next try {when}"
+                text += time.strftime(NEXT_TRY_FORMAT, time.gmtime(row["next_attempt_at"]))
             return text
         if state not in ("sent", "acknowledged"):
             return None

@@ -21,7 +21,8 @@ from typing import Literal
 
 from ..contract import TIME_CLASS
 
-#: The server's retry wording in ``state_detail`` ("; next try 2026-12-01 07:19 UTC").
+#: The server's retry wording in ``state_detail`` ("; next try 2026-12-01 07:19 UTC", written
+#: with ``contract.NEXT_TRY_FORMAT``; a test keeps the two in step).
 SERVER_NEXT_TRY = re.compile(r"; next try \d{4}-\d\d-\d\d \d\d:\d\d UTC$")
 
 

@@ -12,7 +12,7 @@ import time
 from datetime import datetime, timezone
 from typing import Protocol
 
-from ..contract import OPEN_STATES, RequestState
+from ..contract import NEXT_TRY_FORMAT, OPEN_STATES, RequestState
 from ..jsontypes import (
     CommentJSON,
     HistoryJSON,
@@ -85,8 +85,7 @@ def state_detail(row: StoredRequest, wording: BackendWording | None) -> str:
         elif row.get("ticket_id"):
             text = f"sent to IT as {row['ticket_id']}"
     if state == "failed" and row.get("next_attempt_at"):
-        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(row["next_attempt_at"]))
-        text += f"; next try {when}"
+        text += time.strftime(NEXT_TRY_FORMAT, time.gmtime(row["next_attempt_at"]))
     return text
 
 

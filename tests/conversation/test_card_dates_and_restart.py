@@ -99,3 +99,15 @@ def test_no_restart_for_a_resolved_request_a_restart_does_not_help() -> None:
     card._show_status()
     assert card.restart_button.layout.display == "none"
     assert card.state.status_text().startswith("Resolved by IT on 2026-12-01.")
+
+
+def test_the_card_reads_back_the_retry_time_the_server_writes() -> None:
+    """The server's (and the hub backend's) ``state_detail`` wording and the card's reader
+    of it are one format: a change on one side alone would leave a UTC time on the card."""
+    from jupyter_itbridge.kernel.card_time import SERVER_NEXT_TRY
+    from jupyter_itbridge.server.views import state_detail
+
+    row: dict = {"state": "failed", "next_attempt_at": 1_796_109_540.0, "ticket_id": None}
+    detail = state_detail(row, None)  # type: ignore[arg-type]
+    assert detail.endswith("; next try 2026-12-01 07:19 UTC")
+    assert SERVER_NEXT_TRY.search(detail)
