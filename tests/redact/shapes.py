@@ -46,6 +46,23 @@ def _after(head: str, fill: str) -> Callable[[int], str]:
     return lambda n: (head + fill * n)[:n]
 
 
+def _numbered(unit: str) -> Callable[[int], str]:
+    """``unit`` repeated with ``{i}`` a new hex number each time: every value differs, so a
+    decision remembered per repeated pair would not help."""
+
+    def make(n: int) -> str:
+        parts: list[str] = []
+        size = i = 0
+        while size < n:
+            part = unit.format(i=f"{i:x}")
+            parts.append(part)
+            size += len(part)
+            i += 1
+        return "".join(parts)[:n]
+
+    return make
+
+
 def _base64(n: int) -> str:
     rnd = random.Random(17)
     alphabet = string.ascii_letters + string.digits + "+/"
@@ -61,6 +78,9 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "many URLs": _repeat("https://user:pa@ss@host.example.com/p/a/t/h?token=abc&x=1 "),
     "scheme run": _repeat("a://"),
     "many key names": _repeat("api_key=abc password: x token=y secret=z "),
+    "many key names, each value new": _numbered(
+        "api_key=a{i} password: x{i} token=y{i} secret=z{i} "
+    ),
     "keyword letters, no separator": _repeat("passwordtokensecretkeyauthcred"),
     "base64 blob": _base64,
     "token prefixes": _repeat("ghp_sk-eyJ-AKIAxoxb-glpat-"),
@@ -69,6 +89,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "pgpass-like lines": _repeat("h:1:d:u:p\n"),
     "ODBC braces": _after("PWD={", "}}"),
     "credential calls": _repeat("HTTPBasicAuth('a', 'b') "),
+    "credential calls, each value new": _numbered("HTTPBasicAuth('a{i}', 'b{i}') "),
     "flags": _repeat("--password -p "),
     "PEM headers, no END": _repeat("-----BEGIN RSA PRIVATE KEY-----\n"),
     "nested JSON": _repeat('{"password": '),
