@@ -1,10 +1,5 @@
-"""What every redaction family shares: the marker, the rule type, the scan loop, value forms.
-
-Why a hand-written scan loop instead of ``re.sub``: a rule's pattern often has to read past a
-name to see whether it names a secret (``KeyError: password=...``). When the callback says
-"not a secret", ``re.sub`` would resume *after* the value and skip a real secret inside it; the
-loop resumes where the rule says (usually at the value), so nothing is skipped and no character
-is scanned more than a bounded number of times.
+"""What every redaction family shares: the marker, the rule type, anchors, value forms (the
+scan loops, ``re.sub`` with a resume point, are in :mod:`._rewrite`).
 
 Linear time is a design rule here: every quantifier in every pattern is bounded (checked by
 ``tests/redact/test_linear.py``), and a pattern is only tried where an attempt is cheap to
@@ -20,12 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-MARK = "[REDACTED]"
+from ._rewrite import Repl, _finish, rewrite, rewrite_at, scan
 
-# A callback gets the match and the list of secrets found so far (to append to); it returns the
-# replacement for the whole match, ``(start, replacement)`` to also replace text just before the
-# match (a pattern that starts at a literal and reads its head back), or None to leave it alone.
-Repl = Callable[["re.Match[str]", list[str]], "str | tuple[int, str] | None"]
+MARK = "[REDACTED]"
 
 
 @dataclass(frozen=True)
@@ -46,46 +38,6 @@ class Rule:
     anchored: tuple[bytes, ...] = ()
     needs_run: int = 0
     needs: tuple[tuple[str, ...], ...] = ()
-
-
-def rewrite(
-    text: str,
-    next_match: Callable[[int], re.Match[str] | None],
-    repl: Repl,
-    found: list[str],
-    resume: str,
-) -> str:
-    """``re.sub`` with a resume point: ``next_match(pos)`` gives the next candidate at or after
-    ``pos``; when ``repl`` declines one, the search continues at the end of group ``resume``
-    (or just after the match start) instead of after the match."""
-    parts: list[str] = []
-    last = pos = 0
-    while (m := next_match(pos)) is not None:
-        new = repl(m, found)
-        start, end = m.span()
-        if new is None:
-            pos = m.end(resume) if resume and m.start(resume) >= 0 else start + 1
-            pos = max(pos, start + 1)
-            continue
-        if isinstance(new, tuple):
-            start, new = max(new[0], last), new[1]
-        parts.append(text[last:start])
-        parts.append(new)
-        last = end
-        pos = max(end, start + 1)
-    return _finish(parts, text, last)
-
-
-def scan(pattern: re.Pattern[str], text: str, repl: Repl, found: list[str], resume: str) -> str:
-    """:func:`rewrite` over the matches of ``pattern.search``."""
-    return rewrite(text, lambda pos: pattern.search(text, pos), repl, found, resume)
-
-
-def _finish(parts: list[str], text: str, last: int) -> str:
-    if not parts:
-        return text
-    parts.append(text[last:])
-    return "".join(parts)
 
 
 def ascii_haystack(text: str, fold: bool) -> bytes:
@@ -210,34 +162,9 @@ def anchored_rule(
             return text  # the usual cases for a short message: no anchor, one that fails
         if dense_search and len(text) > _LONG_HAY and len(positions) * _DENSE > len(text):
             return rewrite(text, _searcher(text, pattern, positions), repl, found, resume)
-        return rewrite(text, _at(text, positions, pattern, skip), repl, found, resume)
+        return rewrite_at(text, positions, pattern, skip, repl, found, resume)
 
     return Rule(family, words, (pattern,), apply, anchored=raw)
-
-
-def _at(
-    text: str, positions: list[int], pattern: re.Pattern[str], skip: re.Pattern[str] | None
-) -> Callable[[int], re.Match[str] | None]:
-    """``next_match`` trying ``pattern`` at each of the sorted ``positions``."""
-    match, count = pattern.match, len(positions)
-    index = 0
-
-    def next_match(pos: int) -> re.Match[str] | None:
-        nonlocal index
-        while index < count:
-            p = positions[index]
-            if p < pos:  # jump over the anchors inside a match or a skipped run at once
-                index = bisect_left(positions, pos, index + 1)
-                continue
-            index += 1
-            m = match(text, p)
-            if m is not None:
-                return m
-            if skip is not None:
-                pos = skip.match(text, p).end()  # type: ignore[union-attr]
-        return None
-
-    return next_match
 
 
 _DENSE = 128  # anchors per character above which one regex search beats a match per anchor

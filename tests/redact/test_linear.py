@@ -22,6 +22,7 @@ import jupyter_itbridge.redact as redact_pkg
 from jupyter_itbridge.redact import (
     RULES,
     _base,
+    _rewrite,
     calls,
     cli,
     files,
@@ -41,7 +42,18 @@ except ImportError:  # Python 3.10
     import sre_constants  # type: ignore[no-redef]
     import sre_parse  # type: ignore[no-redef]
 
-MODULES: tuple[ModuleType, ...] = (_base, calls, cli, files, headers, names, objects, pairs, tokens)
+MODULES: tuple[ModuleType, ...] = (
+    _base,
+    _rewrite,
+    calls,
+    cli,
+    files,
+    headers,
+    names,
+    objects,
+    pairs,
+    tokens,
+)
 MODULES += (urls, redact_pkg)
 MAX_NESTED = 20_000  # product of the bounds of nested repeats
 SIZE = 256 * 1024
