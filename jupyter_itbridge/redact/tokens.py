@@ -11,8 +11,10 @@ time), and the regex engine skips every other position in C.
 from __future__ import annotations
 
 import re
+import string
+from collections.abc import Callable
 
-from ._base import MARK, Repl, Rule, conceal, regex_rule, scan
+from ._base import MARK, Found, Repl, Rule, _at, ascii_haystack, conceal, regex_rule, rewrite, scan
 from .names import looks_random
 
 # -- PEM private keys ------------------------------------------------------------------------
@@ -211,6 +213,39 @@ def boundary_rule(
     return Rule(family, None, (first, after), apply, needs_run=needs_run)
 
 
+def listed_boundary_rule(
+    family: str,
+    token: str,
+    outside: str,
+    repl: Repl,
+    group: str,
+    needs_run: int,
+    positions: Callable[[str, list[str]], list[int]],
+) -> Rule:
+    """:func:`boundary_rule` with the pattern tried only at ``positions(text, found)``: sorted,
+    and holding every position where the pattern after ``outside`` can match (the search
+    would find the same matches, at a regex attempt per character of ``outside``)."""
+    first = re.compile(token)
+    after = re.compile(f"{outside}{token}")
+
+    def scan_at(text: str, listed: list[int], found: list[str]) -> str:
+        if not listed:
+            return text
+        return rewrite(text, _at(text, listed, after, None), repl, found, group)
+
+    def apply(text: str, found: list[str]) -> str:
+        listed = positions(text, found)
+        m = first.match(text)
+        if m is not None and (new := repl(m, found)) is not None:
+            replacement = new[1] if isinstance(new, tuple) else new
+            end = m.end()
+            rest = [p - end for p in listed if p >= end]
+            return replacement + scan_at(text[end:], rest, found)
+        return scan_at(text, listed, found)
+
+    return Rule(family, None, (first, after), apply, needs_run=needs_run)
+
+
 PREFIXED = boundary_rule(
     "token-prefix", _TOKEN, f"[^{_TOKEN_CHARS}]", _prefixed_repl, "tok", needs_run=15
 )
@@ -285,8 +320,40 @@ def _mixed_base64(m: re.Match[str], found: list[str]) -> tuple[int, str] | None:
 
 # Tried after each character that cannot be part of one (and at the text start): a pattern that
 # started at the run itself would be tried at every letter of ordinary text.
+_B64_CHARS = string.ascii_letters + string.digits + "/+"
 _B64_RUN = r"(?P<b64>[A-Za-z0-9/+]{40}|[A-Za-z0-9/+]{86}==)(?![A-Za-z0-9/+=])"
-LONE_BASE64 = boundary_rule("aws", _B64_RUN, "[^A-Za-z0-9/+=]", _mixed_base64, "b64", needs_run=40)
+# The text's characters as classes: "a" for a base64 character, "=" for itself, " " for every
+# other (a non-ASCII character is "?" in the haystack, so " " too).
+_B64_CLASSES = bytes(
+    ord("a") if chr(b) in _B64_CHARS else ord("=") if b == ord("=") else ord(" ")
+    for b in range(256)
+)
+# Where ``_B64_RUN`` matches after a boundary character: the classes there start with
+# ``_B64_START`` and go on with " " (40 characters) or ``_B64_TAIL`` (86 and ``==``); a " " is
+# appended for the end of the text, where the look-ahead holds too.
+_B64_START = b" " + b"a" * 40
+_B64_TAIL = b"a" * 46 + b"== "
+
+
+def _b64_positions(text: str, found: list[str]) -> list[int]:
+    """Exactly the positions where the boundary pattern of ``LONE_BASE64`` matches, found by
+    ``bytes.find`` in the text's classes (C speed: the needle's one " " makes the search skip
+    ahead by its length; occurrences cannot overlap, the next " " comes after the run)."""
+    hay = found.haystack(text, False) if isinstance(found, Found) else ascii_haystack(text, False)
+    classes = hay.translate(_B64_CLASSES) + b" "
+    find = classes.find
+    out: list[int] = []
+    i = find(_B64_START)
+    while i != -1:
+        if classes[i + 41] == 32 or classes.startswith(_B64_TAIL, i + 41):
+            out.append(i)
+        i = find(_B64_START, i + 41)
+    return out
+
+
+LONE_BASE64 = listed_boundary_rule(
+    "aws", _B64_RUN, "[^A-Za-z0-9/+=]", _mixed_base64, "b64", 40, _b64_positions
+)
 
 # Azure AD client secrets: three characters, a digit, ``Q~``, then 31-34 more.
 AZURE_CLIENT_SECRET = regex_rule(
