@@ -156,6 +156,8 @@ def _query_apply(text: str, found: list[str]) -> str:
     C-level pass gives ``[text, ?, name, =, value, text, &, name, =, value, ..., text]``, and
     only values change. Names are decided first, all at once (most parameters are ordinary:
     their values need no look); the value checks are those of the plain rule (all pure)."""
+    if "?" not in text and "&" not in text:
+        return text  # found at memchr speed; the pattern's class is scanned ten times slower
     parts = _QUERY.split(text)
     if len(parts) == 1:
         return text
