@@ -122,6 +122,9 @@ HOST_ECHO = anchored_rule(
         else f"{m.group('head')}{conceal(found, m.group('frag'))}@{m.group('host')}"
     ),
     not_after=r"\w",
+    # what every match has after the word, in the lowercased ASCII text ("?": non-ASCII, which
+    # may be a space, like \x1c-\x1f, that a bytes \s leaves out)
+    follow={"host": r"(?:[ _]?[n?][a?][m?][e?])?[\s\x1c-\x1f?]{0,4}[\"']"},
 )
 
 # Query parameters (``;``-separated connection strings are the key=value family's).
@@ -176,10 +179,11 @@ def _query_apply(text: str, found: list[str]) -> str:
 
 QUERY = Rule("query", ("=",), (_QUERY,), _query_apply)
 
-# Webhook URLs whose path is the secret (Slack, Teams, Discord, Zapier).
+# Webhook URLs whose path is the secret (Slack, Teams, Discord, Zapier); every form has "hook"
+# in it (Discord's in /api/webhooks), so one substring search gates them all.
 WEBHOOK = regex_rule(
     "webhook",
-    ("hooks.slack.com", "webhook.office.com", "discord", "hooks.zapier.com"),
+    ("hook",),
     re.compile(
         r"(?P<base>https?://(?:hooks\.slack\.com/(?:services|workflows|triggers)"
         r"|[\w\-]{1,63}(?:\.[\w\-]{1,63}){0,4}\.webhook\.office\.com/webhookb2"
