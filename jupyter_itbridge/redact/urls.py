@@ -108,7 +108,15 @@ def _userinfo_apply(text: str, found: list[str]) -> str:
 USERINFO = Rule("url", ("://",), (_USERINFO, _SCHEME_REVERSED), _userinfo_apply)
 
 _HOST_WORD = keyword_start(("host",), r"\w")
+
+
 # Drivers echo a password's tail as the host: could not translate host name "ssw0rd@db.corp".
+def _host_echo(m: re.Match[str], found: list[str]) -> str | None:
+    if m.group("frag") == MARK:
+        return None
+    return f"{m.group('head')}{conceal(found, m.group('frag'))}@{m.group('host')}"
+
+
 HOST_ECHO = anchored_rule(
     "url",
     ("host",),
@@ -116,11 +124,7 @@ HOST_ECHO = anchored_rule(
         rf"(?P<head>{_HOST_WORD}(?:[ _]?(?i:name))?\s{{0,4}}[\"'])"
         r"(?P<frag>[^\s\"'@/]{1,128})@(?P<host>[A-Za-z0-9.\-]{1,253}[\"'])",
     ),
-    lambda m, found: (
-        None
-        if m.group("frag") == MARK
-        else f"{m.group('head')}{conceal(found, m.group('frag'))}@{m.group('host')}"
-    ),
+    _host_echo,
     not_after=r"\w",
     # what every match has after the word, in the lowercased ASCII text ("?": non-ASCII, which
     # may be a space, like \x1c-\x1f, that a bytes \s leaves out)
