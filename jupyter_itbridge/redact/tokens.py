@@ -23,6 +23,23 @@ _PEM_TAIL = re.compile(r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----")
 # A truncated key (no END line): its base64 body, with real or JSON-escaped line breaks.
 _PEM_BODY = re.compile(r"(?:[A-Za-z0-9+/=:,\-\s]|\\[nr]){0,16384}")
 _PEM_MAX = 16384
+# ``_PEM_BODY`` as runs of its first form (one C loop each) between escapes: the two forms
+# start with different characters, so each step of the greedy match has one choice.
+_PEM_RUN = re.compile(r"[A-Za-z0-9+/=:,\-\s]{0,16384}")
+
+
+def _pem_body_end(text: str, pos: int) -> int:
+    """``_PEM_BODY.match(text, pos).end()``, 16384 steps at most (a run character or an
+    escaped line break each)."""
+    budget = _PEM_MAX
+    while True:
+        end = _PEM_RUN.match(text, pos, pos + budget).end()  # type: ignore[union-attr]
+        budget -= end - pos
+        pos = end
+        if budget <= 0 or not text.startswith(("\\n", "\\r"), pos):
+            return pos
+        pos += 2
+        budget -= 1
 
 
 def _pem_apply(text: str, found: list[str]) -> str:
@@ -39,7 +56,7 @@ def _pem_apply(text: str, found: list[str]) -> str:
         if tail is not None and tail.start() - m.end() <= _PEM_MAX:
             stop = tail.end()
         else:
-            stop = _PEM_BODY.match(text, m.end()).end()  # type: ignore[union-attr]
+            stop = _pem_body_end(text, m.end())
         body = text[m.end() : stop]
         if body.strip() and not body.startswith(MARK):
             conceal(found, body)
@@ -52,7 +69,7 @@ def _pem_apply(text: str, found: list[str]) -> str:
     return "".join(parts)
 
 
-PEM = Rule("private-key", ("-----begin",), (_PEM_HEAD, _PEM_TAIL, _PEM_BODY), _pem_apply)
+PEM = Rule("private-key", ("-----begin",), (_PEM_HEAD, _PEM_TAIL, _PEM_RUN), _pem_apply)
 
 
 def _putty(m: re.Match[str], found: list[str]) -> str | None:

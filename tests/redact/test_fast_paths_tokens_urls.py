@@ -127,3 +127,15 @@ def test_scheme_positions_equal_the_read_back() -> None:
         starts = [m.start() for m in re.finditer("://", text)]
         expected = {p for p in starts if urls._has_scheme(text, p)}
         assert urls._scheme_positions(text) == expected, text
+
+
+def test_pem_body_runs_equal_the_body_pattern() -> None:
+    rnd = random.Random(13)
+    alphabet = ("a", "=", "\\", "n", "r", "\\n", "\\r", " ", "\n", "é", "\u2003", "-", "!", "\\\\n")
+    for _ in range(20000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 60)))
+        if rnd.random() < 0.05:
+            text *= rnd.randint(100, 800)  # past the 16384-step bound
+        pos = rnd.randint(0, len(text))
+        expected = tokens._PEM_BODY.match(text, pos).end()  # type: ignore[union-attr]
+        assert tokens._pem_body_end(text, pos) == expected, (text[:80], pos)
