@@ -14,7 +14,7 @@ import re
 import string
 from collections.abc import Callable
 
-from ._base import MARK, Found, Repl, Rule, _at, ascii_haystack, conceal, regex_rule, rewrite, scan
+from ._base import MARK, Found, Repl, Rule, ascii_haystack, conceal, regex_rule, rewrite, scan
 from .names import looks_random
 
 # -- PEM private keys ------------------------------------------------------------------------
@@ -213,6 +213,24 @@ def _prefixed_repl(m: re.Match[str], found: list[str]) -> tuple[int, str] | None
 _TOKEN = rf"(?P<tok>{_grouped(list(_PREFIXED))})(?![{_TOKEN_CHARS}])"
 
 
+def _tried_at(
+    text: str, positions: list[int], pattern: re.Pattern[str]
+) -> Callable[[int], re.Match[str] | None]:
+    """``next_match`` for :func:`rewrite`: ``pattern.match`` at each of the sorted
+    ``positions`` at or after ``pos`` (``rewrite`` asks with ``pos`` never decreasing, so a
+    position passed once is never needed again)."""
+    remaining = iter(positions)
+    match = pattern.match
+
+    def next_match(pos: int) -> re.Match[str] | None:
+        for p in remaining:
+            if p >= pos and (m := match(text, p)) is not None:
+                return m
+        return None
+
+    return next_match
+
+
 def boundary_rule(
     family: str, token: str, outside: str, repl: Repl, group: str, needs_run: int
 ) -> Rule:
@@ -249,7 +267,7 @@ def listed_boundary_rule(
     def scan_at(text: str, listed: list[int], found: list[str]) -> str:
         if not listed:
             return text
-        return rewrite(text, _at(text, listed, after, None), repl, found, group)
+        return rewrite(text, _tried_at(text, listed, after), repl, found, group)
 
     def apply(text: str, found: list[str]) -> str:
         listed = positions(text, found)
@@ -322,7 +340,7 @@ def _bot_apply(text: str, found: list[str]) -> str:
     listed = _bot_candidates(text, found)
     if not listed:
         return text
-    return rewrite(text, _at(text, listed, _BOT_TOKEN, None), _bot_token, found, "")
+    return rewrite(text, _tried_at(text, listed, _BOT_TOKEN), _bot_token, found, "")
 
 
 BOT_TOKENS = Rule(
