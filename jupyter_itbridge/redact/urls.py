@@ -183,11 +183,10 @@ def _query_apply(text: str, found: list[str]) -> str:
 
 QUERY = Rule("query", ("=",), (_QUERY,), _query_apply)
 
-# Webhook URLs whose path is the secret (Slack, Teams, Discord, Zapier); every form has "hook"
-# in it (Discord's in /api/webhooks), so one substring search gates them all.
+# Webhook URLs whose path is the secret (Slack, Teams, Discord, Zapier).
 WEBHOOK = regex_rule(
     "webhook",
-    ("hook",),
+    ("hooks.slack.com", "webhook.office.com", "discord", "hooks.zapier.com"),
     re.compile(
         r"(?P<base>https?://(?:hooks\.slack\.com/(?:services|workflows|triggers)"
         r"|[\w\-]{1,63}(?:\.[\w\-]{1,63}){0,4}\.webhook\.office\.com/webhookb2"
