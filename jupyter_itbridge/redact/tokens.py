@@ -11,8 +11,10 @@ time), and the regex engine skips every other position in C.
 from __future__ import annotations
 
 import re
+import string
+from collections.abc import Callable
 
-from ._base import MARK, Repl, Rule, conceal, regex_rule, scan
+from ._base import MARK, Found, Repl, Rule, ascii_haystack, conceal, regex_rule, rewrite, scan
 from .names import looks_random
 
 # -- PEM private keys ------------------------------------------------------------------------
@@ -21,6 +23,23 @@ _PEM_TAIL = re.compile(r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----")
 # A truncated key (no END line): its base64 body, with real or JSON-escaped line breaks.
 _PEM_BODY = re.compile(r"(?:[A-Za-z0-9+/=:,\-\s]|\\[nr]){0,16384}")
 _PEM_MAX = 16384
+# ``_PEM_BODY`` as runs of its first form (one C loop each) between escapes: the two forms
+# start with different characters, so each step of the greedy match has one choice.
+_PEM_RUN = re.compile(r"[A-Za-z0-9+/=:,\-\s]{0,16384}")
+
+
+def _pem_body_end(text: str, pos: int) -> int:
+    """``_PEM_BODY.match(text, pos).end()``, 16384 steps at most (a run character or an
+    escaped line break each)."""
+    budget = _PEM_MAX
+    while True:
+        end = _PEM_RUN.match(text, pos, pos + budget).end()  # type: ignore[union-attr]
+        budget -= end - pos
+        pos = end
+        if budget <= 0 or not text.startswith(("\\n", "\\r"), pos):
+            return pos
+        pos += 2
+        budget -= 1
 
 
 def _pem_apply(text: str, found: list[str]) -> str:
@@ -37,7 +56,7 @@ def _pem_apply(text: str, found: list[str]) -> str:
         if tail is not None and tail.start() - m.end() <= _PEM_MAX:
             stop = tail.end()
         else:
-            stop = _PEM_BODY.match(text, m.end()).end()  # type: ignore[union-attr]
+            stop = _pem_body_end(text, m.end())
         body = text[m.end() : stop]
         if body.strip() and not body.startswith(MARK):
             conceal(found, body)
@@ -50,7 +69,7 @@ def _pem_apply(text: str, found: list[str]) -> str:
     return "".join(parts)
 
 
-PEM = Rule("private-key", ("-----begin",), (_PEM_HEAD, _PEM_TAIL, _PEM_BODY), _pem_apply)
+PEM = Rule("private-key", ("-----begin",), (_PEM_HEAD, _PEM_TAIL, _PEM_RUN), _pem_apply)
 
 
 def _putty(m: re.Match[str], found: list[str]) -> str | None:
@@ -171,6 +190,7 @@ _PREFIXED: tuple[str, ...] = (
 # Prefixes that also start ordinary words: the token must look random to be redacted.
 _CHECKED = ("sk-", "secret_", "pat", "AT", "SK")
 _TOKEN_CHARS = "A-Za-z0-9_\\-"
+_TOKEN_BODY = string.ascii_letters + string.digits + "_-?"
 
 
 def _grouped(patterns: list[str]) -> str:
@@ -193,6 +213,24 @@ def _prefixed_repl(m: re.Match[str], found: list[str]) -> tuple[int, str] | None
 _TOKEN = rf"(?P<tok>{_grouped(list(_PREFIXED))})(?![{_TOKEN_CHARS}])"
 
 
+def _tried_at(
+    text: str, positions: list[int], pattern: re.Pattern[str]
+) -> Callable[[int], re.Match[str] | None]:
+    """``next_match`` for :func:`rewrite`: ``pattern.match`` at each of the sorted
+    ``positions`` at or after ``pos`` (``rewrite`` asks with ``pos`` never decreasing, so a
+    position passed once is never needed again)."""
+    remaining = iter(positions)
+    match = pattern.match
+
+    def next_match(pos: int) -> re.Match[str] | None:
+        for p in remaining:
+            if p >= pos and (m := match(text, p)) is not None:
+                return m
+        return None
+
+    return next_match
+
+
 def boundary_rule(
     family: str, token: str, outside: str, repl: Repl, group: str, needs_run: int
 ) -> Rule:
@@ -207,6 +245,39 @@ def boundary_rule(
             replacement = new[1] if isinstance(new, tuple) else new
             return replacement + scan(after, text[m.end() :], repl, found, group)
         return scan(after, text, repl, found, group)
+
+    return Rule(family, None, (first, after), apply, needs_run=needs_run)
+
+
+def listed_boundary_rule(
+    family: str,
+    token: str,
+    outside: str,
+    repl: Repl,
+    group: str,
+    needs_run: int,
+    positions: Callable[[str, list[str]], list[int]],
+) -> Rule:
+    """:func:`boundary_rule` with the pattern tried only at ``positions(text, found)``: sorted,
+    and holding every position where the pattern after ``outside`` can match (the search
+    would find the same matches, at a regex attempt per character of ``outside``)."""
+    first = re.compile(token)
+    after = re.compile(f"{outside}{token}")
+
+    def scan_at(text: str, listed: list[int], found: list[str]) -> str:
+        if not listed:
+            return text
+        return rewrite(text, _tried_at(text, listed, after), repl, found, group)
+
+    def apply(text: str, found: list[str]) -> str:
+        listed = positions(text, found)
+        m = first.match(text)
+        if m is not None and (new := repl(m, found)) is not None:
+            replacement = new[1] if isinstance(new, tuple) else new
+            end = m.end()
+            rest = [p - end for p in listed if p >= end]
+            return replacement + scan_at(text[end:], rest, found)
+        return scan_at(text, listed, found)
 
     return Rule(family, None, (first, after), apply, needs_run=needs_run)
 
@@ -228,15 +299,52 @@ SHAPED = regex_rule(
 
 # Discord bot tokens have no prefix but a rigid shape (looked for where the text mentions
 # Discord, a bot or a token, as trufflehog does).
-BOT_TOKENS = regex_rule(
-    "token-prefix",
-    ("discord", "bot", "token"),
-    re.compile(
-        r"[MNO](?<![\w\-.][MNO])[A-Za-z\d_\-]{23,25}\.[A-Za-z\d_\-]{6}\.[A-Za-z\d_\-]{27,38}"
-        r"(?![\w\-])"
-    ),
-    lambda m, found: conceal(found, m.group(0)) if looks_random(m.group(0)) else None,
-    needs_run=15,
+_BOT_TOKEN = re.compile(
+    r"[MNO](?<![\w\-.][MNO])[A-Za-z\d_\-]{23,25}\.[A-Za-z\d_\-]{6}\.[A-Za-z\d_\-]{27,38}"
+    r"(?![\w\-])"
+)
+# The haystack's characters as classes: "a" for a body character (a non-ASCII one, which may
+# be a ``\d`` digit, is "?" there, so "?" too), "." for itself, " " for every other.
+_BOT_CLASSES = bytes(
+    ord("a") if chr(b) in _TOKEN_BODY else ord(".") if b == ord(".") else ord(" ")
+    for b in range(256)
+)
+_BOT_MIDDLE = b".aaaaaa."  # the 6 characters between the two dots
+_BOT_DOT = re.compile(re.escape(_BOT_MIDDLE[:1]) + b"(?=" + re.escape(_BOT_MIDDLE[1:]) + b")")
+
+
+def _bot_candidates(text: str, found: list[str]) -> list[int]:
+    """Every position where ``_BOT_TOKEN`` can match: 24 to 26 characters before a middle
+    part, found in the classes by a search that skips to each dot in C (``bytes.find`` when
+    dots are dense: it never costs more than a few steps per character); the engine would
+    otherwise try every ``M``, ``N``, ``O``."""
+    hay = found.haystack(text, False) if isinstance(found, Found) else ascii_haystack(text, False)
+    classes = hay.translate(_BOT_CLASSES)
+    if classes.count(b".") * 16 > len(classes):
+        middles: list[int] = []
+        find = classes.find
+        i = find(_BOT_MIDDLE)
+        while i != -1:
+            middles.append(i)
+            i = find(_BOT_MIDDLE, i + 1)
+    else:
+        middles = [m.start() for m in _BOT_DOT.finditer(classes)]
+    return [s for i in middles for s in (i - 26, i - 25, i - 24) if s >= 0]
+
+
+def _bot_token(m: re.Match[str], found: list[str]) -> str | None:
+    return conceal(found, m.group(0)) if looks_random(m.group(0)) else None
+
+
+def _bot_apply(text: str, found: list[str]) -> str:
+    listed = _bot_candidates(text, found)
+    if not listed:
+        return text
+    return rewrite(text, _tried_at(text, listed, _BOT_TOKEN), _bot_token, found, "")
+
+
+BOT_TOKENS = Rule(
+    "token-prefix", ("discord", "bot", "token"), (_BOT_TOKEN,), _bot_apply, needs_run=15
 )
 
 # Telegram bot tokens: <8-10 digit bot id>:AA<33 chars>; found at ":AA", the id read back.
@@ -259,16 +367,27 @@ TELEGRAM = regex_rule(
 )
 
 # AWS access key ids: the 4-letter type prefix stays so that IT knows what leaked.
-AWS_KEY_ID = regex_rule(
-    "aws",
-    ("akia", "asia", "agpa", "aida", "aroa", "aipa", "anpa", "anva", "abia", "acca", "a3t"),
-    re.compile(
-        r"(?P<p>AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA|A3T[A-Z0-9])(?<![A-Za-z0-9]....)"
-        r"(?P<rest>[A-Z0-9]{16})(?![A-Za-z0-9])"
-    ),
-    lambda m, found: f"{m.group('p')}{conceal(found, m.group('rest'))}",
-    needs_run=15,
+_AWS_TYPES = ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ABIA", "ACCA", "A3T")
+_AWS_KEY_ID = re.compile(
+    r"(?P<p>AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA|A3T[A-Z0-9])(?<![A-Za-z0-9]....)"
+    r"(?P<rest>[A-Z0-9]{16})(?![A-Za-z0-9])"
 )
+
+
+def _aws_key_id(m: re.Match[str], found: list[str]) -> str:
+    return f"{m.group('p')}{conceal(found, m.group('rest'))}"
+
+
+def _aws_apply(text: str, found: list[str]) -> str:
+    """The pattern starts with the literal ``A``: the engine skips to each ``A`` in C and
+    rejects most at the next character, cheaper than eleven substring searches for the type
+    words (the gate this replaces) unless ``A`` is dense (then those searches go first)."""
+    if text.count("A") * 16 > len(text) and not any(w in text for w in _AWS_TYPES):
+        return text
+    return scan(_AWS_KEY_ID, text, _aws_key_id, found, "")
+
+
+AWS_KEY_ID = Rule("aws", None, (_AWS_KEY_ID,), _aws_apply, needs_run=15)
 
 
 def _mixed_base64(m: re.Match[str], found: list[str]) -> tuple[int, str] | None:
@@ -285,8 +404,40 @@ def _mixed_base64(m: re.Match[str], found: list[str]) -> tuple[int, str] | None:
 
 # Tried after each character that cannot be part of one (and at the text start): a pattern that
 # started at the run itself would be tried at every letter of ordinary text.
+_B64_CHARS = string.ascii_letters + string.digits + "/+"
 _B64_RUN = r"(?P<b64>[A-Za-z0-9/+]{40}|[A-Za-z0-9/+]{86}==)(?![A-Za-z0-9/+=])"
-LONE_BASE64 = boundary_rule("aws", _B64_RUN, "[^A-Za-z0-9/+=]", _mixed_base64, "b64", needs_run=40)
+# The text's characters as classes: "a" for a base64 character, "=" for itself, " " for every
+# other (a non-ASCII character is "?" in the haystack, so " " too).
+_B64_CLASSES = bytes(
+    ord("a") if chr(b) in _B64_CHARS else ord("=") if b == ord("=") else ord(" ")
+    for b in range(256)
+)
+# Where ``_B64_RUN`` matches after a boundary character: the classes there start with
+# ``_B64_START`` and go on with " " (40 characters) or ``_B64_TAIL`` (86 and ``==``); a " " is
+# appended for the end of the text, where the look-ahead holds too.
+_B64_START = b" " + b"a" * 40
+_B64_TAIL = b"a" * 46 + b"== "
+
+
+def _b64_positions(text: str, found: list[str]) -> list[int]:
+    """Exactly the positions where the boundary pattern of ``LONE_BASE64`` matches, found by
+    ``bytes.find`` in the text's classes (C speed: the needle's one " " makes the search skip
+    ahead by its length; occurrences cannot overlap, the next " " comes after the run)."""
+    hay = found.haystack(text, False) if isinstance(found, Found) else ascii_haystack(text, False)
+    classes = hay.translate(_B64_CLASSES) + b" "
+    find = classes.find
+    out: list[int] = []
+    i = find(_B64_START)
+    while i != -1:
+        if classes[i + 41] == 32 or classes.startswith(_B64_TAIL, i + 41):
+            out.append(i)
+        i = find(_B64_START, i + 41)
+    return out
+
+
+LONE_BASE64 = listed_boundary_rule(
+    "aws", _B64_RUN, "[^A-Za-z0-9/+=]", _mixed_base64, "b64", 40, _b64_positions
+)
 
 # Azure AD client secrets: three characters, a digit, ``Q~``, then 31-34 more.
 AZURE_CLIENT_SECRET = regex_rule(

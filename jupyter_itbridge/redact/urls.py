@@ -11,9 +11,10 @@ its first ``@`` echoes the tail as a host name (``could not translate host name
 from __future__ import annotations
 
 import re
+from itertools import compress
 
-from ._base import MARK, Found, anchored_rule, conceal, keyword_start, regex_rule
-from .names import NONE, STRONG, WEAK, classify, is_placeholder, looks_random
+from ._base import MARK, Found, Rule, anchored_rule, conceal, keyword_start, regex_rule
+from .names import STRONG, WEAK, classify, is_placeholder, looks_random
 
 _PW_PART = r"""[^\s"'<>@/`]{0,256}"""
 _USERINFO = re.compile(
@@ -49,25 +50,73 @@ def _scheme_ends(text: str, lo: int, end: int) -> bool:
     )
 
 
-def _userinfo(m: re.Match[str], found: list[str]) -> str | None:
-    pw = m.group("pw")
-    if not pw or pw.startswith(MARK) or is_placeholder(pw):
-        return None
-    if not _has_scheme(m.string, m.start()):
-        return None
-    user = m.group("user")
-    if _PORT_PATH.fullmatch(pw) and ("." in user or user == "localhost"):
-        return None  # https://host:8443/path@... : a port and a path, not a password
-    if "@" in pw:
-        for tail in pw.split("@")[1:]:
-            found.append(f"\0@{tail}")  # the echo step redacts "<tail>@" in driver messages
-    return f"{m.group('pre')}{conceal(found, pw)}@{m.group('host')}"
+# ``_has_scheme`` for every ``://`` at once: in the reversed text the scheme follows ``//:``
+# (optionally after the newline the read-back allows), a run of scheme characters that ends
+# with a letter and is not followed by another (the run's start).
+_SCHEME_REVERSED = re.compile(r"//:\n?[A-Za-z0-9+._\-]{0,40}[A-Za-z](?![A-Za-z0-9+._\-])")
+_MANY_URLS = 16  # after this many read-backs, one pass over the reversed text costs less
 
 
-USERINFO = regex_rule("url", ("://",), _USERINFO, _userinfo, resume="user")
+def _scheme_positions(text: str) -> set[int]:
+    """The positions ``p`` of ``://`` where ``_has_scheme(text, p)`` holds. Occurrences of
+    ``//:`` never overlap, and a match consumes only scheme characters after one, so
+    ``finditer`` sees every occurrence."""
+    last = len(text) - 3
+    return {last - m.start() for m in _SCHEME_REVERSED.finditer(text[::-1])}
+
+
+def _userinfo_apply(text: str, found: list[str]) -> str:
+    """:func:`rewrite` over ``_USERINFO``: a refused match resumes at the end of its user, an
+    accepted one at its end (as ``finditer`` does, so one ``finditer`` serves every match up to
+    a refusal). An accepted match keeps everything but the password, so the output is the text
+    with each password span replaced."""
+    parts: list[str] = []
+    last = pos = checked = 0
+    schemes: set[int] | None = None
+    while True:
+        for m in _USERINFO.finditer(text, pos):
+            start = m.start()
+            pw_start, pw_end = m.span("pw")
+            pw = text[pw_start:pw_end]
+            if not pw or pw.startswith(MARK) or is_placeholder(pw):
+                break
+            if schemes is None:
+                checked += 1
+                if checked > _MANY_URLS:
+                    schemes = _scheme_positions(text)
+            if not (start in schemes if schemes is not None else _has_scheme(text, start)):
+                break
+            user = text[start + 3 : pw_start - 1]
+            if ("." in user or user == "localhost") and _PORT_PATH.fullmatch(pw):
+                break  # https://host:8443/path@... : a port and a path, not a password
+            if "@" in pw:
+                for tail in pw.split("@")[1:]:
+                    found.append(f"\0@{tail}")  # the echo step redacts "<tail>@" in messages
+            found.append(pw)
+            parts.append(text[last:pw_start])
+            parts.append(MARK)
+            last = pw_end
+        else:
+            break
+        pos = m.end("user")
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+USERINFO = Rule("url", ("://",), (_USERINFO, _SCHEME_REVERSED), _userinfo_apply)
 
 _HOST_WORD = keyword_start(("host",), r"\w")
+
+
 # Drivers echo a password's tail as the host: could not translate host name "ssw0rd@db.corp".
+def _host_echo(m: re.Match[str], found: list[str]) -> str | None:
+    if m.group("frag") == MARK:
+        return None
+    return f"{m.group('head')}{conceal(found, m.group('frag'))}@{m.group('host')}"
+
+
 HOST_ECHO = anchored_rule(
     "url",
     ("host",),
@@ -75,44 +124,64 @@ HOST_ECHO = anchored_rule(
         rf"(?P<head>{_HOST_WORD}(?:[ _]?(?i:name))?\s{{0,4}}[\"'])"
         r"(?P<frag>[^\s\"'@/]{1,128})@(?P<host>[A-Za-z0-9.\-]{1,253}[\"'])",
     ),
-    lambda m, found: (
-        None
-        if m.group("frag") == MARK
-        else f"{m.group('head')}{conceal(found, m.group('frag'))}@{m.group('host')}"
-    ),
+    _host_echo,
     not_after=r"\w",
+    # what every match has after the word, in the lowercased ASCII text ("?": non-ASCII, which
+    # may be a space, like \x1c-\x1f, that a bytes \s leaves out)
+    follow={"host": r"(?:[ _]?[n?][a?][m?][e?])?[\s\x1c-\x1f?]{0,4}[\"']"},
 )
 
 # Query parameters (``;``-separated connection strings are the key=value family's).
 _QUERY_ONLY_STRONG = frozenset({"appid", "app_id", "apikey", "code", "jwt", "sig", "signature"})
+_QUERY_X_STRONG = (
+    *("x-amz-signature", "x-amz-credential", "x-amz-security-token"),
+    *("x-goog-signature", "x-goog-credential"),
+)
+# Groups whose concatenation is the whole match, so that ``split`` gives the text back.
 _QUERY = re.compile(
-    r"(?P<key>[?&](?P<name>[A-Za-z0-9_.\-\[\]]{1,64})=)(?P<value>[^&\s#\"'<>`;]{1,2048})"
+    r"(?P<sep>[?&])(?P<name>[A-Za-z0-9_.\-\[\]]{1,64})(?P<eq>=)(?P<value>[^&\s#\"'<>`;]{1,2048})"
 )
 
 
-def _query(m: re.Match[str], found: list[str]) -> str | None:
-    value = m.group("value")
-    if value.startswith((MARK, "{")) or is_placeholder(value):
-        return None
-    name = m.group("name")
-    low = name.lower()
-    strength = classify(name)
-    if low in _QUERY_ONLY_STRONG or low.startswith(("x-amz-signature", "x-amz-credential")):
-        strength = STRONG if low not in ("code",) else WEAK
-    if low.startswith(("x-amz-security-token", "x-goog-signature", "x-goog-credential")):
-        strength = STRONG
-    if strength == NONE or (strength == WEAK and not looks_random(value, 8)):
-        return None
-    return f"{m.group('key')}{conceal(found, value)}"
+def _query_strengths(names: list[str]) -> list[int]:
+    """How secret each parameter name is (``classify``, with the query-only names)."""
+    strengths = list(map(classify, names))
+    joined = "\0" + "\0".join(names).lower() + "\0"  # names hold no NUL: each is "\0name\0"
+    if "\0x-" in joined or any(f"\0{w}\0" in joined for w in _QUERY_ONLY_STRONG):
+        for j, name in enumerate(names):
+            low = name.lower()
+            if low in _QUERY_ONLY_STRONG:
+                strengths[j] = WEAK if low == "code" else STRONG
+            elif low.startswith(_QUERY_X_STRONG):
+                strengths[j] = STRONG
+    return strengths
 
 
-QUERY = regex_rule(
-    "query",
-    ("=",),
-    _QUERY,
-    _query,
-    resume="value",
-)
+def _query_apply(text: str, found: list[str]) -> str:
+    """Every match is decided where it stands and the search goes on after its value whether it
+    is a secret or not (the value ends the match), so the matches are those of ``split``: one
+    C-level pass gives ``[text, ?, name, =, value, text, &, name, =, value, ..., text]``, and
+    only values change. Names are decided first, all at once (most parameters are ordinary:
+    their values need no look); the value checks are those of the plain rule (all pure)."""
+    if "?" not in text and "&" not in text:
+        return text  # found at memchr speed; the pattern's class is scanned ten times slower
+    parts = _QUERY.split(text)
+    if len(parts) == 1:
+        return text
+    changed = False
+    strengths = _query_strengths(parts[2::5])
+    for j, strength in compress(enumerate(strengths), strengths):
+        i = 5 * j + 4
+        value = parts[i]
+        if value[0] == "{" or value.startswith(MARK) or is_placeholder(value):
+            continue
+        if strength == STRONG or looks_random(value, 8):
+            parts[i] = conceal(found, value)
+            changed = True
+    return "".join(parts) if changed else text
+
+
+QUERY = Rule("query", ("=",), (_QUERY,), _query_apply)
 
 # Webhook URLs whose path is the secret (Slack, Teams, Discord, Zapier).
 WEBHOOK = regex_rule(
