@@ -16,6 +16,7 @@ never scans more than a bounded window.
 
 from __future__ import annotations
 
+import keyword
 import re
 
 from ._base import (
@@ -24,17 +25,26 @@ from ._base import (
     MARK,
     PLACEHOLDER,
     QUOTED,
+    Found,
+    Rule,
+    anchor_positions,
     anchored_rule,
+    ascii_haystack,
     conceal,
     keyword_start,
     split_quotes,
 )
 from .names import (
     NONE,
+    PLACEHOLDER_WORDS,
+    PROSE_WORDS,
+    STRONG,
+    VARIABLE_WORDS,
     classify,
     is_code_reference,
     is_placeholder,
     is_prose_word,
+    name_facts,
     secret_value,
 )
 
@@ -111,7 +121,130 @@ def _pair(m: re.Match[str], found: list[str]) -> str | None:
     return f"{text[start : m.start('value')]}{opener_}{MARK}{split[2]}"
 
 
-PAIRS = anchored_rule("key-value", _KEYWORDS, _PAIR, _pair, resume="sep", skip=_NAME_RUN)
+PLAIN_PAIRS = anchored_rule("key-value", _KEYWORDS, _PAIR, _pair, resume="sep", skip=_NAME_RUN)
+"""The rule as written: ``_PAIR`` tried at every anchor, ``_pair`` deciding. :data:`PAIRS` gives
+the same result faster; ``tests/redact/test_pairs_fast.py`` compares the two."""
+
+# The fast path. One pattern, tried at the same anchors: after the name, a first branch matches
+# only the commonest pairs (``=`` or ``:``, then a bare value or a plain quoted one) in a form
+# whose match settles every value check ``_pair`` makes (placeholder, path, MARK, a call after
+# it), so that the loop below only classifies the name; every other pair goes to the second
+# branch, which is ``_PAIR``'s tail, and to ``_pair``. Why a first-branch match is one of
+# ``_PAIR`` with the same groups: ``rest`` is read once (a lookahead and a back-reference: a
+# shorter ``rest`` is followed by a name character, where no separator can start); ``=`` is not
+# ``=>``/``==``, ``:`` not ``:=``/``://`` nor a type annotation (``_PAIR`` tries those first);
+# a bare value is ASCII, starts with a letter or digit (so no ``b'``, ``${``, ``{``), and ends
+# where ``BARE`` ends; a quoted one holds no backslash, so it ends at its first quote.
+_BARE_END = r"(?![^\s;,'\"`<>(){}\[\]|])"
+_ANNOTATION = r"[ \t]{1,8}[A-Za-z_][\w.]{0,30}(?:\[[\w., |\[\]]{0,40}\])?[ \t]{1,4}=(?!=)"
+
+
+def _not_placeholder(end: str) -> str:
+    """``is_placeholder`` is false for a value that starts with an ASCII letter or digit and
+    ends at ``end``: not one of its words (``str.lower`` on such a value only maps the Kelvin
+    sign to ASCII, which ``(?i:k)`` matches too), not a run of three or more ``x``."""
+    words = "|".join(sorted(PLACEHOLDER_WORDS, key=len, reverse=True))
+    return rf"(?!(?:(?i:{words})|[xX]{{3,64}}){end})"
+
+
+_FAST_BARE = (
+    rf"""(?![bBrRuUfFN]{{1,2}}["'`\\]){_not_placeholder(_BARE_END)}"""
+    rf"[0-9A-Za-z][!#$%&*+\-.0-9:=?@A-Z^_a-z~]{{0,511}}{_BARE_END}(?![(\[])"
+)
+_FAST_QUOTED = "|".join(
+    rf"{q}{_not_placeholder(q)}[0-9A-Za-z][^{q}\\\n/\[]{{0,2047}}{q}" for q in ("'", '"')
+)
+_TAIL = _PAIR.pattern[_PAIR.pattern.index("(?P<close>") :]
+_FAST = re.compile(
+    rf"(?P<kw>{keyword_start(_KEYWORDS)})(?=(?P<rest>[\w.\-]{{0,100}}))(?P=rest)"
+    r"(?:(?P<fclose>[\\\"'`\]]{0,4})"
+    rf"(?P<fsep>[ \t]{{0,8}}(?:=(?![=>])|(?P<fcolon>:)(?![=/])(?!{_ANNOTATION}))[ \t]{{0,8}})"
+    rf"(?:(?P<fbare>{_FAST_BARE})|(?P<fquoted>{_FAST_QUOTED}))|{_TAIL})"
+)
+_BARE_GROUP, _QUOTED_GROUP, _SEP_GROUP = (_FAST.groupindex[g] for g in ("fbare", "fquoted", "sep"))
+_CODE_WORDS = frozenset(
+    {*(k for k in keyword.kwlist if k.islower()), "self", "cls", *VARIABLE_WORDS}
+)
+_ENTRIES = tuple((k.encode("ascii"), k, None) for k in _KEYWORDS)  # what anchored_rule lists
+
+
+def _apply(text: str, found: list[str]) -> str:
+    """``PLAIN_PAIRS.apply``: the same anchors and resume points, the common pairs decided
+    inline (a bare value after ``=`` is a variable when ``is_code_reference`` says so; its
+    lowercase-identifier case is inlined: a keyword, ``self``, a credential word or the name)."""
+    if isinstance(found, Found):
+        positions = found.anchor_positions(text, _ENTRIES)
+    else:
+        positions = anchor_positions(ascii_haystack(text, True), _ENTRIES)
+    match = _FAST.match
+    if not positions or (len(positions) == 1 and match(text, positions[0]) is None):
+        return text
+    skip, pair_match, facts, name_chars = _NAME_RUN.match, _PAIR.match, name_facts, _NAME_CHARS
+    parts: list[str] = []
+    append = parts.append
+    last = pos = 0
+    for p in positions:
+        if p < pos:
+            continue
+        m = match(text, p)
+        if m is None:
+            pos = skip(text, p).end()  # type: ignore[union-attr]
+            continue
+        kind = m.lastindex
+        if kind == _BARE_GROUP or kind == _QUOTED_GROUP:
+            if not p or text[p - 1] not in name_chars:  # else the name is read back: _pair
+                name_end = m.end(2)
+                strength, low, low_ = facts(text[p:name_end])
+                value_start = m.end(4)
+                if strength == NONE:
+                    pos = value_start
+                    continue
+                if strength == STRONG:
+                    end = m.end()
+                    if kind == _QUOTED_GROUP:
+                        found.append(text[value_start + 1 : end - 1])
+                        append(text[last : value_start + 1])
+                        append(MARK)
+                        last, pos = end - 1, end
+                        continue
+                    value = text[value_start:end]
+                    if m.start(5) < 0:  # ``=``: a variable is no secret
+                        if value[0].isdigit():
+                            pass
+                        elif value.isalnum() and value.islower() and len(value) <= 81:
+                            if value in _CODE_WORDS or value == low or value == low_:
+                                pos = value_start
+                                continue
+                        elif is_code_reference(value, text[p:name_end]):
+                            pos = value_start
+                            continue
+                        found.append(value)
+                        append(text[last:value_start])
+                        append(MARK)
+                        last = pos = end
+                        continue
+                    if value.lower().rstrip(".,;:!") not in PROSE_WORDS:
+                        found.append(value)
+                        append(text[last:value_start])
+                        append(MARK)
+                        last = pos = end
+                        continue
+            m = pair_match(text, p)  # type: ignore[assignment]
+            assert m is not None
+        new = _pair(m, found)
+        if new is None:
+            pos = m.end("sep")
+        else:
+            append(text[last:p])
+            append(new)
+            last = pos = m.end()
+    if not parts:
+        return text
+    append(text[last:])
+    return "".join(parts)
+
+
+PAIRS = Rule("key-value", PLAIN_PAIRS.gate, (_FAST, _PAIR), _apply, anchored=PLAIN_PAIRS.anchored)
 
 
 # "with credentials alice:<password>", "using auth svc:<password>", "login alice:<password>".
