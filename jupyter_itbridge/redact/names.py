@@ -109,11 +109,10 @@ def classify(name: str) -> int:
 
 
 @lru_cache(maxsize=4096)
-def name_facts(name: str) -> tuple[int, str, str]:
-    """``classify(name)`` and the spellings a variable named like it has (``is_code_reference``
-    compares a value with ``name.lower()`` and with it dashes made underscores)."""
-    low = name.lower()
-    return classify(name), low, low.replace("-", "_")
+def name_facts(name: str) -> tuple[int, str]:
+    """``classify(name)`` and ``name.lower()`` (``is_code_reference`` compares a value with it:
+    ``password=password`` names a variable)."""
+    return classify(name), name.lower()
 
 
 _PLACEHOLDER = re.compile(

@@ -131,10 +131,11 @@ the same result faster; ``tests/redact/test_pairs_fast.py`` compares the two."""
 # it), so that the loop below only classifies the name; every other pair goes to the second
 # branch, which is ``_PAIR``'s tail, and to ``_pair``. Why a first-branch match is one of
 # ``_PAIR`` with the same groups: ``rest`` is read once (a lookahead and a back-reference: a
-# shorter ``rest`` is followed by a name character, where no separator can start); ``=`` is not
-# ``=>``/``==``, ``:`` not ``:=``/``://`` nor a type annotation (``_PAIR`` tries those first);
-# a bare value is ASCII, starts with a letter or digit (so no ``b'``, ``${``, ``{``), and ends
-# where ``BARE`` ends; a quoted one holds no backslash, so it ends at its first quote.
+# shorter ``rest`` is followed by a name character, where no separator can start); a value
+# starts with a letter, a digit or a quote (so the separator is not ``=>``, ``==``, ``:=`` or
+# ``://``, which ``_PAIR`` tries first), ``:`` is not a type annotation; a bare value is ASCII,
+# not ``b'``/``${``/``{``, and ends where ``BARE`` ends; a quoted one holds no backslash, so it
+# ends at its first quote.
 _BARE_END = r"(?![^\s;,'\"`<>(){}\[\]|])"
 _ANNOTATION = r"[ \t]{1,8}[A-Za-z_][\w.]{0,30}(?:\[[\w., |\[\]]{0,40}\])?[ \t]{1,4}=(?!=)"
 
@@ -142,26 +143,34 @@ _ANNOTATION = r"[ \t]{1,8}[A-Za-z_][\w.]{0,30}(?:\[[\w., |\[\]]{0,40}\])?[ \t]{1
 def _not_placeholder(end: str) -> str:
     """``is_placeholder`` is false for a value that starts with an ASCII letter or digit and
     ends at ``end``: not one of its words (``str.lower`` on such a value only maps the Kelvin
-    sign to ASCII, which ``(?i:k)`` matches too), not a run of three or more ``x``."""
-    words = "|".join(sorted(PLACEHOLDER_WORDS, key=len, reverse=True))
-    return rf"(?!(?:(?i:{words})|[xX]{{3,64}}){end})"
+    sign to ASCII, which ``(?i:k)`` matches too), not a run of three or more ``x``. A branch
+    per first letter, so that a value fails it at its first character."""
+    by_first: dict[str, list[str]] = {}
+    for word in sorted(PLACEHOLDER_WORDS, key=len, reverse=True):
+        by_first.setdefault(word[0], []).append(word[1:])
+    words = "|".join(
+        f"[{c}{c.upper()}](?i:{'|'.join(rests)})" for c, rests in sorted(by_first.items())
+    )
+    return rf"(?!(?:{words}|[xX]{{3,64}}){end})"
 
 
+# The value's first character is tested before the look-aheads: most failures cost one step.
 _FAST_BARE = (
-    rf"""(?![bBrRuUfFN]{{1,2}}["'`\\]){_not_placeholder(_BARE_END)}"""
+    rf"""(?=[0-9A-Za-z])(?![bBrRuUfFN]{{1,2}}["'`\\]){_not_placeholder(_BARE_END)}"""
     rf"[0-9A-Za-z][!#$%&*+\-.0-9:=?@A-Z^_a-z~]{{0,511}}{_BARE_END}(?![(\[])"
 )
 _FAST_QUOTED = "|".join(
-    rf"{q}{_not_placeholder(q)}[0-9A-Za-z][^{q}\\\n/\[]{{0,2047}}{q}" for q in ("'", '"')
+    rf"{q}(?=[0-9A-Za-z]){_not_placeholder(q)}[0-9A-Za-z][^{q}\\\n/\[]{{0,2047}}{q}"
+    for q in ("'", '"')
 )
-_TAIL = _PAIR.pattern[_PAIR.pattern.index("(?P<close>") :]
 _FAST = re.compile(
     rf"(?P<kw>{keyword_start(_KEYWORDS)})(?=(?P<rest>[\w.\-]{{0,100}}))(?P=rest)"
-    r"(?:(?P<fclose>[\\\"'`\]]{0,4})"
-    rf"(?P<fsep>[ \t]{{0,8}}(?:=(?![=>])|(?P<fcolon>:)(?![=/])(?!{_ANNOTATION}))[ \t]{{0,8}})"
-    rf"(?:(?P<fbare>{_FAST_BARE})|(?P<fquoted>{_FAST_QUOTED}))|{_TAIL})"
+    r"(?=(?P<close>[\\\"'`\]]{0,4}))(?P=close)"
+    rf"(?:(?P<fsep>[ \t]{{0,8}}(?:=|(?P<fcolon>:)(?!{_ANNOTATION}))[ \t]{{0,8}}(?![ \t]))"
+    rf"(?:(?P<fbare>{_FAST_BARE})|(?P<fquoted>{_FAST_QUOTED}))"
+    rf"|{_PAIR.pattern[_PAIR.pattern.index('(?P<sep>') :]})"
 )
-_BARE_GROUP, _QUOTED_GROUP, _SEP_GROUP = (_FAST.groupindex[g] for g in ("fbare", "fquoted", "sep"))
+_FAST_GROUPS = (_FAST.groupindex["fbare"], _FAST.groupindex["fquoted"])
 _CODE_WORDS = frozenset(
     {*(k for k in keyword.kwlist if k.islower()), "self", "cls", *VARIABLE_WORDS}
 )
@@ -180,6 +189,7 @@ def _apply(text: str, found: list[str]) -> str:
     if not positions or (len(positions) == 1 and match(text, positions[0]) is None):
         return text
     skip, pair_match, facts, name_chars = _NAME_RUN.match, _PAIR.match, name_facts, _NAME_CHARS
+    quoted_group = _FAST_GROUPS[1]
     parts: list[str] = []
     append = parts.append
     last = pos = 0
@@ -191,45 +201,36 @@ def _apply(text: str, found: list[str]) -> str:
             pos = skip(text, p).end()  # type: ignore[union-attr]
             continue
         kind = m.lastindex
-        if kind == _BARE_GROUP or kind == _QUOTED_GROUP:
-            if not p or text[p - 1] not in name_chars:  # else the name is read back: _pair
-                name_end = m.end(2)
-                strength, low, low_ = facts(text[p:name_end])
-                value_start = m.end(4)
+        if kind in _FAST_GROUPS:
+            if not p or text[p - 1] not in name_chars:  # the name starts at the anchor
+                name_end, value_start, end = m.end(2), m.end(4), m.end()
+                strength, low = facts(text[p:name_end])
                 if strength == NONE:
                     pos = value_start
                     continue
                 if strength == STRONG:
-                    end = m.end()
-                    if kind == _QUOTED_GROUP:
-                        found.append(text[value_start + 1 : end - 1])
-                        append(text[last : value_start + 1])
-                        append(MARK)
-                        last, pos = end - 1, end
-                        continue
-                    value = text[value_start:end]
-                    if m.start(5) < 0:  # ``=``: a variable is no secret
-                        if value[0].isdigit():
-                            pass
-                        elif value.isalnum() and value.islower() and len(value) <= 81:
-                            if value in _CODE_WORDS or value == low or value == low_:
-                                pos = value_start
-                                continue
-                        elif is_code_reference(value, text[p:name_end]):
-                            pos = value_start
+                    if kind == quoted_group:
+                        cut, resume = value_start + 1, end - 1
+                    else:
+                        cut, resume = value_start, end
+                        value = text[value_start:end]
+                        if m.start(5) >= 0:  # ``name: value``
+                            if value.lower().rstrip(".,;:!") in PROSE_WORDS:
+                                cut = -1  # "Invalid token: expired", unless quoted: _pair
+                        elif not value[0].isdigit() and (
+                            (value in _CODE_WORDS or value == low)
+                            if value.isalnum() and value.islower() and len(value) <= 81
+                            else is_code_reference(value, text[p:name_end])
+                        ):
+                            pos = value_start  # ``password=password``: a variable
                             continue
-                        found.append(value)
-                        append(text[last:value_start])
+                    if cut >= 0:
+                        found.append(text[cut:resume])
+                        append(text[last:cut])
                         append(MARK)
-                        last = pos = end
+                        last, pos = resume, end
                         continue
-                    if value.lower().rstrip(".,;:!") not in PROSE_WORDS:
-                        found.append(value)
-                        append(text[last:value_start])
-                        append(MARK)
-                        last = pos = end
-                        continue
-            m = pair_match(text, p)  # type: ignore[assignment]
+            m = pair_match(text, p)  # the same match, with the groups _pair reads
             assert m is not None
         new = _pair(m, found)
         if new is None:
