@@ -42,6 +42,7 @@ from .names import (
     VARIABLE_WORDS,
     classify,
     is_code_reference,
+    is_path_or_url,
     is_placeholder,
     is_prose_word,
     name_facts,
@@ -125,62 +126,54 @@ PLAIN_PAIRS = anchored_rule("key-value", _KEYWORDS, _PAIR, _pair, resume="sep", 
 """The rule as written: ``_PAIR`` tried at every anchor, ``_pair`` deciding. :data:`PAIRS` gives
 the same result faster; ``tests/redact/test_pairs_fast.py`` compares the two."""
 
-# The fast path. One pattern, tried at the same anchors: after the name, a first branch matches
-# only the commonest pairs (``=`` or ``:``, then a bare value or a plain quoted one) in a form
-# whose match settles every value check ``_pair`` makes (placeholder, path, MARK, a call after
-# it), so that the loop below only classifies the name; every other pair goes to the second
-# branch, which is ``_PAIR``'s tail, and to ``_pair``. Why a first-branch match is one of
-# ``_PAIR`` with the same groups: ``rest`` is read once (a lookahead and a back-reference: a
-# shorter ``rest`` is followed by a name character, where no separator can start); a value
-# starts with a letter, a digit or a quote (so the separator is not ``=>``, ``==``, ``:=`` or
-# ``://``, which ``_PAIR`` tries first), ``:`` is not a type annotation; a bare value is ASCII,
-# not ``b'``/``${``/``{``, and ends where ``BARE`` ends; a quoted one holds no backslash, so it
-# ends at its first quote.
-_BARE_END = r"(?![^\s;,'\"`<>(){}\[\]|])"
+# The fast path. One pattern, tried at the same anchors: a first branch matches only the
+# commonest pairs (``=`` or ``:``, then a bare value or a plain quoted one, with the name
+# starting at the anchor) so that the loop below decides them with a few ``str`` tests; every
+# other pair goes to the second branch, which is ``_PAIR``'s tail, and to ``_pair``.
+# Why a first-branch match is a match of ``_PAIR`` with the same name, separator and value:
+# - the name is the run of name characters from the anchor, read once (a look-ahead and a
+#   back-reference): ``_PAIR``'s ``rest`` can only end where the run ends (a separator cannot
+#   start at a name character), and ``close`` likewise; the anchor is an ASCII keyword, which
+#   ``kw`` matches, so only ``rest``'s bound of 100 is left to check (in the loop);
+# - the value starts with an ASCII letter, a digit or a quote, so the separator is not ``=>``,
+#   ``==``, ``:=`` or ``://`` (which ``_PAIR`` tries first) and no ``{``/``${``/``%(`` value;
+#   ``:`` is not a type annotation (a look-ahead);
+# - a bare value is ``BARE``'s own class, so it ends where ``BARE`` ends; only a one- or
+#   two-letter one before a quote can be a ``QUOTED`` prefix (``b'...'``: the loop refers it);
+# - a quoted one holds no backslash, so it ends at its first quote, as ``QUOTED`` does.
 _ANNOTATION = r"[ \t]{1,8}[A-Za-z_][\w.]{0,30}(?:\[[\w., |\[\]]{0,40}\])?[ \t]{1,4}=(?!=)"
-
-
-def _not_placeholder(end: str) -> str:
-    """``is_placeholder`` is false for a value that starts with an ASCII letter or digit and
-    ends at ``end``: not one of its words (``str.lower`` on such a value only maps the Kelvin
-    sign to ASCII, which ``(?i:k)`` matches too), not a run of three or more ``x``. A branch
-    per first letter, so that a value fails it at its first character."""
-    by_first: dict[str, list[str]] = {}
-    for word in sorted(PLACEHOLDER_WORDS, key=len, reverse=True):
-        by_first.setdefault(word[0], []).append(word[1:])
-    words = "|".join(
-        f"[{c}{c.upper()}](?i:{'|'.join(rests)})" for c, rests in sorted(by_first.items())
-    )
-    return rf"(?!(?:{words}|[xX]{{3,64}}){end})"
-
-
-# The value's first character is tested before the look-aheads: most failures cost one step.
-_FAST_BARE = (
-    rf"""(?=[0-9A-Za-z])(?![bBrRuUfFN]{{1,2}}["'`\\]){_not_placeholder(_BARE_END)}"""
-    rf"[0-9A-Za-z][!#$%&*+\-.0-9:=?@A-Z^_a-z~]{{0,511}}{_BARE_END}(?![(\[])"
-)
-_FAST_QUOTED = "|".join(
-    rf"{q}(?=[0-9A-Za-z]){_not_placeholder(q)}[0-9A-Za-z][^{q}\\\n/\[]{{0,2047}}{q}"
-    for q in ("'", '"')
-)
 _FAST = re.compile(
-    rf"(?P<kw>{keyword_start(_KEYWORDS)})(?=(?P<rest>[\w.\-]{{0,100}}))(?P=rest)"
-    r"(?=(?P<close>[\\\"'`\]]{0,4}))(?P=close)"
-    rf"(?:(?P<fsep>[ \t]{{0,8}}(?:=|(?P<fcolon>:)(?!{_ANNOTATION}))[ \t]{{0,8}}(?![ \t]))"
-    rf"(?:(?P<fbare>{_FAST_BARE})|(?P<fquoted>{_FAST_QUOTED}))"
+    r"(?=(?P<rest>[\w.\-]{1,106}))(?P=rest)(?=(?P<close>[\\\"'`\]]{0,4}))(?P=close)"
+    rf"(?:(?P<fsep>[ \t]{{0,8}}(?:=|(?P<fcolon>:)(?!{_ANNOTATION}))[ \t]{{0,8}})"
+    r"""(?:(?P<fbare>[0-9A-Za-z][^\s;,'"`<>(){}\[\]|]{0,511})"""
+    r"""|(?P<fquoted>'[0-9A-Za-z][^'\\\n]{0,2047}'|"[0-9A-Za-z][^"\\\n]{0,2047}"))"""
     rf"|{_PAIR.pattern[_PAIR.pattern.index('(?P<sep>') :]})"
 )
-_FAST_GROUPS = (_FAST.groupindex["fbare"], _FAST.groupindex["fquoted"])
+_REST, _SEP, _COLON, _QUOTED, _TAIL = (
+    _FAST.groupindex[g] for g in ("rest", "fsep", "fcolon", "fquoted", "value")
+)  # m.lastindex: fbare or fquoted for the first branch, value for the second
+_KEYWORD_LENGTH = {k[:2]: len(k) for k in _KEYWORDS}  # two letters tell the keyword
 _CODE_WORDS = frozenset(
     {*(k for k in keyword.kwlist if k.islower()), "self", "cls", *VARIABLE_WORDS}
 )
+_CALL = frozenset("([")
+_QUOTE_NEXT = frozenset("\"'`\\")
 _ENTRIES = tuple((k.encode("ascii"), k, None) for k in _KEYWORDS)  # what anchored_rule lists
 
 
+def _placeholder(value: str) -> bool:
+    """``is_placeholder`` for a value that starts with an ASCII letter or digit: only its
+    words, compared lowercased (none is longer than 9), and a run of 3 to 64 ``x`` can be."""
+    if value[0] in "xX":
+        return 3 <= len(value) <= 64 and not value.strip("xX")
+    return len(value) <= 9 and value.lower() in PLACEHOLDER_WORDS
+
+
 def _apply(text: str, found: list[str]) -> str:
-    """``PLAIN_PAIRS.apply``: the same anchors and resume points, the common pairs decided
-    inline (a bare value after ``=`` is a variable when ``is_code_reference`` says so; its
-    lowercase-identifier case is inlined: a keyword, ``self``, a credential word or the name)."""
+    """``PLAIN_PAIRS.apply``: the same anchors and resume points (a refused pair resumes at its
+    value, a failed anchor after its name run); first-branch pairs decided inline with
+    ``secret_value``'s tests for a strong name (``is_code_reference``'s lowercase-identifier
+    case inlined: a keyword, ``self``, a credential word or the name itself)."""
     if isinstance(found, Found):
         positions = found.anchor_positions(text, _ENTRIES)
     else:
@@ -189,7 +182,6 @@ def _apply(text: str, found: list[str]) -> str:
     if not positions or (len(positions) == 1 and match(text, positions[0]) is None):
         return text
     skip, pair_match, facts, name_chars = _NAME_RUN.match, _PAIR.match, name_facts, _NAME_CHARS
-    quoted_group = _FAST_GROUPS[1]
     parts: list[str] = []
     append = parts.append
     last = pos = 0
@@ -197,39 +189,66 @@ def _apply(text: str, found: list[str]) -> str:
         if p < pos:
             continue
         m = match(text, p)
-        if m is None:
+        name_end = m.end(_REST) if m is not None else 0
+        if m is None or (
+            name_end - p > 102 and name_end - p - _KEYWORD_LENGTH[text[p : p + 2].lower()] > 100
+        ):
             pos = skip(text, p).end()  # type: ignore[union-attr]
             continue
         kind = m.lastindex
-        if kind in _FAST_GROUPS:
-            if not p or text[p - 1] not in name_chars:  # the name starts at the anchor
-                name_end, value_start, end = m.end(2), m.end(4), m.end()
-                strength, low = facts(text[p:name_end])
-                if strength == NONE:
-                    pos = value_start
-                    continue
-                if strength == STRONG:
-                    if kind == quoted_group:
-                        cut, resume = value_start + 1, end - 1
-                    else:
-                        cut, resume = value_start, end
-                        value = text[value_start:end]
-                        if m.start(5) >= 0:  # ``name: value``
-                            if value.lower().rstrip(".,;:!") in PROSE_WORDS:
-                                cut = -1  # "Invalid token: expired", unless quoted: _pair
-                        elif not value[0].isdigit() and (
+        if kind != _TAIL and (not p or text[p - 1] not in name_chars):
+            strength, low = facts(text[p:name_end])
+            value_start = m.end(_SEP)
+            if strength == NONE:
+                pos = value_start
+                continue
+            if strength == STRONG:
+                end = m.end()
+                if kind == _QUOTED:
+                    cut, resume = value_start + 1, end - 1
+                    value = text[cut:resume]
+                    if (
+                        MARK in value
+                        or _placeholder(value)
+                        or ("/" in value and is_path_or_url(value))
+                    ):
+                        pos = value_start
+                        continue
+                else:
+                    cut, resume = value_start, end
+                    value = text[cut:resume]
+                    following = text[end : end + 1]
+                    if following in _CALL:
+                        pos = value_start  # a call or a subscript: secret = client.get_secret(...)
+                        continue
+                    if (
+                        (len(value) <= 2 and following in _QUOTE_NEXT)  # b'...': QUOTED
+                        or "/" in value
+                        or "\\" in value
+                        or (m.start(_COLON) >= 0 and value.lower().rstrip(".,;:!") in PROSE_WORDS)
+                    ):
+                        cut = -1  # _pair decides
+                    elif _placeholder(value):
+                        pos = value_start
+                        continue
+                    elif (
+                        m.start(_COLON) < 0
+                        and not value[0].isdigit()
+                        and (
                             (value in _CODE_WORDS or value == low)
                             if value.isalnum() and value.islower() and len(value) <= 81
                             else is_code_reference(value, text[p:name_end])
-                        ):
-                            pos = value_start  # ``password=password``: a variable
-                            continue
-                    if cut >= 0:
-                        found.append(text[cut:resume])
-                        append(text[last:cut])
-                        append(MARK)
-                        last, pos = resume, end
+                        )
+                    ):
+                        pos = value_start  # ``password=password``: a variable
                         continue
+                if cut >= 0:
+                    found.append(value)
+                    append(text[last:cut])
+                    append(MARK)
+                    last, pos = resume, end
+                    continue
+        if kind != _TAIL:
             m = pair_match(text, p)  # the same match, with the groups _pair reads
             assert m is not None
         new = _pair(m, found)

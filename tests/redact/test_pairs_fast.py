@@ -21,7 +21,9 @@ _NAMES = (
     *("password", "Password", "PASSWORD", "db_password", "DB-PASSWORD", "api_key", "x-api-key"),
     *("primary_key", "key", "auth", "tokenizer", "token_type", "mykey", "secret", "pwd", "sas"),
     *("client_secret", "passpass", "sasas", "token" + "a" * 97, "aws.secret.key", "keyStore"),
-    *("password" + "A" * 80, "passwordAbc", "Token-Pass"),
+    *("password" + "A" * 80, "passwordAbc", "Token-Pass", "pw" + "x" * 97 + "token"),
+    *("pw" + "x" * 96 + "token", "pw" + "x" * 95 + "token"),
+    *("secret" + "x" * 95 + "token", "pass\u00e9"),
 )
 _SEPS = (
     *("=", "= ", " =", "==", "=>", ":=", ":", ": ", " : ", "://", ":/", "\t=", " " * 9 + "="),
@@ -37,21 +39,8 @@ _VALUES = (
     *("é", "aé", "'aé'", "ma\u212aed", "'ma\u212aed'", "ye\u017f", "\u0130", "o\u212a", "ok"),
     *("a" * 512, "a" * 513, "'" + "a" * 2048 + "'", "'" + "a" * 2049 + "'", "abc(", "abc["),
     *("Invalid", "expired.", "'expired'", "S3cr3t!pw", "hunter2", "aB3dE5gH7jK9mN1pQ3sT5vW7"),
-    *(
-        "'x",
-        '"x',
-        "'<s>'",
-        "'***'",
-        "'?'",
-        "'a/b.json'",
-        "'a[REDACTED]'",
-        "a:b",
-        "a=b",
-        "a@b",
-        "1.2.3",
-        "dbPassword",
-        "db_pass",
-    ),
+    *("'x", '"x', "'<s>'", "'***'", "'?'", "'a/b.json'", "'a[REDACTED]'", "a:b", "a=b", "a@b"),
+    *("1.2.3", "dbPassword", "db_pass", "C:\\Users\\me\\k.pem", "pass\u00e9", "a\u01c5"),
 )
 _GLUE = (" ", "\n", "; ", ", ", "&", "(", ")", "{", "}", '"', "'", "\\", "my_", "a.", "-", "\t")
 _CASES = [c.text for f in load() for c in f.positive + f.negative]
