@@ -144,18 +144,22 @@ the same result faster; ``tests/redact/test_pairs_fast.py`` compares the two."""
 _ANNOTATION = r"[ \t]{1,8}[A-Za-z_][\w.]{0,30}(?:\[[\w., |\[\]]{0,40}\])?[ \t]{1,4}=(?!=)"
 _FAST = re.compile(
     r"(?=(?P<rest>[\w.\-]{1,106}))(?P=rest)(?=(?P<close>[\\\"'`\]]{0,4}))(?P=close)"
-    rf"(?:(?P<fsep>[ \t]{{0,8}}(?:=|(?P<fcolon>:)(?!{_ANNOTATION}))[ \t]{{0,8}})"
+    rf"(?:[ \t]{{0,8}}(?:=|(?P<fcolon>:)(?!{_ANNOTATION}))[ \t]{{0,8}}"
     r"""(?:(?P<fbare>[0-9A-Za-z][^\s;,'"`<>(){}\[\]|]{0,511})"""
     r"""|(?P<fquoted>'[0-9A-Za-z][^'\\\n]{0,2047}'|"[0-9A-Za-z][^"\\\n]{0,2047}"))"""
     rf"|{_PAIR.pattern[_PAIR.pattern.index('(?P<sep>') :]})"
 )
-_REST, _SEP, _COLON, _QUOTED, _TAIL = (
-    _FAST.groupindex[g] for g in ("rest", "fsep", "fcolon", "fquoted", "value")
+_REST, _COLON, _QUOTED, _TAIL = (
+    _FAST.groupindex[g] for g in ("rest", "fcolon", "fquoted", "value")
 )  # m.lastindex: fbare or fquoted for the first branch, value for the second
 _KEYWORD_LENGTH = {k[:2]: len(k) for k in _KEYWORDS}  # two letters tell the keyword
 _CODE_WORDS = frozenset(
     {*(k for k in keyword.kwlist if k.islower()), "self", "cls", *VARIABLE_WORDS}
 )
+# An alphanumeric value not among these words (lowercased) is no placeholder, no prose and no
+# keyword or credential word; none is longer than _SPECIAL_MAX, and lower() never shortens.
+_SPECIAL = PLACEHOLDER_WORDS | PROSE_WORDS | _CODE_WORDS
+_SPECIAL_MAX = max(map(len, _SPECIAL))
 _CALL = frozenset("([")
 _QUOTE_NEXT = frozenset("\"'`\\")
 _ENTRIES = tuple((k.encode("ascii"), k, None) for k in _KEYWORDS)  # what anchored_rule lists
@@ -172,8 +176,8 @@ def _placeholder(value: str) -> bool:
 def _apply(text: str, found: list[str]) -> str:
     """``PLAIN_PAIRS.apply``: the same anchors and resume points (a refused pair resumes at its
     value, a failed anchor after its name run); first-branch pairs decided inline with
-    ``secret_value``'s tests for a strong name (``is_code_reference``'s lowercase-identifier
-    case inlined: a keyword, ``self``, a credential word or the name itself)."""
+    ``secret_value``'s tests for a strong name (``is_placeholder`` and ``is_code_reference``'s
+    lowercase-identifier case inlined: a keyword, ``self``, a credential word, the name)."""
     if isinstance(found, Found):
         positions = found.anchor_positions(text, _ENTRIES)
     else:
@@ -182,6 +186,14 @@ def _apply(text: str, found: list[str]) -> str:
     if not positions or (len(positions) == 1 and match(text, positions[0]) is None):
         return text
     skip, pair_match, facts, name_chars = _NAME_RUN.match, _PAIR.match, name_facts, _NAME_CHARS
+    rest, colon, quoted, tail, none, strong = _REST, _COLON, _QUOTED, _TAIL, NONE, STRONG
+    calls, quote_next, code_words = _CALL, _QUOTE_NEXT, _CODE_WORDS
+    placeholders, prose, special, special_max = (
+        PLACEHOLDER_WORDS,
+        PROSE_WORDS,
+        _SPECIAL,
+        _SPECIAL_MAX,
+    )
     parts: list[str] = []
     append = parts.append
     last = pos = 0
@@ -189,22 +201,22 @@ def _apply(text: str, found: list[str]) -> str:
         if p < pos:
             continue
         m = match(text, p)
-        name_end = m.end(_REST) if m is not None else 0
-        if m is None or (
-            name_end - p > 102 and name_end - p - _KEYWORD_LENGTH[text[p : p + 2].lower()] > 100
-        ):
+        if m is None:
             pos = skip(text, p).end()  # type: ignore[union-attr]
             continue
+        name_end = m.end(rest)
+        if name_end - p > 102 and name_end - p - _KEYWORD_LENGTH[text[p : p + 2].lower()] > 100:
+            pos = skip(text, p).end()  # type: ignore[union-attr]  # past _PAIR's bound
+            continue
         kind = m.lastindex
-        if kind != _TAIL and (not p or text[p - 1] not in name_chars):
+        if kind != tail and (not p or text[p - 1] not in name_chars):
             strength, low = facts(text[p:name_end])
-            value_start = m.end(_SEP)
-            if strength == NONE:
+            value_start, end = m.span(kind)  # type: ignore[arg-type]
+            if strength == none:
                 pos = value_start
                 continue
-            if strength == STRONG:
-                end = m.end()
-                if kind == _QUOTED:
+            if strength == strong:
+                if kind == quoted:
                     cut, resume = value_start + 1, end - 1
                     value = text[cut:resume]
                     if (
@@ -218,27 +230,43 @@ def _apply(text: str, found: list[str]) -> str:
                     cut, resume = value_start, end
                     value = text[cut:resume]
                     following = text[end : end + 1]
-                    if following in _CALL:
+                    if following in calls:
                         pos = value_start  # a call or a subscript: secret = client.get_secret(...)
                         continue
+                    n = len(value)
                     if (
-                        (len(value) <= 2 and following in _QUOTE_NEXT)  # b'...': QUOTED
-                        or "/" in value
-                        or "\\" in value
-                        or (m.start(_COLON) >= 0 and value.lower().rstrip(".,;:!") in PROSE_WORDS)
+                        value.isalnum()
+                        and not (n <= 2 and following in quote_next)
+                        and not (n <= special_max and value.lower() in special)
+                    ):  # the usual value: no path, no placeholder word, no prose, no keyword
+                        if value[0] in "xX" and 3 <= n <= 64 and not value.strip("xX"):
+                            pos = value_start  # a placeholder
+                            continue
+                        if (
+                            m.start(colon) < 0
+                            and not value[0].isdigit()
+                            and (
+                                value == low
+                                if n <= 81 and value.islower()
+                                else is_code_reference(value, text[p:name_end])
+                            )
+                        ):
+                            pos = value_start  # ``password=password``: a variable
+                            continue
+                    elif (n <= 2 and following in quote_next) or "/" in value or "\\" in value:
+                        cut = -1  # b'...' (a QUOTED prefix), a path: _pair decides
+                    elif (n <= 9 and value.lower() in placeholders) or (
+                        value[0] in "xX" and 3 <= n <= 64 and not value.strip("xX")
                     ):
-                        cut = -1  # _pair decides
-                    elif _placeholder(value):
                         pos = value_start
                         continue
-                    elif (
-                        m.start(_COLON) < 0
-                        and not value[0].isdigit()
-                        and (
-                            (value in _CODE_WORDS or value == low)
-                            if value.isalnum() and value.islower() and len(value) <= 81
-                            else is_code_reference(value, text[p:name_end])
-                        )
+                    elif m.start(colon) >= 0:
+                        if value.lower().rstrip(".,;:!") in prose:
+                            cut = -1  # "Invalid token: expired", unless quoted: _pair decides
+                    elif not value[0].isdigit() and (
+                        (value in code_words or value == low)
+                        if n <= 81 and value.isalnum() and value.islower()
+                        else is_code_reference(value, text[p:name_end])
                     ):
                         pos = value_start  # ``password=password``: a variable
                         continue
@@ -248,7 +276,7 @@ def _apply(text: str, found: list[str]) -> str:
                     append(MARK)
                     last, pos = resume, end
                     continue
-        if kind != _TAIL:
+        if kind != tail:
             m = pair_match(text, p)  # the same match, with the groups _pair reads
             assert m is not None
         new = _pair(m, found)
