@@ -127,9 +127,10 @@ PLAIN_PAIRS = anchored_rule("key-value", _KEYWORDS, _PAIR, _pair, resume="sep", 
 the same result faster; ``tests/redact/test_pairs_fast.py`` compares the two."""
 
 # The fast path. One pattern, tried at the same anchors: a first branch matches only the
-# commonest pairs (``=`` or ``:``, then a bare value or a plain quoted one, with the name
-# starting at the anchor) so that the loop below decides them with a few ``str`` tests; every
-# other pair goes to the second branch, which is ``_PAIR``'s tail, and to ``_pair``.
+# commonest pairs (``=`` or ``:``, then a bare value or a plain quoted one) so that the loop
+# below decides them with a few ``str`` tests (the name read back as ``_pair`` reads it; the
+# opener before it only matters for ``name: word``, left to ``_pair``); every other pair goes
+# to the second branch, which is ``_PAIR``'s tail, and to ``_pair``.
 # Why a first-branch match is a match of ``_PAIR`` with the same name, separator and value:
 # - the name is the run of name characters from the anchor, read once (a look-ahead and a
 #   back-reference): ``_PAIR``'s ``rest`` can only end where the run ends (a separator cannot
@@ -209,8 +210,13 @@ def _apply(text: str, found: list[str]) -> str:
             pos = skip(text, p).end()  # type: ignore[union-attr]  # past _PAIR's bound
             continue
         kind = m.lastindex
-        if kind != tail and (not p or text[p - 1] not in name_chars):
-            strength, low = facts(text[p:name_end])
+        if kind != tail:
+            if p and text[p - 1] in name_chars:  # read the name back, as _pair does
+                limit = p - 64 if p > 64 else 0
+                name = text[limit + len(text[limit:p].rstrip(_NAME_STR)) : name_end]
+            else:
+                name = text[p:name_end]
+            strength, low = facts(name)
             value_start, end = m.span(kind)  # type: ignore[arg-type]
             if strength == none:
                 pos = value_start
@@ -248,7 +254,7 @@ def _apply(text: str, found: list[str]) -> str:
                             and (
                                 value == low
                                 if n <= 81 and value.islower()
-                                else is_code_reference(value, text[p:name_end])
+                                else is_code_reference(value, name)
                             )
                         ):
                             pos = value_start  # ``password=password``: a variable
@@ -266,7 +272,7 @@ def _apply(text: str, found: list[str]) -> str:
                     elif not value[0].isdigit() and (
                         (value in code_words or value == low)
                         if n <= 81 and value.isalnum() and value.islower()
-                        else is_code_reference(value, text[p:name_end])
+                        else is_code_reference(value, name)
                     ):
                         pos = value_start  # ``password=password``: a variable
                         continue

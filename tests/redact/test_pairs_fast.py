@@ -23,7 +23,7 @@ _NAMES = (
     *("client_secret", "passpass", "sasas", "token" + "a" * 97, "aws.secret.key", "keyStore"),
     *("password" + "A" * 80, "passwordAbc", "Token-Pass", "pw" + "x" * 97 + "token"),
     *("pw" + "x" * 96 + "token", "pw" + "x" * 95 + "token"),
-    *("secret" + "x" * 95 + "token", "pass\u00e9"),
+    *("secret" + "x" * 95 + "token", "pass\u00e9", "aws_accesskey", "MyPrivateKey"),
 )
 _SEPS = (
     *("=", "= ", " =", "==", "=>", ":=", ":", ": ", " : ", "://", ":/", "\t=", " " * 9 + "="),
