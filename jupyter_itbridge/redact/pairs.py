@@ -140,7 +140,7 @@ the same result faster; ``tests/redact/test_pairs_fast.py`` compares the two."""
 #   ``==``, ``:=`` or ``://`` (which ``_PAIR`` tries first) and no ``{``/``${``/``%(`` value;
 #   ``:`` is not a type annotation (a look-ahead);
 # - a bare value is ``BARE``'s own class, so it ends where ``BARE`` ends; only a one- or
-#   two-letter one before a quote can be a ``QUOTED`` prefix (``b'...'``: the loop refers it);
+#   two-letter one before a quote can be a ``QUOTED`` prefix (``b'...'``: left to ``_pair``);
 # - a quoted one holds no backslash, so it ends at its first quote, as ``QUOTED`` does.
 _ANNOTATION = r"[ \t]{1,8}[A-Za-z_][\w.]{0,30}(?:\[[\w., |\[\]]{0,40}\])?[ \t]{1,4}=(?!=)"
 _FAST = re.compile(
