@@ -108,6 +108,13 @@ def classify(name: str) -> int:
     return strength
 
 
+@lru_cache(maxsize=4096)
+def name_facts(name: str) -> tuple[int, str]:
+    """``classify(name)`` and ``name.lower()`` (``is_code_reference`` compares a value with it:
+    ``password=password`` names a variable)."""
+    return classify(name), name.lower()
+
+
 _PLACEHOLDER = re.compile(
     r"""(?:\*{1,64}|[xX]{3,64}|\.{3}|•{1,64}|\?|<[^<>\n]{0,60}>|\[[A-Za-z_ |\-]{1,30}\]"""
     r"""|\$\{?[A-Za-z_]\w{0,60}\}?|%\(?\w{0,60}\)?s|%[A-Za-z_]\w{0,60}%|\{\{[^{}\n]{0,80}\}\}"""
@@ -129,7 +136,7 @@ _IDENT = re.compile(r"[A-Za-z_]\w{0,80}")
 _RANDOM_CHARS = re.compile(r"[A-Za-z0-9+/=_\-.~:]{1,4096}")
 
 
-_PLACEHOLDER_WORDS = wordset(
+_PLACEHOLDER_WORDS = PLACEHOLDER_WORDS = wordset(
     "none null nil true false yes no on off undefined nan redacted hidden masked"
 )
 
@@ -205,7 +212,7 @@ def secret_value(strength: int, name: str, value: str, quoted: bool) -> bool:
     return True
 
 
-_PROSE = wordset(
+_PROSE = PROSE_WORDS = wordset(
     "invalid incorrect expired required missing wrong empty not is was must should cannot too "
     "authentication failed mismatch provided set unset changed reset prompt for the a an of to "
     "and or error denied rejected accepted ok okay unknown none null"

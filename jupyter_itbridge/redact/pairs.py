@@ -16,6 +16,7 @@ never scans more than a bounded window.
 
 from __future__ import annotations
 
+import keyword
 import re
 
 from ._base import (
@@ -24,17 +25,27 @@ from ._base import (
     MARK,
     PLACEHOLDER,
     QUOTED,
+    Found,
+    Rule,
+    anchor_positions,
     anchored_rule,
+    ascii_haystack,
     conceal,
     keyword_start,
     split_quotes,
 )
 from .names import (
     NONE,
+    PLACEHOLDER_WORDS,
+    PROSE_WORDS,
+    STRONG,
+    VARIABLE_WORDS,
     classify,
     is_code_reference,
+    is_path_or_url,
     is_placeholder,
     is_prose_word,
+    name_facts,
     secret_value,
 )
 
@@ -111,7 +122,183 @@ def _pair(m: re.Match[str], found: list[str]) -> str | None:
     return f"{text[start : m.start('value')]}{opener_}{MARK}{split[2]}"
 
 
-PAIRS = anchored_rule("key-value", _KEYWORDS, _PAIR, _pair, resume="sep", skip=_NAME_RUN)
+PLAIN_PAIRS = anchored_rule("key-value", _KEYWORDS, _PAIR, _pair, resume="sep", skip=_NAME_RUN)
+"""The rule as written: ``_PAIR`` tried at every anchor, ``_pair`` deciding. :data:`PAIRS` gives
+the same result faster; ``tests/redact/test_pairs_fast.py`` compares the two."""
+
+# The fast path. One pattern, tried at the same anchors: a first branch matches only the
+# commonest pairs (``=`` or ``:``, then a bare value or a plain quoted one) so that the loop
+# below decides them with a few ``str`` tests (the name read back as ``_pair`` reads it; the
+# opener before it only matters for ``name: word``, left to ``_pair``); every other pair goes
+# to the second branch, which is ``_PAIR``'s tail, and to ``_pair``.
+# Why a first-branch match is a match of ``_PAIR`` with the same name, separator and value:
+# - the name is the run of name characters from the anchor, read once (a look-ahead and a
+#   back-reference): ``_PAIR``'s ``rest`` can only end where the run ends (a separator cannot
+#   start at a name character), and ``close`` likewise; the anchor is an ASCII keyword, which
+#   ``kw`` matches, so only ``rest``'s bound of 100 is left to check (in the loop);
+# - the value starts with an ASCII letter, a digit or a quote, so the separator is not ``=>``,
+#   ``==``, ``:=`` or ``://`` (which ``_PAIR`` tries first) and no ``{``/``${``/``%(`` value;
+#   ``:`` is not a type annotation (a look-ahead);
+# - a bare value is ``BARE``'s own class, so it ends where ``BARE`` ends; only a one- or
+#   two-letter one before a quote can be a ``QUOTED`` prefix (``b'...'``: left to ``_pair``);
+# - a quoted one holds no backslash, so it ends at its first quote, as ``QUOTED`` does.
+_ANNOTATION = r"[ \t]{1,8}[A-Za-z_][\w.]{0,30}(?:\[[\w., |\[\]]{0,40}\])?[ \t]{1,4}=(?!=)"
+_FAST = re.compile(
+    r"(?=(?P<rest>[\w.\-]{1,106}))(?P=rest)(?=(?P<close>[\\\"'`\]]{0,4}))(?P=close)"
+    rf"(?:[ \t]{{0,8}}(?:=|(?P<fcolon>:)(?!{_ANNOTATION}))[ \t]{{0,8}}"
+    r"""(?:(?P<fbare>[0-9A-Za-z][^\s;,'"`<>(){}\[\]|]{0,511})"""
+    r"""|(?P<fquoted>'[0-9A-Za-z][^'\\\n]{0,2047}'|"[0-9A-Za-z][^"\\\n]{0,2047}"))"""
+    rf"|{_PAIR.pattern[_PAIR.pattern.index('(?P<sep>') :]})"
+)
+_REST, _COLON, _QUOTED, _TAIL = (
+    _FAST.groupindex[g] for g in ("rest", "fcolon", "fquoted", "value")
+)  # m.lastindex: fbare or fquoted for the first branch, value for the second
+_KEYWORD_LENGTH = {k[:2]: len(k) for k in _KEYWORDS}  # two letters tell the keyword
+_CODE_WORDS = frozenset(
+    {*(k for k in keyword.kwlist if k.islower()), "self", "cls", *VARIABLE_WORDS}
+)
+# An alphanumeric value not among these words (lowercased) is no placeholder, no prose and no
+# keyword or credential word; none is longer than _SPECIAL_MAX, and lower() never shortens.
+_SPECIAL = PLACEHOLDER_WORDS | PROSE_WORDS | _CODE_WORDS
+_SPECIAL_MAX = max(map(len, _SPECIAL))
+_CALL = frozenset("([")
+_QUOTE_NEXT = frozenset("\"'`\\")
+_ENTRIES = tuple((k.encode("ascii"), k, None) for k in _KEYWORDS)  # what anchored_rule lists
+
+
+def _placeholder(value: str) -> bool:
+    """``is_placeholder`` for a value that starts with an ASCII letter or digit: only its
+    words, compared lowercased (none is longer than 9), and a run of 3 to 64 ``x`` can be."""
+    if value[0] in "xX":
+        return 3 <= len(value) <= 64 and not value.strip("xX")
+    return len(value) <= 9 and value.lower() in PLACEHOLDER_WORDS
+
+
+def _apply(text: str, found: list[str]) -> str:
+    """``PLAIN_PAIRS.apply``: the same anchors and resume points (a refused pair resumes at its
+    value, a failed anchor after its name run); first-branch pairs decided inline with
+    ``secret_value``'s tests for a strong name (``is_placeholder`` and ``is_code_reference``'s
+    lowercase-identifier case inlined: a keyword, ``self``, a credential word, the name)."""
+    if isinstance(found, Found):
+        positions = found.anchor_positions(text, _ENTRIES)
+    else:
+        positions = anchor_positions(ascii_haystack(text, True), _ENTRIES)
+    match = _FAST.match
+    if not positions or (len(positions) == 1 and match(text, positions[0]) is None):
+        return text
+    skip, pair_match, facts, name_chars = _NAME_RUN.match, _PAIR.match, name_facts, _NAME_CHARS
+    rest, colon, quoted, tail, none, strong = _REST, _COLON, _QUOTED, _TAIL, NONE, STRONG
+    calls, quote_next, code_words = _CALL, _QUOTE_NEXT, _CODE_WORDS
+    placeholders, prose, special, special_max = (
+        PLACEHOLDER_WORDS,
+        PROSE_WORDS,
+        _SPECIAL,
+        _SPECIAL_MAX,
+    )
+    parts: list[str] = []
+    append = parts.append
+    last = pos = 0
+    for p in positions:
+        if p < pos:
+            continue
+        m = match(text, p)
+        if m is None:
+            pos = skip(text, p).end()  # type: ignore[union-attr]
+            continue
+        name_end = m.end(rest)
+        if name_end - p > 102 and name_end - p - _KEYWORD_LENGTH[text[p : p + 2].lower()] > 100:
+            pos = skip(text, p).end()  # type: ignore[union-attr]  # past _PAIR's bound
+            continue
+        kind = m.lastindex
+        if kind != tail:
+            if p and text[p - 1] in name_chars:  # read the name back, as _pair does
+                limit = p - 64 if p > 64 else 0
+                name = text[limit + len(text[limit:p].rstrip(_NAME_STR)) : name_end]
+            else:
+                name = text[p:name_end]
+            strength, low = facts(name)
+            value_start, end = m.span(kind)  # type: ignore[arg-type]
+            if strength == none:
+                pos = value_start
+                continue
+            if strength == strong:
+                if kind == quoted:
+                    cut, resume = value_start + 1, end - 1
+                    value = text[cut:resume]
+                    if (
+                        MARK in value
+                        or _placeholder(value)
+                        or ("/" in value and is_path_or_url(value))
+                    ):
+                        pos = value_start
+                        continue
+                else:
+                    cut, resume = value_start, end
+                    value = text[cut:resume]
+                    following = text[end : end + 1]
+                    if following in calls:
+                        pos = value_start  # a call or a subscript: secret = client.get_secret(...)
+                        continue
+                    n = len(value)
+                    if (
+                        value.isalnum()
+                        and not (n <= 2 and following in quote_next)
+                        and not (n <= special_max and value.lower() in special)
+                    ):  # the usual value: no path, no placeholder word, no prose, no keyword
+                        if value[0] in "xX" and 3 <= n <= 64 and not value.strip("xX"):
+                            pos = value_start  # a placeholder
+                            continue
+                        if (
+                            m.start(colon) < 0
+                            and not value[0].isdigit()
+                            and (
+                                value == low
+                                if n <= 81 and value.islower()
+                                else is_code_reference(value, name)
+                            )
+                        ):
+                            pos = value_start  # ``password=password``: a variable
+                            continue
+                    elif (n <= 2 and following in quote_next) or "/" in value or "\\" in value:
+                        cut = -1  # b'...' (a QUOTED prefix), a path: _pair decides
+                    elif (n <= 9 and value.lower() in placeholders) or (
+                        value[0] in "xX" and 3 <= n <= 64 and not value.strip("xX")
+                    ):
+                        pos = value_start
+                        continue
+                    elif m.start(colon) >= 0:
+                        if value.lower().rstrip(".,;:!") in prose:
+                            cut = -1  # "Invalid token: expired", unless quoted: _pair decides
+                    elif not value[0].isdigit() and (
+                        (value in code_words or value == low)
+                        if n <= 81 and value.isalnum() and value.islower()
+                        else is_code_reference(value, name)
+                    ):
+                        pos = value_start  # ``password=password``: a variable
+                        continue
+                if cut >= 0:
+                    found.append(value)
+                    append(text[last:cut])
+                    append(MARK)
+                    last, pos = resume, end
+                    continue
+        if kind != tail:
+            m = pair_match(text, p)  # the same match, with the groups _pair reads
+            assert m is not None
+        new = _pair(m, found)
+        if new is None:
+            pos = m.end("sep")
+        else:
+            append(text[last:p])
+            append(new)
+            last = pos = m.end()
+    if not parts:
+        return text
+    append(text[last:])
+    return "".join(parts)
+
+
+PAIRS = Rule("key-value", PLAIN_PAIRS.gate, (_FAST, _PAIR), _apply, anchored=PLAIN_PAIRS.anchored)
 
 
 # "with credentials alice:<password>", "using auth svc:<password>", "login alice:<password>".
