@@ -133,9 +133,13 @@ def _echo_worthy(secret: str) -> bool:
 
 def _remove_echoes(text: str, found: list[str]) -> str:
     """Replace every other occurrence of the secrets the rules found (and, for a URL password
-    with an ``@``, the tail a driver echoes as ``<tail>@host``)."""
+    with an ``@``, the tail a driver echoes as ``<tail>@host``). Longest first, equal lengths
+    in the order found (so the kernel's preview and the server agree, whatever the hash seed);
+    secrets too short to be searched are dropped first (a dense text finds thousands)."""
     seen: set[str] = set()
-    for secret in sorted(set(found), key=len, reverse=True)[: _ECHO_MAX * 2]:
+    unique = [s for s in dict.fromkeys(found) if len(s) >= _ECHO_MIN or s.startswith("\0@")]
+    unique.sort(key=len, reverse=True)
+    for secret in unique[: _ECHO_MAX * 2]:
         if len(seen) >= _ECHO_MAX:
             break
         if secret.startswith("\0@"):
