@@ -15,7 +15,15 @@ from bisect import bisect_left
 from collections.abc import Callable
 from functools import lru_cache
 
-from ._base import MARK, QUOTED, anchored_rule, keyword_start, masked, split_quotes
+from ._base import (
+    MARK,
+    QUOTED,
+    Rule,
+    anchored_rule,
+    keyword_start,
+    masked,
+    split_quotes,
+)
 from .names import STRONG, VARIABLE_WORDS, WEAK, classify, is_placeholder, looks_random, words
 
 _LITERAL = re.compile(QUOTED)
@@ -60,15 +68,50 @@ _ANY_POSITION = (
     *("Auth", "Authentication", "AuthProvider", "Credentials", "Credential", "auth", "login"),
     *("Login", "bind_s", "simple_bind", "Connection"),  # SMBConnection(user, password, ...)
 )
-_CALL = re.compile(rf"(?P<fn>{_FN})(?P<open>[ \t]{{0,4}}\()(?P<args>[^()\n]{{0,600}})\)")
+# A string literal or a name with no comma, quote, backslash, backtick or bracket inside: the
+# argument forms whose split and literal checks a pattern can do (see _apply_calls).
+_PLAIN_CLASS = r"[^'\"\\\n,`()\[\]{}]"
+_PLAIN_ARG = (
+    rf"""[bBrRuUfFN]{{0,2}}(?:'{_PLAIN_CLASS}{{0,500}}'|"{_PLAIN_CLASS}{{0,500}}")|[\w.]{{1,100}}"""
+)
+_TWO_PLAIN_ARGS = (
+    rf"(?=[^()\n]{{0,600}}\))[ \t]{{0,8}}(?:{_PLAIN_ARG})[ \t]{{0,8}},[ \t]{{0,8}}"
+    rf"(?:[bBrRuUfFN]{{0,2}}(?P<quote>['\"])(?P<inner>{_PLAIN_CLASS}{{1,500}})(?P=quote)"
+    rf"|[\w.]{{1,100}})[ \t]{{0,8}}(?=\))"
+)
+# ``args`` spans what ``[^()\n]{0,600}`` would (both branches stop at the first ``)``, within
+# 600 characters); ``two`` says it is two plain arguments, ``inner`` the second one's literal.
+_CALL = re.compile(
+    rf"(?P<fn>{_FN})(?P<open>[ \t]{{0,4}}\()"
+    rf"(?P<args>(?P<two>{_TWO_PLAIN_ARGS})|[^()\n]{{0,600}})\)"
+)
 _CALLEE_STR = "_.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _BRACKET = re.compile(r"[\[\]{}()]")
 _KWARG = re.compile(r"\s{0,8}\*{0,2}[A-Za-z_]\w{0,80}\s{0,8}=")
 
 
+_NOT_SIMPLE = re.compile(r"[\[\]{}\\`\n]")
+
+
 def _split_args(args: str) -> list[str]:
     """Top-level comma-separated pieces of an argument list (brackets and quotes respected)."""
-    pieces: list[str] = [""]
+    if len(args) <= 2048 and _NOT_SIMPLE.search(args) is None and ("'" in args) != ('"' in args):
+        # One kind of quote, no bracket, backslash or backtick: the tokens below pair the
+        # quotes in order, so when every comma-separated piece holds an even number of them no
+        # comma is inside a literal and no quote is left unpaired (dropped): str.split agrees.
+        quote = "'" if "'" in args else '"'
+        pieces = args.split(",")
+        for piece in pieces:
+            if piece.count(quote) & 1:
+                break
+        else:
+            return pieces
+    return _split_tokens(args)
+
+
+def _split_tokens(args: str) -> list[str]:
+    """:func:`_split_args` by its tokens (a quote with no closing one is dropped)."""
+    pieces = [""]
     if not _BRACKET.search(args):  # the usual case: every comma token is a top-level one
         for tok in _ARG_TOKENS.findall(args):
             if tok == ",":
@@ -159,7 +202,68 @@ def _call(m: re.Match[str], found: list[str]) -> str | None:
     return f"{fn}{m.group('open')}{','.join(pieces)})"
 
 
-CALLS = anchored_rule("positional", _FN_ANCHORS, _CALL, _call, resume="open")
+# Callables whose positions depend on the last word of ``fn`` alone (not on the name read
+# back before it): every ``Auth<...>`` except OAuth1, OAuthHandler, OAuth1UserHandler,
+# AppAuthHandler (listed in _POSITIONS) and ``*Client``; auth, login, Login, bind_s. With two
+# positional arguments, each takes the second (``_positions_of(last, False, 2, False)``).
+_BY_FN_ALONE = ("auth", "login", "Login", "bind_s")
+_AUTH_LISTED = ("Auth1", "AuthHandler", "Auth1UserHandler")
+
+
+@lru_cache(maxsize=256)
+def _second_by_fn(fn: str) -> bool:
+    """Whether a two-argument call of ``...fn`` takes its second argument, whatever the
+    callee's name before ``fn`` (checked against _positions_of in tests/redact)."""
+    if fn in _BY_FN_ALONE:
+        return True
+    return fn.startswith("Auth") and fn not in _AUTH_LISTED and not fn.endswith("Client")
+
+
+_ENTRIES = tuple((a.encode("ascii"), a, None) for a in _FN_ANCHORS)
+_FN_G, _TWO_G, _INNER_G = (_CALL.groupindex[g] for g in ("fn", "two", "inner"))
+
+
+def _apply_calls(text: str, found: list[str]) -> str:
+    """The anchored rule's scan (:func:`._base.rewrite` trying the pattern at each anchor and
+    resuming after ``open`` when a call is left alone), with a shortcut for the usual call:
+    two plain arguments to a callable named by ``fn`` alone. There the pattern has done the
+    split, the kwarg and the literal checks, so only the placeholder check is left, and the
+    replacement is the match with the literal's content replaced (what :func:`_call` builds).
+
+    ``finditer`` gives the same matches as that scan: every match starts at an anchor (each
+    ``fn`` begins with one), and none starts between a match's ``open`` and its end (``args``
+    holds no ``(``), so resuming after ``open`` or after the match finds the same next one."""
+    parts: list[str] = []
+    last = 0
+    for m in _CALL.finditer(text):
+        if m.start(_TWO_G) >= 0 and _second_by_fn(m.group(_FN_G)):
+            start, end = m.span(_INNER_G)
+            if start >= 0:
+                inner = text[start:end]
+                if not inner.startswith(MARK) and not is_placeholder(inner):
+                    found.append(inner)
+                    parts.append(text[last:start])
+                    parts.append(MARK)
+                    last = end
+            continue
+        new = _call(m, found)
+        if new is not None:
+            parts.append(text[last : m.start()])
+            parts.append(new)
+            last = m.end()
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+CALLS = Rule(
+    "positional",
+    _FN_ANCHORS,
+    (_CALL,),
+    _apply_calls,
+    anchored=tuple(entry[0] for entry in _ENTRIES),
+)
 
 # auth=("user", "pw"), basic_auth=(...), http_auth=[...], "credentials": ("id", "secret").
 _TUPLE_WORDS = ("auth", "cred", "key", "token", "secret", "pass", "login")
