@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from ._base import (
     MARK,
     QUOTED,
+    Found,
     Rule,
+    anchor_positions,
     anchored_rule,
+    ascii_haystack,
     keyword_start,
     masked,
     split_quotes,
@@ -68,19 +71,19 @@ _ANY_POSITION = (
     *("Auth", "Authentication", "AuthProvider", "Credentials", "Credential", "auth", "login"),
     *("Login", "bind_s", "simple_bind", "Connection"),  # SMBConnection(user, password, ...)
 )
-# A string literal or a name with no comma, quote, backslash, backtick or bracket inside: the
+# A string literal or a name with no comma, ``=``, quote, backslash, backtick or bracket: the
 # argument forms whose split and literal checks a pattern can do (see _apply_calls).
-_PLAIN_CLASS = r"[^'\"\\\n,`()\[\]{}]"
-_PLAIN_ARG = (
-    rf"""[bBrRuUfFN]{{0,2}}(?:'{_PLAIN_CLASS}{{0,500}}'|"{_PLAIN_CLASS}{{0,500}}")|[\w.]{{1,100}}"""
-)
+_PLAIN_CLASS = r"[^'\"\\\n,=`()\[\]{}]"
+_PLAIN_LITERAL = rf"""[bBrRuUfFN]{{0,2}}(?:'{_PLAIN_CLASS}{{0,250}}'|"{_PLAIN_CLASS}{{0,250}}")"""
+_PLAIN_NAME = r"[\w.]{1,100}(?![\w.])"  # the look-ahead: a failed call gives up at once
 _TWO_PLAIN_ARGS = (
-    rf"(?=[^()\n]{{0,600}}\))[ \t]{{0,8}}(?:{_PLAIN_ARG})[ \t]{{0,8}},[ \t]{{0,8}}"
-    rf"(?:[bBrRuUfFN]{{0,2}}(?P<quote>['\"])(?P<inner>{_PLAIN_CLASS}{{1,500}})(?P=quote)"
-    rf"|[\w.]{{1,100}})[ \t]{{0,8}}(?=\))"
+    r"(?=[^()\n,=]{0,300},[^()\n,=]{0,300}\))"  # what they need, in two cheap scans
+    rf"[ \t]{{0,8}}(?:{_PLAIN_LITERAL}|{_PLAIN_NAME})[ \t]{{0,8}},[ \t]{{0,8}}"
+    rf"(?:[bBrRuUfFN]{{0,2}}(?P<quote>['\"])(?P<inner>{_PLAIN_CLASS}{{1,250}})(?P=quote)"
+    rf"|{_PLAIN_NAME})[ \t]{{0,8}}(?=\))"
 )
-# ``args`` spans what ``[^()\n]{0,600}`` would (both branches stop at the first ``)``, within
-# 600 characters); ``two`` says it is two plain arguments, ``inner`` the second one's literal.
+# ``args`` spans what ``[^()\n]{0,600}`` would: both branches stop at the first ``)``, and
+# ``two`` (two plain arguments, ``inner`` the second one's literal) is at most 541 long.
 _CALL = re.compile(
     rf"(?P<fn>{_FN})(?P<open>[ \t]{{0,4}}\()"
     rf"(?P<args>(?P<two>{_TWO_PLAIN_ARGS})|[^()\n]{{0,600}})\)"
@@ -219,23 +222,52 @@ def _second_by_fn(fn: str) -> bool:
     return fn.startswith("Auth") and fn not in _AUTH_LISTED and not fn.endswith("Client")
 
 
-_ENTRIES = tuple((a.encode("ascii"), a, None) for a in _FN_ANCHORS)
+_ANCHOR_BYTES = tuple(a.encode("ascii") for a in _FN_ANCHORS)
+_ENTRIES = tuple((raw, a, None) for raw, a in zip(_ANCHOR_BYTES, _FN_ANCHORS, strict=True))
 _FN_G, _TWO_G, _INNER_G = (_CALL.groupindex[g] for g in ("fn", "two", "inner"))
+_PROBE = 4096  # the text's start, where the calls are counted to choose the scan
+_DENSE = 64  # characters per call below which one finditer beats a match per anchor
+
+
+def _dense(text: str) -> bool:
+    """Whether the text's start has a call every _DENSE characters (the anchors are counted
+    first: that costs less than the pattern's scan, and calls are rarer than anchors)."""
+    head = ascii_haystack(text[:_PROBE], True)
+    if sum(head.count(anchor) for anchor in _ANCHOR_BYTES) * _DENSE <= _PROBE:
+        return False
+    return len(_CALL.findall(text, 0, _PROBE)) * _DENSE > _PROBE
+
+
+def _matches(text: str, found: list[str]) -> Iterator[re.Match[str]]:
+    """The matches of the anchored scan (:func:`._base.rewrite` trying the pattern at each
+    anchor, resuming after ``open`` when a call is left alone, after the call otherwise).
+    Every match starts at an anchor (each ``fn`` begins with one) and none starts between a
+    match's ``open`` and its end (``args`` holds no ``(``), so the next match after either
+    resume point is the next one ``finditer`` gives: in a text dense with calls, it looks
+    for them in C (a successful match costs more tried from Python than in one scan)."""
+    if len(text) > _PROBE and _dense(text):
+        yield from _CALL.finditer(text)
+        return
+    if isinstance(found, Found):
+        positions = found.anchor_positions(text, _ENTRIES)
+    else:
+        positions = anchor_positions(ascii_haystack(text, True), _ENTRIES)
+    match = _CALL.match
+    pos = 0
+    for p in positions:
+        if p >= pos and (m := match(text, p)) is not None:
+            yield m
+            pos = m.end()
 
 
 def _apply_calls(text: str, found: list[str]) -> str:
-    """The anchored rule's scan (:func:`._base.rewrite` trying the pattern at each anchor and
-    resuming after ``open`` when a call is left alone), with a shortcut for the usual call:
-    two plain arguments to a callable named by ``fn`` alone. There the pattern has done the
-    split, the kwarg and the literal checks, so only the placeholder check is left, and the
-    replacement is the match with the literal's content replaced (what :func:`_call` builds).
-
-    ``finditer`` gives the same matches as that scan: every match starts at an anchor (each
-    ``fn`` begins with one), and none starts between a match's ``open`` and its end (``args``
-    holds no ``(``), so resuming after ``open`` or after the match finds the same next one."""
+    """:func:`_call` on every match, with a shortcut for the usual call: two plain arguments
+    to a callable named by ``fn`` alone. There the pattern has done the split, the kwarg and
+    the literal checks, so only the placeholder check is left, and the replacement is the
+    match with the literal's content replaced (what :func:`_call` builds)."""
     parts: list[str] = []
     last = 0
-    for m in _CALL.finditer(text):
+    for m in _matches(text, found):
         if m.start(_TWO_G) >= 0 and _second_by_fn(m.group(_FN_G)):
             start, end = m.span(_INNER_G)
             if start >= 0:
@@ -262,7 +294,7 @@ CALLS = Rule(
     _FN_ANCHORS,
     (_CALL,),
     _apply_calls,
-    anchored=tuple(entry[0] for entry in _ENTRIES),
+    anchored=_ANCHOR_BYTES,
 )
 
 # auth=("user", "pw"), basic_auth=(...), http_auth=[...], "credentials": ("id", "secret").
