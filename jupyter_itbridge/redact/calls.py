@@ -238,16 +238,13 @@ def _dense(text: str) -> bool:
     return len(_CALL.findall(text, 0, _PROBE)) * _DENSE > _PROBE
 
 
-def _matches(text: str, found: list[str]) -> Iterator[re.Match[str]]:
+def _anchored_matches(text: str, found: list[str]) -> Iterator[re.Match[str]]:
     """The matches of the anchored scan (:func:`._base.rewrite` trying the pattern at each
     anchor, resuming after ``open`` when a call is left alone, after the call otherwise).
     Every match starts at an anchor (each ``fn`` begins with one) and none starts between a
     match's ``open`` and its end (``args`` holds no ``(``), so the next match after either
     resume point is the next one ``finditer`` gives: in a text dense with calls, it looks
     for them in C (a successful match costs more tried from Python than in one scan)."""
-    if len(text) > _PROBE and _dense(text):
-        yield from _CALL.finditer(text)
-        return
     if isinstance(found, Found):
         positions = found.anchor_positions(text, _ENTRIES)
     else:
@@ -261,13 +258,15 @@ def _matches(text: str, found: list[str]) -> Iterator[re.Match[str]]:
 
 
 def _apply_calls(text: str, found: list[str]) -> str:
-    """:func:`_call` on every match, with a shortcut for the usual call: two plain arguments
+    """:func:`_call` on every match (``finditer``'s where the text's start is dense with calls,
+    see :func:`_anchored_matches`), with a shortcut for the usual call: two plain arguments
     to a callable named by ``fn`` alone. There the pattern has done the split, the kwarg and
     the literal checks, so only the placeholder check is left, and the replacement is the
     match with the literal's content replaced (what :func:`_call` builds)."""
     parts: list[str] = []
     last = 0
-    for m in _matches(text, found):
+    dense = len(text) > _PROBE and _dense(text)
+    for m in _CALL.finditer(text) if dense else _anchored_matches(text, found):
         if m.start(_TWO_G) >= 0 and _second_by_fn(m.group(_FN_G)):
             start, end = m.span(_INNER_G)
             if start >= 0:
@@ -337,14 +336,20 @@ def _tuple(m: re.Match[str], found: list[str]) -> str | None:
 # Where a tuple can follow a name: ``=(``, ``: [`` (the name's word run ends before an optional
 # quote and blanks). Only the anchors of a word run that ends at one of these can match (the
 # name must reach the run's end), so the others are not tried, and a skip never leaves its run.
-_TUPLE_OPEN = re.compile(r"[=:][ \t]{0,4}[(\[]")
+# One pattern per separator: a literal first character is searched in C several times faster
+# than a class of two (their matches cannot overlap, so together they are the class's). A
+# ``[`` that opens MARK (``token=[REDACTED]``, left by the URL rules) is no site: the items
+# would be ``REDACTED``, which holds no literal, so the rule would leave that call alone.
+_OPENER = rf"[ \t]{{0,4}}(?:\(|\[(?!{re.escape(MARK[1:])}))"
+_TUPLE_OPENS = (re.compile(f"={_OPENER}"), re.compile(f":{_OPENER}"))
 _NOT_WORD = re.compile(r"\W")
 
 
 def _tuple_candidates(text: str, anchors: Callable[[], list[int]]) -> list[int]:
-    sites = [m.start() for m in _TUPLE_OPEN.finditer(text)]
+    sites = [m.start() for opening in _TUPLE_OPENS for m in opening.finditer(text)]
     if not sites:
         return []
+    sites.sort()
     positions = anchors()
     kept: list[int] = []
     for site in sites:

@@ -134,3 +134,31 @@ def test_pgpass_rule_equals_the_line_rule(seed: int) -> None:
         fast, plain = _base.Found(), _base.Found()
         assert files.PGPASS.apply(text, fast) == PLAIN_PGPASS.apply(text, plain), text
         assert list(fast) == list(plain), text
+
+
+PLAIN_TUPLES = _base.anchored_rule(
+    "positional",
+    calls._TUPLE_WORDS,
+    calls._TUPLE,
+    calls._tuple,
+    "sep",
+    skip=re.compile(r"\w{1,60}"),
+)
+_TUPLE_PIECES = (
+    *("auth", "token", "secret", "pass", "login", "cred", "key", "_", "x", "9", "é", " ", "\t"),
+    *("=", ":", "(", "[", ")", "]", "'", '"', ",", "'pw'", '"u"', "\n", MARK, f"={MARK}"),
+    *(f": {MARK}", f"=[{MARK}", "=[ [REDACTED]", "[REDACTED", "=[REDACTED)", "=('a', 'b')"),
+    *("=[REDACTED, 'pw']", "auth=[REDACTED]x, 'pw']", "token: [REDACTEDx, 'y']"),
+)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_tuples_rule_equals_the_plain_rule(seed: int) -> None:
+    """Sites are found by one literal-first pattern per separator and skip ``[REDACTED]``."""
+    rnd = random.Random(seed)
+    for _ in range(800):
+        text = "".join(rnd.choice(_TUPLE_PIECES) for _ in range(rnd.randint(1, 40)))
+        text *= rnd.choice((1, 1, 60))
+        fast, plain = _base.Found(), _base.Found()
+        assert calls.TUPLES.apply(text, fast) == PLAIN_TUPLES.apply(text, plain), text[:300]
+        assert list(fast) == list(plain), text[:300]
