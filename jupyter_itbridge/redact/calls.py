@@ -264,23 +264,23 @@ def _apply_calls(text: str, found: list[str]) -> str:
     the literal checks, so only the placeholder check is left, and the replacement is the
     match with the literal's content replaced (what :func:`_call` builds)."""
     parts: list[str] = []
-    last = 0
+    add, last = parts.append, 0
     dense = len(text) > _PROBE and _dense(text)
     for m in _CALL.finditer(text) if dense else _anchored_matches(text, found):
-        if m.start(_TWO_G) >= 0 and _second_by_fn(m.group(_FN_G)):
-            start, end = m.span(_INNER_G)
+        start, end = m.span(_INNER_G)  # set only inside ``two``
+        if (start >= 0 or m.start(_TWO_G) >= 0) and _second_by_fn(m.group(_FN_G)):
             if start >= 0:
                 inner = text[start:end]
                 if not inner.startswith(MARK) and not is_placeholder(inner):
                     found.append(inner)
-                    parts.append(text[last:start])
-                    parts.append(MARK)
+                    add(text[last:start])
+                    add(MARK)
                     last = end
             continue
         new = _call(m, found)
         if new is not None:
-            parts.append(text[last : m.start()])
-            parts.append(new)
+            add(text[last : m.start()])
+            add(new)
             last = m.end()
     if not parts:
         return text
