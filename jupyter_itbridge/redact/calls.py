@@ -12,10 +12,21 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
-from ._base import MARK, QUOTED, anchored_rule, keyword_start, masked, split_quotes
+from ._base import (
+    MARK,
+    QUOTED,
+    Found,
+    Rule,
+    anchor_positions,
+    anchored_rule,
+    ascii_haystack,
+    keyword_start,
+    masked,
+    split_quotes,
+)
 from .names import STRONG, VARIABLE_WORDS, WEAK, classify, is_placeholder, looks_random, words
 
 _LITERAL = re.compile(QUOTED)
@@ -60,15 +71,50 @@ _ANY_POSITION = (
     *("Auth", "Authentication", "AuthProvider", "Credentials", "Credential", "auth", "login"),
     *("Login", "bind_s", "simple_bind", "Connection"),  # SMBConnection(user, password, ...)
 )
-_CALL = re.compile(rf"(?P<fn>{_FN})(?P<open>[ \t]{{0,4}}\()(?P<args>[^()\n]{{0,600}})\)")
+# A string literal or a name with no comma, ``=``, quote, backslash, backtick or bracket: the
+# argument forms whose split and literal checks a pattern can do (see _apply_calls).
+_PLAIN_CLASS = r"[^'\"\\\n,=`()\[\]{}]"
+_PLAIN_LITERAL = rf"""[bBrRuUfFN]{{0,2}}(?:'{_PLAIN_CLASS}{{0,250}}'|"{_PLAIN_CLASS}{{0,250}}")"""
+_PLAIN_NAME = r"[\w.]{1,100}(?![\w.])"  # the look-ahead: a failed call gives up at once
+_TWO_PLAIN_ARGS = (
+    r"(?=[^()\n,=]{0,300},[^()\n,=]{0,300}\))"  # what they need, in two cheap scans
+    rf"[ \t]{{0,8}}(?:{_PLAIN_LITERAL}|{_PLAIN_NAME})[ \t]{{0,8}},[ \t]{{0,8}}"
+    rf"(?:[bBrRuUfFN]{{0,2}}(?P<quote>['\"])(?P<inner>{_PLAIN_CLASS}{{1,250}})(?P=quote)"
+    rf"|{_PLAIN_NAME})[ \t]{{0,8}}(?=\))"
+)
+# ``args`` spans what ``[^()\n]{0,600}`` would: both branches stop at the first ``)``, and
+# ``two`` (two plain arguments, ``inner`` the second one's literal) is at most 541 long.
+_CALL = re.compile(
+    rf"(?P<fn>{_FN})(?P<open>[ \t]{{0,4}}\()"
+    rf"(?P<args>(?P<two>{_TWO_PLAIN_ARGS})|[^()\n]{{0,600}})\)"
+)
 _CALLEE_STR = "_.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _BRACKET = re.compile(r"[\[\]{}()]")
 _KWARG = re.compile(r"\s{0,8}\*{0,2}[A-Za-z_]\w{0,80}\s{0,8}=")
 
 
+_NOT_SIMPLE = re.compile(r"[\[\]{}\\`\n]")
+
+
 def _split_args(args: str) -> list[str]:
     """Top-level comma-separated pieces of an argument list (brackets and quotes respected)."""
-    pieces: list[str] = [""]
+    if len(args) <= 2048 and _NOT_SIMPLE.search(args) is None and ("'" in args) != ('"' in args):
+        # One kind of quote, no bracket, backslash or backtick: the tokens below pair the
+        # quotes in order, so when every comma-separated piece holds an even number of them no
+        # comma is inside a literal and no quote is left unpaired (dropped): str.split agrees.
+        quote = "'" if "'" in args else '"'
+        pieces = args.split(",")
+        for piece in pieces:
+            if piece.count(quote) & 1:
+                break
+        else:
+            return pieces
+    return _split_tokens(args)
+
+
+def _split_tokens(args: str) -> list[str]:
+    """:func:`_split_args` by its tokens (a quote with no closing one is dropped)."""
+    pieces = [""]
     if not _BRACKET.search(args):  # the usual case: every comma token is a top-level one
         for tok in _ARG_TOKENS.findall(args):
             if tok == ",":
@@ -159,7 +205,96 @@ def _call(m: re.Match[str], found: list[str]) -> str | None:
     return f"{fn}{m.group('open')}{','.join(pieces)})"
 
 
-CALLS = anchored_rule("positional", _FN_ANCHORS, _CALL, _call, resume="open")
+# Callables whose positions depend on the last word of ``fn`` alone (not on the name read
+# back before it): every ``Auth<...>`` except OAuth1, OAuthHandler, OAuth1UserHandler,
+# AppAuthHandler (listed in _POSITIONS) and ``*Client``; auth, login, Login, bind_s. With two
+# positional arguments, each takes the second (``_positions_of(last, False, 2, False)``).
+_BY_FN_ALONE = ("auth", "login", "Login", "bind_s")
+_AUTH_LISTED = ("Auth1", "AuthHandler", "Auth1UserHandler")
+
+
+@lru_cache(maxsize=256)
+def _second_by_fn(fn: str) -> bool:
+    """Whether a two-argument call of ``...fn`` takes its second argument, whatever the
+    callee's name before ``fn`` (checked against _positions_of in tests/redact)."""
+    if fn in _BY_FN_ALONE:
+        return True
+    return fn.startswith("Auth") and fn not in _AUTH_LISTED and not fn.endswith("Client")
+
+
+_ANCHOR_BYTES = tuple(a.encode("ascii") for a in _FN_ANCHORS)
+_ENTRIES = tuple((raw, a, None) for raw, a in zip(_ANCHOR_BYTES, _FN_ANCHORS, strict=True))
+_FN_G, _TWO_G, _INNER_G = (_CALL.groupindex[g] for g in ("fn", "two", "inner"))
+_PROBE = 4096  # the text's start, where the calls are counted to choose the scan
+_DENSE = 64  # characters per call below which one finditer beats a match per anchor
+
+
+def _dense(text: str) -> bool:
+    """Whether the text's start has a call every _DENSE characters (the anchors are counted
+    first: that costs less than the pattern's scan, and calls are rarer than anchors)."""
+    head = ascii_haystack(text[:_PROBE], True)
+    if sum(head.count(anchor) for anchor in _ANCHOR_BYTES) * _DENSE <= _PROBE:
+        return False
+    return len(_CALL.findall(text, 0, _PROBE)) * _DENSE > _PROBE
+
+
+def _anchored_matches(text: str, found: list[str]) -> Iterator[re.Match[str]]:
+    """The matches of the anchored scan (:func:`._base.rewrite` trying the pattern at each
+    anchor, resuming after ``open`` when a call is left alone, after the call otherwise).
+    Every match starts at an anchor (each ``fn`` begins with one) and none starts between a
+    match's ``open`` and its end (``args`` holds no ``(``), so the next match after either
+    resume point is the next one ``finditer`` gives: in a text dense with calls, it looks
+    for them in C (a successful match costs more tried from Python than in one scan)."""
+    if isinstance(found, Found):
+        positions = found.anchor_positions(text, _ENTRIES)
+    else:
+        positions = anchor_positions(ascii_haystack(text, True), _ENTRIES)
+    match = _CALL.match
+    pos = 0
+    for p in positions:
+        if p >= pos and (m := match(text, p)) is not None:
+            yield m
+            pos = m.end()
+
+
+def _apply_calls(text: str, found: list[str]) -> str:
+    """:func:`_call` on every match (``finditer``'s where the text's start is dense with calls,
+    see :func:`_anchored_matches`), with a shortcut for the usual call: two plain arguments
+    to a callable named by ``fn`` alone. There the pattern has done the split, the kwarg and
+    the literal checks, so only the placeholder check is left, and the replacement is the
+    match with the literal's content replaced (what :func:`_call` builds)."""
+    parts: list[str] = []
+    add, last = parts.append, 0
+    dense = len(text) > _PROBE and _dense(text)
+    for m in _CALL.finditer(text) if dense else _anchored_matches(text, found):
+        start, end = m.span(_INNER_G)  # set only inside ``two``
+        if (start >= 0 or m.start(_TWO_G) >= 0) and _second_by_fn(m.group(_FN_G)):
+            if start >= 0:
+                inner = text[start:end]
+                if not inner.startswith(MARK) and not is_placeholder(inner):
+                    found.append(inner)
+                    add(text[last:start])
+                    add(MARK)
+                    last = end
+            continue
+        new = _call(m, found)
+        if new is not None:
+            add(text[last : m.start()])
+            add(new)
+            last = m.end()
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+CALLS = Rule(
+    "positional",
+    _FN_ANCHORS,
+    (_CALL,),
+    _apply_calls,
+    anchored=_ANCHOR_BYTES,
+)
 
 # auth=("user", "pw"), basic_auth=(...), http_auth=[...], "credentials": ("id", "secret").
 _TUPLE_WORDS = ("auth", "cred", "key", "token", "secret", "pass", "login")
@@ -201,14 +336,20 @@ def _tuple(m: re.Match[str], found: list[str]) -> str | None:
 # Where a tuple can follow a name: ``=(``, ``: [`` (the name's word run ends before an optional
 # quote and blanks). Only the anchors of a word run that ends at one of these can match (the
 # name must reach the run's end), so the others are not tried, and a skip never leaves its run.
-_TUPLE_OPEN = re.compile(r"[=:][ \t]{0,4}[(\[]")
+# One pattern per separator: a literal first character is searched in C several times faster
+# than a class of two (their matches cannot overlap, so together they are the class's). A
+# ``[`` that opens MARK (``token=[REDACTED]``, left by the URL rules) is no site: the items
+# would be ``REDACTED``, which holds no literal, so the rule would leave that call alone.
+_OPENER = rf"[ \t]{{0,4}}(?:\(|\[(?!{re.escape(MARK[1:])}))"
+_TUPLE_OPENS = (re.compile(f"={_OPENER}"), re.compile(f":{_OPENER}"))
 _NOT_WORD = re.compile(r"\W")
 
 
 def _tuple_candidates(text: str, anchors: Callable[[], list[int]]) -> list[int]:
-    sites = [m.start() for m in _TUPLE_OPEN.finditer(text)]
+    sites = [m.start() for opening in _TUPLE_OPENS for m in opening.finditer(text)]
     if not sites:
         return []
+    sites.sort()
     positions = anchors()
     kept: list[int] = []
     for site in sites:
