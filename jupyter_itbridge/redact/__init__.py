@@ -131,14 +131,20 @@ def _echo_worthy(secret: str) -> bool:
     return any(not c.isalpha() for c in secret) or (len(secret) >= 12 and not secret.islower())
 
 
+def _echo_length(secret: str) -> int:
+    """The length of what is searched for: a ``\0@`` tail entry counts without its prefix."""
+    return len(secret) - 2 if secret.startswith("\0@") else len(secret)
+
+
 def _remove_echoes(text: str, found: list[str]) -> str:
     """Replace every other occurrence of the secrets the rules found (and, for a URL password
-    with an ``@``, the tail a driver echoes as ``<tail>@host``). Longest first, equal lengths
-    in the order found (so the kernel's preview and the server agree, whatever the hash seed);
-    secrets too short to be searched are dropped first (a dense text finds thousands)."""
+    with an ``@``, the tail a driver echoes as ``<tail>@host``). Longest first (a password
+    before its own tail), equal lengths in the order found, so the kernel's preview and the
+    server agree whatever the hash seed; secrets too short to be searched are dropped first (a
+    dense text finds thousands)."""
     seen: set[str] = set()
     unique = [s for s in dict.fromkeys(found) if len(s) >= _ECHO_MIN or s.startswith("\0@")]
-    unique.sort(key=len, reverse=True)
+    unique.sort(key=_echo_length, reverse=True)
     for secret in unique[: _ECHO_MAX * 2]:
         if len(seen) >= _ECHO_MAX:
             break
