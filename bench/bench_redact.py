@@ -10,11 +10,13 @@ fits in one scheduler time slice, a 256 KB call shares the CPU with the other jo
 
 Run: python bench/bench_redact.py [--quick] [--check]
 
-``--check`` (CI: ``make bench-redact``) exits 1 when the growth target is missed (a rule that
-is not linear), after measuring a shape over a target twice more and keeping its best time per
-size. The 5 ms per 10 KB target is printed (OK / SLOW) but does not fail the run: on a shared
-machine a loaded moment moves absolute times by up to 1.8x, while the growth ratio, measured
-within one shape's round-robin, does not depend on that.
+``--check`` (CI: ``make bench-redact``) exits 1 when a target is missed: a growth ratio over 2
+(a rule that is not linear) or more than 5 ms per 10 KB. A shape over a target is measured up to
+eight more times, five seconds apart, keeping its best time per size: this 2-core machine has slow
+phases (the same call reads 5.0 or 8.4 ms minutes apart, with nothing else running), and other
+jobs only ever add time, so a slow moment is not read as a slow rule, while a slow rule stays
+slow in every attempt. The worst shape reads about 2.5 ms per 10 KB in a fast phase and 4.0-4.5
+in a slow one.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ SIZES = (1024, 10 * 1024, 100 * 1024, 256 * 1024)
 BASELINE = re.compile(r"\w+")
 TARGET_PER_10KB_MS = 5.0
 TARGET_GROWTH = 2.0
+RETRIES = 8
+RETRY_PAUSE_S = 5.0
 
 
 def _best_s(func, texts: list[str], rounds: int) -> list[float]:
@@ -68,17 +72,23 @@ def main() -> None:
     check = "--check" in sys.argv
     rounds = 3 if quick else 9
     results: dict[str, tuple[list[float], float]] = {}
+    attempts: dict[str, int] = {}
     for name, make in SHAPES.items():
         texts = [make(size) for size in SIZES]
         times = _best_s(redact, texts, rounds)
         base = _best_s(BASELINE.findall, texts[-1:], rounds)[0]
         results[name] = (times, base)
     if check:
-        # Other jobs only ever add time: a shape over target is measured twice more and keeps
-        # its best time per size, so a busy moment on a shared CI machine is not read as a
-        # slow rule, while a rule that is slow stays slow in every attempt.
-        for _ in range(2):
-            for name in [n for n, (times, _) in results.items() if _slow(times)]:
+        # Other jobs only ever add time: a shape over target is measured again and keeps its
+        # best time per size, so a busy moment on a shared CI machine is not read as a slow
+        # rule, while a rule that is slow stays slow in every attempt.
+        for _ in range(RETRIES):
+            again_names = [n for n, (times, _) in results.items() if _slow(times)]
+            if not again_names:
+                break
+            time.sleep(RETRY_PAUSE_S)
+            for name in again_names:
+                attempts[name] = attempts.get(name, 1) + 1
                 texts = [SHAPES[name](size) for size in SIZES]
                 again = _best_s(redact, texts, rounds)
                 results[name] = (
@@ -104,8 +114,10 @@ def main() -> None:
         f"worst growth ratio (per-KB time, 256 KB / 1 KB): {worst_growth:.2f}"
         f" (target <= {TARGET_GROWTH}): {'OK' if ok_growth else 'NOT LINEAR'}"
     )
+    for name, count in attempts.items():
+        print(f"measured {count} times (over a target at first): {name}")
     print(f"load average: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    if check and not ok_growth:
+    if check and not (ok_growth and ok_time):
         sys.exit(1)
 
 
