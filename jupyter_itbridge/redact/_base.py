@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ._rewrite import Repl, _finish, rewrite, rewrite_at, scan
+from ._rewrite import Repl, finish, rewrite, rewrite_at, scan
 
 MARK = "[REDACTED]"
 
@@ -95,6 +95,19 @@ def anchor_positions(hay: bytes, entries: tuple[Entry, ...]) -> list[int]:
     return sorted(p for anchor, _, finder in entries for p in occurrences_of(hay, anchor, finder))
 
 
+def plain_entries(anchors: tuple[str, ...]) -> tuple[Entry, ...]:
+    """The entries of ``anchors`` (lowercase ASCII words) found wherever they occur."""
+    return tuple((a.encode("ascii"), a, None) for a in anchors)
+
+
+def listed_anchors(text: str, found: list[str], entries: tuple[Entry, ...]) -> list[int]:
+    """Sorted positions of every anchor occurrence in ``text``, through the ``Found`` cache
+    when there is one (a rule called by :func:`redact`), else computed here."""
+    if isinstance(found, Found):
+        return found.anchor_positions(text, entries)
+    return anchor_positions(ascii_haystack(text, True), entries)
+
+
 def _finder(anchor: bytes, not_after: str, follow: str = "") -> re.Pattern[bytes]:
     """``anchor`` not after a character of the class ``not_after`` (the literal first: the
     engine skips to it in C) and followed by what ``follow`` allows. Non-overlapping matches
@@ -148,16 +161,11 @@ def anchored_rule(
     )
     entries = tuple(zip(raw, words, finders, strict=True))
 
-    def listed(text: str, found: list[str]) -> list[int]:
-        if isinstance(found, Found):
-            return found.anchor_positions(text, entries)
-        return anchor_positions(ascii_haystack(text, True), entries)
-
     def apply(text: str, found: list[str]) -> str:
         if candidates is not None:
-            positions = candidates(text, lambda: listed(text, found))
+            positions = candidates(text, lambda: listed_anchors(text, found, entries))
         else:
-            positions = listed(text, found)
+            positions = listed_anchors(text, found, entries)
         if not positions or (len(positions) == 1 and pattern.match(text, positions[0]) is None):
             return text  # the usual cases for a short message: no anchor, one that fails
         if dense_search and len(text) > _LONG_HAY and len(positions) * _DENSE > len(text):
@@ -213,7 +221,7 @@ def line_rule(family: str, gate: tuple[str, ...] | None, pattern: str, repl: Rep
                     last = m.end()
             nl = after_nl.search(text, m.end() if m is not None else 0)
             if nl is None:
-                return _finish(parts, text, last)
+                return finish(parts, text, last)
             m = first.match(text, nl.start() + 1)
 
     return Rule(family, gate, (first, after_nl), apply)

@@ -44,7 +44,7 @@ def rewrite(
         parts.append(new)
         last = end
         pos = max(end, start + 1)
-    return _finish(parts, text, last)
+    return finish(parts, text, last)
 
 
 def scan(pattern: re.Pattern[str], text: str, repl: Repl, found: list[str], resume: str) -> str:
@@ -102,10 +102,12 @@ def rewrite_at(
         append(new)
         last = end
         pos = end if end > start else start + 1
-    return _finish(parts, text, last)
+    return finish(parts, text, last)
 
 
-def _finish(parts: list[str], text: str, last: int) -> str:
+def finish(parts: list[str], text: str, last: int) -> str:
+    """The rewritten text: ``parts`` (kept text and replacements up to ``last``) and the rest;
+    ``text`` itself when nothing was replaced."""
     if not parts:
         return text
     parts.append(text[last:])

@@ -18,15 +18,16 @@ from functools import lru_cache
 from ._base import (
     MARK,
     QUOTED,
-    Found,
     Rule,
-    anchor_positions,
     anchored_rule,
     ascii_haystack,
     keyword_start,
+    listed_anchors,
     masked,
+    plain_entries,
     split_quotes,
 )
+from ._rewrite import finish
 from .names import STRONG, VARIABLE_WORDS, WEAK, classify, is_placeholder, looks_random, words
 
 _LITERAL = re.compile(QUOTED)
@@ -223,7 +224,7 @@ def _second_by_fn(fn: str) -> bool:
 
 
 _ANCHOR_BYTES = tuple(a.encode("ascii") for a in _FN_ANCHORS)
-_ENTRIES = tuple((raw, a, None) for raw, a in zip(_ANCHOR_BYTES, _FN_ANCHORS, strict=True))
+_ENTRIES = plain_entries(_FN_ANCHORS)
 _FN_G, _TWO_G, _INNER_G = (_CALL.groupindex[g] for g in ("fn", "two", "inner"))
 _PROBE = 4096  # the text's start, where the calls are counted to choose the scan
 _DENSE = 64  # characters per call below which one finditer beats a match per anchor
@@ -245,10 +246,7 @@ def _anchored_matches(text: str, found: list[str]) -> Iterator[re.Match[str]]:
     match's ``open`` and its end (``args`` holds no ``(``), so the next match after either
     resume point is the next one ``finditer`` gives: in a text dense with calls, it looks
     for them in C (a successful match costs more tried from Python than in one scan)."""
-    if isinstance(found, Found):
-        positions = found.anchor_positions(text, _ENTRIES)
-    else:
-        positions = anchor_positions(ascii_haystack(text, True), _ENTRIES)
+    positions = listed_anchors(text, found, _ENTRIES)
     match = _CALL.match
     pos = 0
     for p in positions:
@@ -282,10 +280,7 @@ def _apply_calls(text: str, found: list[str]) -> str:
             add(text[last : m.start()])
             add(new)
             last = m.end()
-    if not parts:
-        return text
-    parts.append(text[last:])
-    return "".join(parts)
+    return finish(parts, text, last)
 
 
 CALLS = Rule(

@@ -136,7 +136,7 @@ _IDENT = re.compile(r"[A-Za-z_]\w{0,80}")
 _RANDOM_CHARS = re.compile(r"[A-Za-z0-9+/=_\-.~:]{1,4096}")
 
 
-_PLACEHOLDER_WORDS = PLACEHOLDER_WORDS = wordset(
+PLACEHOLDER_WORDS = wordset(
     "none null nil true false yes no on off undefined nan redacted hidden masked"
 )
 
@@ -146,7 +146,7 @@ def is_placeholder(value: str) -> bool:
     if not value:
         return False
     if value[0].isalnum() and value[0] not in "xX":
-        return value.lower() in _PLACEHOLDER_WORDS  # fast path: most values start so
+        return value.lower() in PLACEHOLDER_WORDS  # fast path: most values start so
     return _PLACEHOLDER.fullmatch(value) is not None
 
 
@@ -212,7 +212,7 @@ def secret_value(strength: int, name: str, value: str, quoted: bool) -> bool:
     return True
 
 
-_PROSE = PROSE_WORDS = wordset(
+PROSE_WORDS = wordset(
     "invalid incorrect expired required missing wrong empty not is was must should cannot too "
     "authentication failed mismatch provided set unset changed reset prompt for the a an of to "
     "and or error denied rejected accepted ok okay unknown none null"
@@ -221,4 +221,4 @@ _PROSE = PROSE_WORDS = wordset(
 
 def is_prose_word(value: str) -> bool:
     """``Invalid token: expired``: after an unquoted ``name:``, an English word is not a value."""
-    return value.lower().rstrip(".,;:!") in _PROSE
+    return value.lower().rstrip(".,;:!") in PROSE_WORDS

@@ -25,15 +25,15 @@ from ._base import (
     MARK,
     PLACEHOLDER,
     QUOTED,
-    Found,
     Rule,
-    anchor_positions,
     anchored_rule,
-    ascii_haystack,
     conceal,
     keyword_start,
+    listed_anchors,
+    plain_entries,
     split_quotes,
 )
+from ._rewrite import finish
 from .names import (
     NONE,
     PLACEHOLDER_WORDS,
@@ -163,7 +163,7 @@ _SPECIAL = PLACEHOLDER_WORDS | PROSE_WORDS | _CODE_WORDS
 _SPECIAL_MAX = max(map(len, _SPECIAL))
 _CALL = frozenset("([")
 _QUOTE_NEXT = frozenset("\"'`\\")
-_ENTRIES = tuple((k.encode("ascii"), k, None) for k in _KEYWORDS)  # what anchored_rule lists
+_ENTRIES = plain_entries(_KEYWORDS)  # what anchored_rule lists
 
 
 def _placeholder(value: str) -> bool:
@@ -179,10 +179,7 @@ def _apply(text: str, found: list[str]) -> str:
     value, a failed anchor after its name run); first-branch pairs decided inline with
     ``secret_value``'s tests for a strong name (``is_placeholder`` and ``is_code_reference``'s
     lowercase-identifier case inlined: a keyword, ``self``, a credential word, the name)."""
-    if isinstance(found, Found):
-        positions = found.anchor_positions(text, _ENTRIES)
-    else:
-        positions = anchor_positions(ascii_haystack(text, True), _ENTRIES)
+    positions = listed_anchors(text, found, _ENTRIES)
     match = _FAST.match
     if not positions or (len(positions) == 1 and match(text, positions[0]) is None):
         return text
@@ -292,10 +289,7 @@ def _apply(text: str, found: list[str]) -> str:
             append(text[last:p])
             append(new)
             last = pos = m.end()
-    if not parts:
-        return text
-    append(text[last:])
-    return "".join(parts)
+    return finish(parts, text, last)
 
 
 PAIRS = Rule("key-value", PLAIN_PAIRS.gate, (_FAST, _PAIR), _apply, anchored=PLAIN_PAIRS.anchored)

@@ -14,7 +14,8 @@ import re
 import string
 from collections.abc import Callable
 
-from ._base import MARK, Found, Repl, Rule, ascii_haystack, conceal, regex_rule, rewrite, scan
+from ._base import MARK, Found, Repl, Rule, ascii_haystack, conceal, regex_rule, scan
+from ._rewrite import finish, rewrite_at
 from .names import looks_random
 
 # -- PEM private keys ------------------------------------------------------------------------
@@ -63,10 +64,7 @@ def _pem_apply(text: str, found: list[str]) -> str:
             parts += [text[last : m.start()], f"-----BEGIN {label}-----{MARK}-----END {label}-----"]
             last = stop
         pos = max(stop, m.end())
-    if not parts:
-        return text
-    parts.append(text[last:])
-    return "".join(parts)
+    return finish(parts, text, last)
 
 
 PEM = Rule("private-key", ("-----begin",), (_PEM_HEAD, _PEM_TAIL, _PEM_RUN), _pem_apply)
@@ -213,24 +211,6 @@ def _prefixed_repl(m: re.Match[str], found: list[str]) -> tuple[int, str] | None
 _TOKEN = rf"(?P<tok>{_grouped(list(_PREFIXED))})(?![{_TOKEN_CHARS}])"
 
 
-def _tried_at(
-    text: str, positions: list[int], pattern: re.Pattern[str]
-) -> Callable[[int], re.Match[str] | None]:
-    """``next_match`` for :func:`rewrite`: ``pattern.match`` at each of the sorted
-    ``positions`` at or after ``pos`` (``rewrite`` asks with ``pos`` never decreasing, so a
-    position passed once is never needed again)."""
-    remaining = iter(positions)
-    match = pattern.match
-
-    def next_match(pos: int) -> re.Match[str] | None:
-        for p in remaining:
-            if p >= pos and (m := match(text, p)) is not None:
-                return m
-        return None
-
-    return next_match
-
-
 def boundary_rule(
     family: str, token: str, outside: str, repl: Repl, group: str, needs_run: int
 ) -> Rule:
@@ -267,7 +247,7 @@ def listed_boundary_rule(
     def scan_at(text: str, listed: list[int], found: list[str]) -> str:
         if not listed:
             return text
-        return rewrite(text, _tried_at(text, listed, after), repl, found, group)
+        return rewrite_at(text, listed, after, None, repl, found, group)
 
     def apply(text: str, found: list[str]) -> str:
         listed = positions(text, found)
@@ -340,7 +320,7 @@ def _bot_apply(text: str, found: list[str]) -> str:
     listed = _bot_candidates(text, found)
     if not listed:
         return text
-    return rewrite(text, _tried_at(text, listed, _BOT_TOKEN), _bot_token, found, "")
+    return rewrite_at(text, listed, _BOT_TOKEN, None, _bot_token, found, "")
 
 
 BOT_TOKENS = Rule(

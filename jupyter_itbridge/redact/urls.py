@@ -14,6 +14,7 @@ import re
 from itertools import compress
 
 from ._base import MARK, Found, Rule, anchored_rule, conceal, keyword_start, regex_rule
+from ._rewrite import finish
 from .names import STRONG, WEAK, classify, is_placeholder, looks_random
 
 _PW_PART = r"""[^\s"'<>@/`]{0,256}"""
@@ -99,10 +100,7 @@ def _userinfo_apply(text: str, found: list[str]) -> str:
         else:
             break
         pos = m.end("user")
-    if not parts:
-        return text
-    parts.append(text[last:])
-    return "".join(parts)
+    return finish(parts, text, last)
 
 
 USERINFO = Rule("url", ("://",), (_USERINFO, _SCHEME_REVERSED), _userinfo_apply)
